@@ -1,0 +1,24 @@
+//! Output files: created in the output folder as temporary files and
+//! renamed into place when complete, so no reader ever sees half a file.
+
+use anyhow::Context;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Write `path` atomically with `fill`.
+pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let mut w = BufWriter::new(tmp);
+    fill(&mut w).with_context(|| format!("cannot write {}", path.display()))?;
+    let tmp = w.into_inner().map_err(|e| e.into_error()).with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.as_file().sync_all().ok();
+    tmp.persist(path).with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+/// Create the output folder (and parents).
+pub fn ensure_dir(dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    Ok(dir.to_path_buf())
+}

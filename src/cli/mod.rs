@@ -1,0 +1,123 @@
+//! Command-line interface: argument definitions and dispatch. All printing,
+//! exiting, environment and file-path decisions live here and in the
+//! sibling files, never in the library.
+
+mod files;
+mod input;
+mod progress;
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::fmt;
+
+/// An error in what the user gave us (exit code 2).
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl fmt::Display for BadInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+/// Shorthand for a bad-input error.
+pub fn bad(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(BadInput(msg.into()))
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "normshift", version, about = "Simulate social-norm change and compare strategies that raise women's participation in public decision-making.", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options shared by commands that read a scenario.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ScenarioArgs {
+    /// Scenario file, or the name of a built-in scenario (see `normshift scenarios`). Default: the built-in `default`.
+    pub scenario: Option<String>,
+    /// Override any scenario value: a dotted key and a value, e.g. `--set backlash.rate=0.1` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scenario's strategies and write time series, run summaries and a manifest.
+    Run(run::RunArgs),
+    /// Validate a scenario and print it with every default written out.
+    Check {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+    },
+    /// List the built-in scenarios.
+    Scenarios,
+    /// Print a built-in scenario, to start your own from it.
+    Show {
+        /// Name of the built-in scenario.
+        name: String,
+    },
+}
+
+/// Run the command line; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match dispatch(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            if e.downcast_ref::<BadInput>().is_some() { 2 } else { 1 }
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Check { scenario } => {
+            let input = input::load(&scenario, &input::Adjust::default())?;
+            print!("{}", input::resolved_toml(&input.scenario)?);
+            eprintln!(
+                "{}: valid; {} strategies, {} replicates, {} months, about {:.0} adults",
+                input.origin,
+                input.scenario.strategies.len(),
+                input.scenario.replicates,
+                input.scenario.steps,
+                input.agents_hint()
+            );
+            Ok(())
+        }
+        Command::Scenarios => {
+            for name in normshift::scenario::builtin_names() {
+                let s = normshift::scenario::parse_scenario(normshift::scenario::builtin(name).unwrap_or_default(), name, &[])
+                    .map_err(|e| anyhow::anyhow!("built-in scenario {name} is invalid: {e}"))?;
+                let first = s.description.split(". ").next().unwrap_or_default().trim_end_matches('.');
+                println!("{name:<32} {first}.");
+            }
+            Ok(())
+        }
+        Command::Show { name } => match normshift::scenario::builtin(&name) {
+            Some(text) => {
+                print!("{text}");
+                Ok(())
+            }
+            None => {
+                let names: Vec<&str> = normshift::scenario::builtin_names().collect();
+                Err(bad(format!("no built-in scenario named `{name}`; the built-in scenarios are: {}", names.join(", "))))
+            }
+        },
+    }
+}

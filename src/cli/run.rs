@@ -1,0 +1,177 @@
+//! `normshift run`: run a scenario's strategies and write `timeseries.csv`,
+//! `runs.csv`, `scenario.toml` and `manifest.json` into the output folder.
+
+use super::files::{ensure_dir, write_atomic};
+use super::input::{self, Adjust};
+use super::progress::Progress;
+use super::{ScenarioArgs, bad};
+use normshift::outcomes::sum;
+use normshift::output;
+use normshift::run::{Job, RunResult};
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Run only these strategies (comma-separated or repeated). Default: all.
+    #[arg(long, value_delimiter = ',')]
+    pub strategy: Vec<String>,
+    /// Replicates per strategy (overrides the scenario's `replicates`).
+    #[arg(long)]
+    pub reps: Option<u32>,
+    /// Master seed (overrides the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Months to simulate (overrides the scenario's `steps`).
+    #[arg(long)]
+    pub steps: Option<u32>,
+    /// Output folder. Default: results/<scenario name>/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads. Default: all cores. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Set the global thread pool's size.
+pub fn set_threads(threads: Option<usize>) -> anyhow::Result<usize> {
+    if threads == Some(0) {
+        return Err(bad("--threads 0: give 1 or more threads"));
+    }
+    if let Some(t) = threads {
+        rayon::ThreadPoolBuilder::new().num_threads(t).build_global().ok();
+    }
+    Ok(rayon::current_num_threads())
+}
+
+/// Indices of the strategies named on the command line (all if none).
+pub fn pick_strategies(s: &normshift::scenario::Scenario, names: &[String]) -> anyhow::Result<Vec<usize>> {
+    if names.is_empty() {
+        return Ok((0..s.strategies.len()).collect());
+    }
+    let all: Vec<&str> = s.strategies.iter().map(|x| x.name.as_str()).collect();
+    names
+        .iter()
+        .map(|n| {
+            let n = n.trim();
+            all.iter()
+                .position(|x| *x == n)
+                .ok_or_else(|| bad(format!("--strategy: no strategy named `{n}`; this scenario has: {}", all.join(", "))))
+        })
+        .collect()
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    let started = SystemTime::now();
+    if args.reps == Some(0) {
+        return Err(bad("--reps 0: give 1 or more replicates"));
+    }
+    let input = input::load(&args.scenario, &Adjust { seed: args.seed, steps: args.steps, reps: args.reps })?;
+    let strategies = pick_strategies(&input.scenario, &args.strategy)?;
+    let threads = set_threads(args.threads)?;
+    let s = &input.scenario;
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+
+    let mut job = Job::all(s);
+    job.strategies = strategies;
+    job.reach = vec![1.0; job.strategies.len()];
+    job.loaded = input.loaded.as_ref();
+    let progress = Progress::new(job.len(), "run");
+    let t0 = Instant::now();
+    let results = job.run(&|_| progress.tick());
+    progress.finish();
+    let wall = t0.elapsed().as_secs_f64();
+
+    ensure_dir(&out)?;
+    write_tables(&out, &results)?;
+    write_atomic(&out.join("scenario.toml"), |w| w.write_all(input::resolved_toml(s).unwrap_or_default().as_bytes()))?;
+    write_manifest(&out, &input.origin, s.seed, threads, started, wall, &results)?;
+    print_summary(s, &results, &out, wall);
+    Ok(())
+}
+
+/// Write `timeseries.csv` and `runs.csv`.
+pub fn write_tables(out: &std::path::Path, results: &[RunResult]) -> anyhow::Result<()> {
+    write_atomic(&out.join("timeseries.csv"), |w| {
+        writeln!(w, "{}", output::timeseries_header())?;
+        for r in results {
+            output::write_timeseries(w, r)?;
+        }
+        Ok(())
+    })?;
+    write_atomic(&out.join("runs.csv"), |w| {
+        writeln!(w, "{}", output::runs_header())?;
+        for r in results {
+            output::write_run(w, r)?;
+        }
+        Ok(())
+    })
+}
+
+/// Write `manifest.json`.
+pub fn write_manifest(
+    out: &std::path::Path,
+    origin: &str,
+    seed: u64,
+    threads: usize,
+    started: SystemTime,
+    wall: f64,
+    results: &[RunResult],
+) -> anyhow::Result<()> {
+    let mut seen = std::collections::BTreeMap::new();
+    for r in results {
+        seen.entry(r.id.replicate).or_insert(r.build_seconds);
+    }
+    let build: f64 = seen.values().sum();
+    let simulate: f64 = results.iter().map(|r| r.simulate_seconds).sum();
+    let agent_steps: f64 = results.iter().map(|r| r.agents as f64 * r.months.len() as f64).sum();
+    let manifest = serde_json::json!({
+        "normshift_version": env!("CARGO_PKG_VERSION"),
+        "command_line": std::env::args().collect::<Vec<_>>(),
+        "scenario": origin,
+        "seed": seed,
+        "threads": threads,
+        "runs": results.len(),
+        "start_time": humantime::format_rfc3339_seconds(started).to_string(),
+        "end_time": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        "timing": {
+            "wall_seconds": wall,
+            "build_seconds": build,
+            "simulate_seconds": simulate,
+            "agent_steps_per_second": if simulate > 0.0 { agent_steps / simulate } else { 0.0 },
+        },
+    });
+    write_atomic(&out.join("manifest.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest)?;
+        writeln!(w)
+    })
+}
+
+fn print_summary(s: &normshift::scenario::Scenario, results: &[RunResult], out: &std::path::Path, wall: f64) {
+    let agents = results.first().map_or(0, |r| r.agents);
+    println!("{}: {} runs of {} months, about {} adults each, in {:.1} s", s.name, results.len(), s.steps, agents, wall);
+    println!("{:<24} {:>10} {:>10} {:>11} {:>10} {:>10}", "strategy", "end %", "final %", "sanctions", "violence", "cost");
+    let mut names: Vec<&str> = Vec::new();
+    for r in results {
+        if !names.contains(&r.id.strategy.as_str()) {
+            names.push(&r.id.strategy);
+        }
+    }
+    for name in names {
+        let rs: Vec<&RunResult> = results.iter().filter(|r| r.id.strategy == name).collect();
+        let mean = |k: usize| rs.iter().map(|r| r.summary[k]).sum::<f64>() / rs.len() as f64;
+        println!(
+            "{:<24} {:>10.1} {:>10.1} {:>11.0} {:>10.0} {:>10.0}",
+            name,
+            100.0 * mean(sum::PARTICIPATION_END),
+            100.0 * mean(sum::PARTICIPATION_FINAL),
+            mean(sum::SANCTIONS_TOTAL),
+            mean(sum::VIOLENCE_TOTAL),
+            mean(sum::COST_TOTAL)
+        );
+    }
+    println!("(means over replicates; end = month {} when the programme ends)", s.programme_end());
+    println!("results in {}", out.display());
+}

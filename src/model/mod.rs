@@ -1,0 +1,200 @@
+//! The community model's parameters, fixed agent traits and double-buffered
+//! state. The step itself is in `step.rs`; initialisation in `init.rs`.
+//! Never does I/O.
+
+pub mod init;
+pub mod step;
+
+use crate::network::Csr;
+use crate::population::{Agents, Role};
+use crate::scenario::Scenario;
+
+/// Public stance of an agent.
+pub mod stance {
+    /// Woman not taking part, or man neither supporting nor opposing.
+    pub const NEITHER: u8 = 0;
+    /// Woman taking part, or man publicly supporting.
+    pub const ACTS: u8 = 1;
+    /// Man publicly opposing.
+    pub const OPPOSES: u8 = 2;
+}
+
+/// Champion status.
+pub mod champion {
+    pub const NONE: u8 = 0;
+    pub const ACTIVE: u8 = 1;
+    pub const DROPPED: u8 = 2;
+}
+
+/// Bits of [`Public::flags`].
+pub mod public {
+    pub const WOMAN: u8 = 1;
+    pub const ACTS: u8 = 2;
+    pub const SANCTIONED: u8 = 4;
+    pub const CHAMPION: u8 = 8;
+    pub const SUPPORTS: u8 = 16;
+}
+
+/// What neighbours see of an agent: read for every tie in every step, so
+/// small and packed.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Public {
+    /// Expressed approval of women's participation: support 1, neither 0.5,
+    /// oppose 0; a woman who takes part expresses her attitude.
+    pub expr: f32,
+    /// Bits from [`public`].
+    pub flags: u8,
+}
+
+/// An agent's own changing state.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Core {
+    pub attitude: f32,
+    pub empirical: f32,
+    pub normative: f32,
+    pub fear: f32,
+    /// From [`stance`].
+    pub stance: u8,
+    /// Took part against her household head's refusal this month.
+    pub defied: u8,
+    /// Active champions among household and peers (for the shield).
+    pub near_champions: u8,
+}
+
+/// What happened to an agent in the backlash phase, and champion status.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Hits {
+    /// Sanctions received this month (saturating).
+    pub sanctions: u8,
+    /// Of which violent.
+    pub violent: u8,
+    /// From [`champion`].
+    pub champion: u8,
+}
+
+/// One buffer of the whole population's state.
+#[derive(Clone, Debug, Default)]
+pub struct State {
+    pub core: Vec<Core>,
+    pub hits: Vec<Hits>,
+    pub public: Vec<Public>,
+}
+
+/// The model's parameters as the step reads them.
+#[derive(Clone, Debug)]
+pub struct Params {
+    pub beta: f32,
+    pub empirical_rate: f32,
+    pub normative_rate: f32,
+    pub fear_decay: f32,
+    pub fear_gain: f32,
+    pub own_gain: f32,
+    pub w_attitude: f32,
+    pub w_empirical: f32,
+    pub w_normative: f32,
+    pub w_fear: f32,
+    pub champion_support: f32,
+    /// Men's and leaders' weights: [men, leaders].
+    pub m_attitude: [f32; 2],
+    pub m_normative: [f32; 2],
+    pub m_fear: [f32; 2],
+    pub m_margin: [f32; 2],
+    pub rate: f32,
+    pub reactivity: f32,
+    /// Sanction multiplier by role.
+    pub role_mult: [f32; 3],
+    pub champion_shield: f32,
+    pub champion_dropout: f32,
+    pub ally_rate: f32,
+    pub violence_share: f32,
+    pub influence: f32,
+    pub internalisation: f32,
+    pub champion_weight: f32,
+    /// Stubbornness by role.
+    pub stubbornness: [f32; 3],
+    pub stubbornness_engaged: f32,
+    pub permission_required: bool,
+    pub defiance: f32,
+    pub defiance_penalty: f32,
+    pub council_visibility: f32,
+    pub political_will: f32,
+}
+
+impl Params {
+    /// Parameters of a validated scenario.
+    pub fn new(s: &Scenario) -> Params {
+        let r = &s.rule;
+        let b = &s.backlash;
+        let a = &s.attitudes;
+        let c = &s.context;
+        let f = |x: f64| x as f32;
+        Params {
+            beta: f(r.beta),
+            empirical_rate: f(r.empirical_rate),
+            normative_rate: f(r.normative_rate),
+            fear_decay: f(r.fear_decay),
+            fear_gain: f(r.fear_gain),
+            own_gain: f(r.own_gain),
+            w_attitude: f(r.women.attitude),
+            w_empirical: f(r.women.empirical),
+            w_normative: f(r.women.normative),
+            w_fear: f(r.women.fear),
+            champion_support: f(r.women.champion_support),
+            m_attitude: [f(r.men.attitude), f(r.leaders.attitude)],
+            m_normative: [f(r.men.normative), f(r.leaders.normative)],
+            m_fear: [f(r.men.fear), f(r.leaders.fear)],
+            m_margin: [f(r.men.opposition_margin), f(r.leaders.opposition_margin)],
+            rate: f(b.rate),
+            reactivity: f(b.reactivity),
+            role_mult: [1.0, f(b.gatekeeper), f(b.religious_leader)],
+            champion_shield: f(b.champion_shield),
+            champion_dropout: f(b.champion_dropout),
+            ally_rate: f(b.ally_rate),
+            violence_share: f(b.severity.violence),
+            influence: f(a.influence),
+            internalisation: f(a.internalisation),
+            champion_weight: f(a.champion_weight),
+            stubbornness: [f(a.stubbornness.member), f(a.stubbornness.gatekeeper), f(a.stubbornness.religious_leader)],
+            stubbornness_engaged: f(a.stubbornness.engaged),
+            permission_required: c.permission_required,
+            defiance: f(c.defiance),
+            defiance_penalty: f(c.defiance_penalty),
+            council_visibility: f(c.council_visibility),
+            political_will: f(c.political_will),
+        }
+    }
+}
+
+/// The people and their ties for one replicate; shared by every strategy
+/// run on that replicate.
+#[derive(Clone, Debug)]
+pub struct World {
+    pub agents: Agents,
+    pub net: Csr,
+    /// Fixed personal thresholds.
+    pub theta: Vec<f32>,
+    /// Initial attitudes (the Friedkin-Johnsen anchor).
+    pub a0: Vec<f32>,
+    /// Women per village.
+    pub village_women: Vec<u32>,
+    /// Adults per village.
+    pub village_adults: Vec<u32>,
+}
+
+impl World {
+    /// Number of agents.
+    pub fn len(&self) -> usize {
+        self.agents.len()
+    }
+
+    /// True when there are no agents.
+    pub fn is_empty(&self) -> bool {
+        self.agents.is_empty()
+    }
+
+    /// Index of the rule group of agent `i`: 0 men, 1 leaders (women use the women's rule).
+    #[inline]
+    pub fn men_group(&self, i: usize) -> usize {
+        usize::from(self.agents.role[i] != Role::Member)
+    }
+}

@@ -1,0 +1,171 @@
+//! Running a scenario: replicates in parallel, each replicate's world built
+//! once and shared by every strategy (common random numbers), then the
+//! months stepped with the programme acting before each. Returns results;
+//! never writes files or prints.
+
+use crate::interventions::{Levers, Programme};
+use crate::model::init::{build_world, initial_state};
+use crate::model::step::{Villages, step};
+use crate::model::{Params, State, World};
+use crate::network::Csr;
+use crate::outcomes::{Month, Summary, record, summarise};
+use crate::population::Agents;
+use crate::rng::replicate_seed;
+use crate::scenario::Scenario;
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Agents above which a single step is split across threads.
+pub const PARALLEL_STEP_MIN: usize = 50_000;
+
+/// Which run: strategy, replicate and seed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunId {
+    /// Sequential id within the job: strategy-major, replicate-minor.
+    pub run_id: u64,
+    pub strategy: String,
+    pub replicate: u32,
+    pub seed: u64,
+}
+
+/// The outcomes of one run.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    pub id: RunId,
+    pub months: Vec<Month>,
+    pub summary: Summary,
+    pub agents: usize,
+    pub ties: usize,
+    /// Seconds spent building the world (shared by the replicate's strategies).
+    pub build_seconds: f64,
+    /// Seconds spent stepping (burn-in included).
+    pub simulate_seconds: f64,
+}
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Job<'a> {
+    pub scenario: &'a Scenario,
+    /// Indices into `scenario.strategies`.
+    pub strategies: Vec<usize>,
+    /// Replicates to run (0-based).
+    pub replicates: std::ops::Range<u32>,
+    /// A network read from files, used for every replicate; otherwise a
+    /// community is generated per replicate.
+    pub loaded: Option<&'a (Agents, Csr)>,
+    /// Per strategy (parallel to `strategies`): multiplier of every
+    /// target's reach (1 keeps the scenario's own).
+    pub reach: Vec<f64>,
+}
+
+impl<'a> Job<'a> {
+    /// Every strategy of `scenario`, all its replicates.
+    pub fn all(scenario: &'a Scenario) -> Job<'a> {
+        Job {
+            scenario,
+            strategies: (0..scenario.strategies.len()).collect(),
+            replicates: 0..scenario.replicates,
+            loaded: None,
+            reach: vec![1.0; scenario.strategies.len()],
+        }
+    }
+
+    /// Number of runs.
+    pub fn len(&self) -> usize {
+        self.strategies.len() * self.replicates.len()
+    }
+
+    /// True when there is nothing to run.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn id(&self, k: usize, replicate: u32) -> RunId {
+        let reps = self.replicates.len() as u64;
+        RunId {
+            run_id: k as u64 * reps + u64::from(replicate - self.replicates.start),
+            strategy: self.scenario.strategies[self.strategies[k]].name.clone(),
+            replicate,
+            seed: replicate_seed(self.scenario.seed, replicate),
+        }
+    }
+
+    /// Run everything, replicates in parallel, calling `progress` after
+    /// each run. Results come back ordered by run id.
+    pub fn run(&self, progress: &(dyn Fn(&RunResult) + Sync)) -> Vec<RunResult> {
+        let mut out: Vec<RunResult> = self
+            .replicates
+            .clone()
+            .into_par_iter()
+            .flat_map_iter(|r| {
+                let results = self.run_replicate(r);
+                for res in &results {
+                    progress(res);
+                }
+                results
+            })
+            .collect();
+        out.sort_by_key(|r| r.id.run_id);
+        out
+    }
+
+    /// Every strategy of one replicate, on one world.
+    pub fn run_replicate(&self, replicate: u32) -> Vec<RunResult> {
+        let seed = replicate_seed(self.scenario.seed, replicate);
+        let t0 = Instant::now();
+        let world = build_world(self.scenario, seed, self.loaded);
+        let build_seconds = t0.elapsed().as_secs_f64();
+        let params = Params::new(self.scenario);
+        let start = burn_in(self.scenario, &world, &params, seed);
+        (0..self.strategies.len())
+            .map(|k| {
+                let t1 = Instant::now();
+                let months = simulate(self.scenario, self.strategies[k], self.reach[k], &world, &params, &start, seed);
+                RunResult {
+                    id: self.id(k, replicate),
+                    summary: summarise(&months, self.scenario.programme_end(), self.scenario.context.tipping_level),
+                    months,
+                    agents: world.len(),
+                    ties: world.net.ties(),
+                    build_seconds,
+                    simulate_seconds: t1.elapsed().as_secs_f64() + start.1,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The state after burn-in (identical for every strategy of a replicate),
+/// with the seconds it took.
+fn burn_in(s: &Scenario, world: &World, params: &Params, seed: u64) -> (State, f64) {
+    let t0 = Instant::now();
+    let mut cur = initial_state(s, world, params, seed);
+    let levers = Levers::new(world.len(), world.village_women.len());
+    let mut villages = Villages::new(world, &cur);
+    let mut next = cur.clone();
+    let parallel = world.len() >= PARALLEL_STEP_MIN;
+    for t in 0..s.initial.burn_in {
+        step(world, params, &levers, &mut villages, &cur, &mut next, seed, t + 2, parallel);
+        std::mem::swap(&mut cur, &mut next);
+    }
+    (cur, t0.elapsed().as_secs_f64())
+}
+
+/// The months of one strategy from the burnt-in state.
+fn simulate(s: &Scenario, strategy: usize, reach: f64, world: &World, params: &Params, start: &(State, f64), seed: u64) -> Vec<Month> {
+    let mut cur = start.0.clone();
+    let mut next = cur.clone();
+    let mut levers = Levers::new(world.len(), world.village_women.len());
+    let mut programme = Programme::new(s, &s.strategies[strategy], world, seed, reach);
+    let mut villages = Villages::new(world, &cur);
+    let parallel = world.len() >= PARALLEL_STEP_MIN;
+    let base = s.initial.burn_in + 2;
+    let mut months = Vec::with_capacity(s.steps as usize);
+    for m in 0..s.steps {
+        programme.apply(world, &mut cur, &mut levers, &villages, seed, m);
+        step(world, params, &levers, &mut villages, &cur, &mut next, seed, base + m, parallel);
+        std::mem::swap(&mut cur, &mut next);
+        months.push(record(world, &cur, &levers, programme.cost));
+    }
+    months
+}

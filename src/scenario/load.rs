@@ -1,0 +1,166 @@
+//! Reading a scenario from TOML text, strictly: parse, apply `--set`
+//! overrides, resolve defaults, validate, and report any problem with the
+//! file, line and column, the key, the bad value and what is allowed.
+//! Never reads files itself: the caller passes the text and its origin.
+
+use super::Scenario;
+use super::overrides::{Override, apply_override};
+use super::validate::{Invalid, validate};
+use std::fmt;
+use toml::de::{DeTable, DeValue};
+
+/// A problem with a scenario, located where possible.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct ScenarioError {
+    /// The file name, `--set KEY=VALUE`, or another origin.
+    pub origin: String,
+    /// 1-based line and column in the origin, where known.
+    pub at: Option<(usize, usize)>,
+    /// The dotted key at fault, where known.
+    pub key: Option<String>,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if let Some((l, c)) = self.at {
+            write!(f, ":{l}:{c}")?;
+        }
+        write!(f, ": ")?;
+        if let Some(k) = &self.key {
+            write!(f, "`{k}`: ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+/// Something with a location in a source text.
+pub trait Located {
+    /// 1-based (line, column) of a byte offset.
+    fn line_col(&self, offset: usize) -> (usize, usize);
+}
+
+impl Located for str {
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.len());
+        let before = &self[..offset];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rfind('\n').map_or(before.chars().count(), |p| before[p + 1..].chars().count()) + 1;
+        (line, col)
+    }
+}
+
+/// Parse, override, resolve and validate a scenario.
+///
+/// `origin` names the text in messages (usually its file path); `overrides`
+/// are `KEY=VALUE` strings as given to `--set`.
+pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    if text.trim().is_empty() {
+        return Err(ScenarioError {
+            origin: origin.into(),
+            at: None,
+            key: None,
+            message: "the scenario is empty; it needs at least `name = \"...\"` (see `normshift show default`)".into(),
+        });
+    }
+    let mut scenario: Scenario = toml::from_str(text).map_err(|e| ScenarioError {
+        origin: origin.into(),
+        at: e.span().map(|s| text.line_col(s.start)),
+        key: None,
+        message: e.message().trim().to_string(),
+    })?;
+    let mut parsed = Vec::with_capacity(overrides.len());
+    if !overrides.is_empty() {
+        // Checked above: the text parses as TOML.
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError {
+            origin: origin.into(),
+            at: None,
+            key: None,
+            message: e.message().to_string(),
+        })?;
+        for raw in overrides {
+            let mut o = Override::parse(raw)?;
+            apply_override(&mut table, &mut o)?;
+            scenario = Scenario::deserialize_table(&table).map_err(|message| ScenarioError {
+                origin: format!("--set {raw}"),
+                at: None,
+                key: Some(o.key.clone()),
+                message,
+            })?;
+            parsed.push(o);
+        }
+    }
+    validate(&mut scenario).map_err(|inv| locate(inv, text, origin, &parsed))?;
+    Ok(scenario)
+}
+
+impl Scenario {
+    fn deserialize_table(table: &toml::Table) -> Result<Scenario, String> {
+        use serde::Deserialize;
+        Scenario::deserialize(toml::Value::Table(table.clone())).map_err(|e| e.message().trim().to_string())
+    }
+}
+
+/// Attribute a validation failure to the `--set` that caused it, or to its
+/// place in the file.
+fn locate(inv: Invalid, text: &str, origin: &str, overrides: &[Override]) -> ScenarioError {
+    let key = inv.path.join(".");
+    if let Some(o) = overrides.iter().rev().find(|o| key == o.canonical || key.starts_with(&format!("{}.", o.canonical))) {
+        return ScenarioError { origin: format!("--set {}", o.raw), at: None, key: Some(key), message: inv.message };
+    }
+    let at = DeTable::parse(text).ok().and_then(|doc| span_of(doc.get_ref(), &inv.path)).map(|off| text.line_col(off));
+    ScenarioError { origin: origin.into(), at, key: Some(key), message: inv.message }
+}
+
+/// Byte offset of the value at `path` (or of the deepest part that exists).
+fn span_of(table: &DeTable<'_>, path: &[String]) -> Option<usize> {
+    let (first, rest) = path.split_first()?;
+    let value = table.get(first.as_str())?;
+    Some(span_in(value.get_ref(), rest).unwrap_or(value.span().start))
+}
+
+fn span_in(value: &DeValue<'_>, path: &[String]) -> Option<usize> {
+    let Some((first, rest)) = path.split_first() else { return None };
+    let child = match value {
+        DeValue::Table(t) => t.get(first.as_str())?,
+        DeValue::Array(a) => a.get(first.parse::<usize>().ok()?)?,
+        _ => return None,
+    };
+    Some(span_in(child.get_ref(), rest).unwrap_or(child.span().start))
+}
+
+/// The built-in scenarios, embedded from `scenarios/`, by name.
+const BUILTIN: &[(&str, &str)] = &[("default", include_str!("../../scenarios/default.toml"))];
+
+/// Text of a built-in scenario.
+pub fn builtin(name: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// Names of the built-in scenarios.
+pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+    BUILTIN.iter().map(|(n, _)| *n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_are_one_based() {
+        let t = "a = 1\nbb = 2\n";
+        assert_eq!(t.line_col(0), (1, 1));
+        assert_eq!(t.line_col(6), (2, 1));
+        assert_eq!(t.line_col(11), (2, 6));
+    }
+
+    #[test]
+    fn every_builtin_parses() {
+        for name in builtin_names() {
+            let s = parse_scenario(builtin(name).unwrap(), name, &[]);
+            assert!(s.is_ok(), "{name}: {}", s.unwrap_err());
+        }
+    }
+}

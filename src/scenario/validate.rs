@@ -1,0 +1,431 @@
+//! Whole-scenario validation and resolution of per-kind intervention
+//! defaults. Runs before anything is simulated; every message names the bad
+//! value and what is allowed. Never reads files or prints.
+
+use super::*;
+
+/// A value the scenario may not have, at a dotted key path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    /// Key path, with array indices as numbers.
+    pub path: Vec<String>,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+type Check = Result<(), Invalid>;
+
+fn path(p: &[&str]) -> Vec<String> {
+    p.iter().map(|s| s.to_string()).collect()
+}
+
+fn bad(p: Vec<String>, message: String) -> Invalid {
+    Invalid { path: p, message }
+}
+
+fn unit(p: &[&str], v: f64) -> Check {
+    range(p, v, 0.0, 1.0)
+}
+
+fn range(p: &[&str], v: f64, lo: f64, hi: f64) -> Check {
+    if v.is_finite() && v >= lo && v <= hi { Ok(()) } else { Err(bad(path(p), format!("{v} is out of range; allowed: {lo} to {hi}"))) }
+}
+
+/// Largest population a generated scenario may ask for.
+pub const MAX_AGENTS: f64 = 50_000_000.0;
+
+/// Validate `s` and fill in the defaults of each intervention's kind.
+pub fn validate(s: &mut Scenario) -> Result<(), Invalid> {
+    if s.name.trim().is_empty() {
+        return Err(bad(path(&["name"]), "is empty; give the scenario a short name".into()));
+    }
+    range(&["steps"], f64::from(s.steps), 1.0, 100_000.0)?;
+    range(&["replicates"], f64::from(s.replicates), 1.0, 1_000_000.0)?;
+    let p = &s.population;
+    if p.villages == 0 {
+        return Err(bad(path(&["population", "villages"]), "0 is out of range; allowed: 1 or more".into()));
+    }
+    if p.households_per_village == 0 {
+        return Err(bad(path(&["population", "households_per_village"]), "0 is out of range; allowed: 1 or more".into()));
+    }
+    range(&["population", "adults_per_household"], p.adults_per_household, 1.0, 30.0)?;
+    for (k, v) in [
+        ("female_headed", p.female_headed),
+        ("women_gatekeepers", p.women_gatekeepers),
+        ("elite", p.elite),
+        ("disability", p.disability),
+        ("marginalised", p.marginalised),
+        ("youth", p.youth),
+        ("elder", p.elder),
+    ] {
+        unit(&["population", k], v)?;
+    }
+    if p.youth + p.elder > 1.0 {
+        return Err(bad(path(&["population", "elder"]), format!("youth {} plus elder {} exceed 1", p.youth, p.elder)));
+    }
+    if s.network.kind == NetworkKind::Community && s.approx_agents() > MAX_AGENTS {
+        return Err(bad(
+            path(&["population", "villages"]),
+            format!("the population would be about {:.0} adults; at most {MAX_AGENTS:.0} are allowed", s.approx_agents()),
+        ));
+    }
+    let n = &s.network;
+    range(&["network", "peer_degree"], n.peer_degree, 0.0, 1000.0)?;
+    unit(&["network", "gender_homophily"], n.gender_homophily)?;
+    unit(&["network", "class_homophily"], n.class_homophily)?;
+    range(&["network", "bridge_degree"], n.bridge_degree, 0.0, 100.0)?;
+    let w = &n.weights;
+    for (k, v) in [("household", w.household), ("peer", w.peer), ("leader", w.leader), ("member", w.member), ("bridge", w.bridge)] {
+        range(&["network", "weights", k], v, 0.0, 1000.0)?;
+    }
+    if n.kind == NetworkKind::File && n.edges.is_none() {
+        return Err(bad(path(&["network", "edges"]), "is missing; `kind = \"file\"` needs `edges = \"path/to/edges.csv\"`".into()));
+    }
+    if n.kind == NetworkKind::Community && (n.edges.is_some() || n.nodes.is_some()) {
+        return Err(bad(path(&["network", "kind"]), "`edges` and `nodes` are only read with `kind = \"file\"`".into()));
+    }
+    let r = &s.rule;
+    range(&["rule", "beta"], r.beta, 0.0, 1000.0)?;
+    for (k, v) in [
+        ("empirical_rate", r.empirical_rate),
+        ("normative_rate", r.normative_rate),
+        ("fear_decay", r.fear_decay),
+        ("fear_gain", r.fear_gain),
+        ("own_gain", r.own_gain),
+    ] {
+        unit(&["rule", k], v)?;
+    }
+    let wr = &r.women;
+    for (k, v) in [
+        ("attitude", wr.attitude),
+        ("empirical", wr.empirical),
+        ("normative", wr.normative),
+        ("fear", wr.fear),
+        ("theta_sd", wr.theta_sd),
+        ("champion_support", wr.champion_support),
+    ] {
+        range(&["rule", "women", k], v, 0.0, 100.0)?;
+    }
+    range(&["rule", "women", "theta_mean"], wr.theta_mean, -100.0, 100.0)?;
+    for (sec, m) in [("men", &r.men), ("leaders", &r.leaders)] {
+        for (k, v) in [
+            ("attitude", m.attitude),
+            ("normative", m.normative),
+            ("fear", m.fear),
+            ("theta_sd", m.theta_sd),
+            ("opposition_margin", m.opposition_margin),
+        ] {
+            range(&["rule", sec, k], v, 0.0, 100.0)?;
+        }
+        range(&["rule", sec, "theta_mean"], m.theta_mean, -100.0, 100.0)?;
+    }
+    let i = &s.initial;
+    range(&["initial", "burn_in"], f64::from(i.burn_in), 0.0, 10_000.0)?;
+    unit(&["initial", "participation"], i.participation)?;
+    unit(&["initial", "fear"], i.fear)?;
+    for (k, d) in [
+        ("women_attitude", &i.women_attitude),
+        ("men_attitude", &i.men_attitude),
+        ("gatekeeper_attitude", &i.gatekeeper_attitude),
+        ("religious_leader_attitude", &i.religious_leader_attitude),
+    ] {
+        range(&["initial", k, "mean"], d.mean, 0.0, 1.0)?;
+        let max_sd = (d.mean * (1.0 - d.mean)).sqrt();
+        if !(d.sd.is_finite() && d.sd >= 0.0 && (d.sd < max_sd || d.sd == 0.0)) {
+            return Err(bad(
+                path(&["initial", k, "sd"]),
+                format!("{} is out of range; a distribution on [0,1] with mean {} needs 0 <= sd < {max_sd:.3}", d.sd, d.mean),
+            ));
+        }
+    }
+    let b = &s.backlash;
+    unit(&["backlash", "rate"], b.rate)?;
+    range(&["backlash", "reactivity"], b.reactivity, 0.0, 100.0)?;
+    range(&["backlash", "gatekeeper"], b.gatekeeper, 0.0, 100.0)?;
+    range(&["backlash", "religious_leader"], b.religious_leader, 0.0, 100.0)?;
+    unit(&["backlash", "champion_shield"], b.champion_shield)?;
+    unit(&["backlash", "champion_dropout"], b.champion_dropout)?;
+    unit(&["backlash", "ally_rate"], b.ally_rate)?;
+    let sv = &b.severity;
+    for (k, v) in [("harassment", sv.harassment), ("stigma", sv.stigma), ("violence", sv.violence)] {
+        unit(&["backlash", "severity", k], v)?;
+    }
+    let total = sv.harassment + sv.stigma + sv.violence;
+    if (total - 1.0).abs() > 1e-6 {
+        return Err(bad(path(&["backlash", "severity"]), format!("the shares sum to {total}; they must sum to 1")));
+    }
+    let a = &s.attitudes;
+    unit(&["attitudes", "influence"], a.influence)?;
+    unit(&["attitudes", "internalisation"], a.internalisation)?;
+    if a.influence + a.internalisation > 1.0 {
+        return Err(bad(path(&["attitudes", "internalisation"]), "influence plus internalisation exceed 1".into()));
+    }
+    range(&["attitudes", "champion_weight"], a.champion_weight, 0.0, 1000.0)?;
+    let st = &a.stubbornness;
+    for (k, v) in [("member", st.member), ("gatekeeper", st.gatekeeper), ("religious_leader", st.religious_leader), ("engaged", st.engaged)]
+    {
+        unit(&["attitudes", "stubbornness", k], v)?;
+    }
+    let c = &s.context;
+    unit(&["context", "political_will"], c.political_will)?;
+    unit(&["context", "defiance"], c.defiance)?;
+    range(&["context", "defiance_penalty"], c.defiance_penalty, 0.0, 100.0)?;
+    unit(&["context", "council_visibility"], c.council_visibility)?;
+    range(&["context", "conflict_backlash"], c.conflict_backlash, 0.0, 100.0)?;
+    range(&["context", "conflict_conservatism"], c.conflict_conservatism, 0.0, 100.0)?;
+    unit(&["context", "tipping_level"], c.tipping_level)?;
+    if let Some(t) = c.conflict_start {
+        month(&["context", "conflict_start"], t, s.steps)?;
+    }
+    if let Some(t) = c.programme_end {
+        month(&["context", "programme_end"], t, s.steps)?;
+    }
+    validate_strategies(s)
+}
+
+fn month(p: &[&str], t: u32, steps: u32) -> Check {
+    if t < steps { Ok(()) } else { Err(bad(path(p), format!("month {t} is out of range; allowed: 0 to {} (steps - 1)", steps - 1))) }
+}
+
+fn validate_strategies(s: &mut Scenario) -> Check {
+    if s.strategies.is_empty() {
+        return Err(bad(path(&["strategies"]), "there are no strategies; add at least `[[strategies]] name = \"baseline\"`".into()));
+    }
+    let steps = s.steps;
+    let mut seen: Vec<&str> = Vec::new();
+    for (si, st) in s.strategies.iter().enumerate() {
+        let sp = si.to_string();
+        if st.name.trim().is_empty() || st.name.contains(',') {
+            return Err(bad(
+                path(&["strategies", &sp, "name"]),
+                format!("`{}` is not a usable name; use letters, digits, `_` or `-`", st.name),
+            ));
+        }
+        if seen.contains(&st.name.as_str()) {
+            return Err(bad(path(&["strategies", &sp, "name"]), format!("`{}` is used by two strategies; names must be unique", st.name)));
+        }
+        seen.push(&st.name);
+    }
+    for (si, st) in s.strategies.iter_mut().enumerate() {
+        let sp = si.to_string();
+        let names: Vec<String> = st.interventions.iter().map(|i| i.name.clone().unwrap_or_else(|| i.kind.as_str().to_string())).collect();
+        for (ii, iv) in st.interventions.iter_mut().enumerate() {
+            let ip = ii.to_string();
+            let base = ["strategies", sp.as_str(), "interventions", ip.as_str()];
+            let at = |k: &str| {
+                let mut v = path(&base);
+                v.push(k.to_string());
+                v
+            };
+            resolve(iv, steps)
+                .map_err(|(k, m)| bad(at(k), format!("{m} (strategy `{}`, intervention {} `{}`)", st.name, ii, iv.kind.as_str())))?;
+            let end = iv.end.unwrap_or(steps - 1);
+            month(&[], iv.start, steps).map_err(|e| bad(at("start"), e.message))?;
+            month(&[], end, steps).map_err(|e| bad(at("end"), e.message))?;
+            if iv.start > end {
+                return Err(bad(at("start"), format!("start {} is after end {end}; start must be at or before end", iv.start)));
+            }
+            if let Some(list) = &iv.interventions {
+                for n in list {
+                    if !names.contains(n) {
+                        return Err(bad(
+                            at("interventions"),
+                            format!("no intervention named `{n}` in strategy `{}`; its interventions are: {}", st.name, names.join(", ")),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Which optional keys each kind uses.
+fn keys_of(kind: InterventionKind) -> &'static [&'static str] {
+    use InterventionKind::*;
+    match kind {
+        Dialogue => &["target", "cost", "effect"],
+        MaleChampions => &["target", "cost", "lapse"],
+        LeaderEngagement => &["target", "cost", "uptake", "effect"],
+        WomensOrganisations => &["target", "cost", "efficacy", "solidarity", "fear_recovery", "funding", "cycle", "gap", "gap_loss"],
+        Protection => &["cost", "deterrence", "violence_reduction"],
+        Quota => &["target", "cost"],
+        Media => &["target", "cost", "effect"],
+        FundingCut => &["factor", "interventions"],
+    }
+}
+
+fn present(iv: &Intervention) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    macro_rules! has {
+        ($($f:ident),*) => { $( if iv.$f.is_some() { v.push(stringify!($f)); } )* };
+    }
+    has!(
+        target,
+        cost,
+        effect,
+        uptake,
+        efficacy,
+        solidarity,
+        fear_recovery,
+        funding,
+        cycle,
+        gap,
+        gap_loss,
+        deterrence,
+        violence_reduction,
+        lapse,
+        factor,
+        interventions
+    );
+    v
+}
+
+fn target(group: Group, selection: Selection, share: f64) -> Option<Target> {
+    Some(Target { group, selection, share: Some(share), count: None, per_village: false })
+}
+
+/// Refuse keys the kind does not use, then fill in the kind's defaults and
+/// check ranges. Errors are (key, message).
+fn resolve(iv: &mut Intervention, steps: u32) -> Result<(), (&'static str, String)> {
+    use InterventionKind::*;
+    let allowed = keys_of(iv.kind);
+    for k in present(iv) {
+        if !allowed.contains(&k) {
+            return Err((k, format!("is not used by `{}`; it takes: kind, name, start, end, {}", iv.kind.as_str(), allowed.join(", "))));
+        }
+    }
+    let cost = |c: Cost| Some(c);
+    match iv.kind {
+        Dialogue => {
+            iv.target.get_or_insert_with(|| target(Group::All, Selection::Random, 0.2).unwrap());
+            iv.effect.get_or_insert(0.05);
+            iv.cost.get_or_insert_with(|| cost(Cost { per_person: 10.0, per_month: 500.0 }).unwrap());
+        }
+        MaleChampions => {
+            iv.target.get_or_insert_with(|| target(Group::Men, Selection::Central, 0.05).unwrap());
+            iv.lapse.get_or_insert(0.02);
+            iv.cost.get_or_insert(Cost { per_person: 200.0, per_month: 300.0 });
+        }
+        LeaderEngagement => {
+            iv.target.get_or_insert_with(|| target(Group::Leaders, Selection::Random, 1.0).unwrap());
+            iv.uptake.get_or_insert(0.1);
+            iv.effect.get_or_insert(0.03);
+            iv.cost.get_or_insert(Cost { per_person: 300.0, per_month: 500.0 });
+        }
+        WomensOrganisations => {
+            iv.target.get_or_insert_with(|| target(Group::Women, Selection::Random, 0.1).unwrap());
+            iv.efficacy.get_or_insert(0.4);
+            iv.solidarity.get_or_insert(1.0);
+            iv.fear_recovery.get_or_insert(0.1);
+            iv.funding.get_or_insert(Funding::Core);
+            iv.cycle.get_or_insert(12);
+            iv.gap.get_or_insert(6);
+            iv.gap_loss.get_or_insert(0.3);
+            iv.cost.get_or_insert(Cost { per_person: 50.0, per_month: 1000.0 });
+        }
+        Protection => {
+            iv.deterrence.get_or_insert(0.5);
+            iv.violence_reduction.get_or_insert(0.5);
+            iv.cost.get_or_insert(Cost { per_person: 0.0, per_month: 2000.0 });
+        }
+        Quota => {
+            iv.target.get_or_insert(Target {
+                group: Group::Women,
+                selection: Selection::Elite,
+                share: None,
+                count: Some(2),
+                per_village: true,
+            });
+            iv.cost.get_or_insert(Cost { per_person: 0.0, per_month: 200.0 });
+        }
+        Media => {
+            iv.target.get_or_insert_with(|| target(Group::All, Selection::Random, 0.5).unwrap());
+            iv.effect.get_or_insert(0.02);
+            iv.cost.get_or_insert(Cost { per_person: 0.0, per_month: 1500.0 });
+        }
+        FundingCut => {
+            iv.factor.get_or_insert(0.5);
+            iv.interventions.get_or_insert_with(Vec::new);
+            if iv.end.is_none() {
+                iv.end = Some(steps - 1);
+            }
+        }
+    }
+    if iv.end.is_none() {
+        iv.end = Some(steps - 1);
+    }
+    let chk = |k: &'static str, v: Option<f64>, lo: f64, hi: f64| -> Result<(), (&'static str, String)> {
+        match v {
+            Some(x) if !(x.is_finite() && x >= lo && x <= hi) => Err((k, format!("{x} is out of range; allowed: {lo} to {hi}"))),
+            _ => Ok(()),
+        }
+    };
+    chk("effect", iv.effect, 0.0, 1.0)?;
+    chk("uptake", iv.uptake, 0.0, 1.0)?;
+    chk("efficacy", iv.efficacy, 0.0, 100.0)?;
+    chk("solidarity", iv.solidarity, 0.0, 100.0)?;
+    chk("fear_recovery", iv.fear_recovery, 0.0, 1.0)?;
+    chk("gap_loss", iv.gap_loss, 0.0, 1.0)?;
+    chk("deterrence", iv.deterrence, 0.0, 1.0)?;
+    chk("violence_reduction", iv.violence_reduction, 0.0, 1.0)?;
+    chk("lapse", iv.lapse, 0.0, 1.0)?;
+    chk("factor", iv.factor, 0.0, 1.0)?;
+    if iv.cycle == Some(0) {
+        return Err(("cycle", "0 is out of range; allowed: 1 or more months".into()));
+    }
+    if let Some(c) = &iv.cost {
+        chk("cost", Some(c.per_person), 0.0, f64::MAX)?;
+        chk("cost", Some(c.per_month), 0.0, f64::MAX)?;
+    }
+    if let Some(t) = &iv.target {
+        match (t.share, t.count) {
+            (Some(_), Some(_)) => return Err(("target", "give either `share` or `count`, not both".into())),
+            (None, None) => return Err(("target", "give `share` (0 to 1) or `count` (a whole number)".into())),
+            (Some(x), None) => chk("target", Some(x), 0.0, 1.0)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Scenario {
+        toml::from_str("name = \"t\"").unwrap()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let mut s = base();
+        assert_eq!(validate(&mut s), Ok(()));
+    }
+
+    #[test]
+    fn probabilities_outside_unit_interval_are_refused() {
+        let mut s = base();
+        s.backlash.rate = 1.5;
+        let e = validate(&mut s).unwrap_err();
+        assert_eq!(e.path, vec!["backlash", "rate"]);
+        assert!(e.message.contains("1.5") && e.message.contains("0 to 1"), "{}", e.message);
+    }
+
+    #[test]
+    fn keys_foreign_to_a_kind_are_refused() {
+        let mut s = base();
+        s.strategies[0].interventions.push(Intervention { kind: InterventionKind::Dialogue, uptake: Some(0.1), ..Default::default() });
+        let e = validate(&mut s).unwrap_err();
+        assert_eq!(e.path.last().unwrap(), "uptake");
+        assert!(e.message.contains("effect"), "{}", e.message);
+    }
+
+    #[test]
+    fn start_after_end_is_refused() {
+        let mut s = base();
+        s.strategies[0].interventions.push(Intervention { kind: InterventionKind::Media, start: 10, end: Some(5), ..Default::default() });
+        let e = validate(&mut s).unwrap_err();
+        assert!(e.message.contains("after end"), "{}", e.message);
+    }
+}
