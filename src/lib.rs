@@ -6,6 +6,8 @@
 //! it never parses arguments, prints, exits or picks file paths (that is
 //! `src/main.rs` and `src/cli/`). See ARCHITECTURE.md for the code map.
 
+pub mod budget;
+pub mod compare;
 pub mod interventions;
 pub mod model;
 pub mod network;

@@ -54,7 +54,11 @@ fn paired(a: &[f64], b: &[f64]) -> (f64, usize) {
 /// Assert b exceeds a by at least `min_mean` on average, in at least `min_reps` replicates.
 fn assert_higher(what: &str, a: &[f64], b: &[f64], min_mean: f64, min_reps: usize) {
     let (mean, wins) = paired(a, b);
-    assert!(mean >= min_mean && wins >= min_reps, "{what}: mean paired difference {mean:.4} (need >= {min_mean}), higher in {wins}/{} replicates (need >= {min_reps})", a.len());
+    assert!(
+        mean >= min_mean && wins >= min_reps,
+        "{what}: mean paired difference {mean:.4} (need >= {min_mean}), higher in {wins}/{} replicates (need >= {min_reps})",
+        a.len()
+    );
 }
 
 const CHAMPIONS: &str = r#"
@@ -135,7 +139,11 @@ fn champions_drop_out_only_when_sanctioned_or_unfunded() {
         assert!(first > 0.0);
         assert!(r.months.iter().all(|m| m[col::CHAMPIONS_ACTIVE] == first), "champions changed without drop-out or lapse");
     }
-    let left: Vec<f64> = go.iter().filter(|r| r.id.strategy == "champions").map(|r| r.months[47][col::CHAMPIONS_ACTIVE] / r.months[0][col::CHAMPIONS_ACTIVE]).collect();
+    let left: Vec<f64> = go
+        .iter()
+        .filter(|r| r.id.strategy == "champions")
+        .map(|r| r.months[47][col::CHAMPIONS_ACTIVE] / r.months[0][col::CHAMPIONS_ACTIVE])
+        .collect();
     assert!(left.iter().all(|x| *x < 0.9), "with certain drop-out and strong ally backlash, more than 10% must drop: {left:?}");
 }
 
@@ -232,8 +240,16 @@ violence_reduction = 0.8
     let a = metric(&rs, "champions", sum::WOMEN_SANCTIONED_MEAN);
     let b = metric(&rs, "champions_protected", sum::WOMEN_SANCTIONED_MEAN);
     assert_higher("share sanctioned, unprotected over protected", &b, &a, 0.005, 8);
-    let va: Vec<f64> = rs.iter().filter(|r| r.id.strategy == "champions").map(|r| r.summary[sum::VIOLENCE_TOTAL] / r.summary[sum::SANCTIONS_TOTAL].max(1.0)).collect();
-    let vb: Vec<f64> = rs.iter().filter(|r| r.id.strategy == "champions_protected").map(|r| r.summary[sum::VIOLENCE_TOTAL] / r.summary[sum::SANCTIONS_TOTAL].max(1.0)).collect();
+    let va: Vec<f64> = rs
+        .iter()
+        .filter(|r| r.id.strategy == "champions")
+        .map(|r| r.summary[sum::VIOLENCE_TOTAL] / r.summary[sum::SANCTIONS_TOTAL].max(1.0))
+        .collect();
+    let vb: Vec<f64> = rs
+        .iter()
+        .filter(|r| r.id.strategy == "champions_protected")
+        .map(|r| r.summary[sum::VIOLENCE_TOTAL] / r.summary[sum::SANCTIONS_TOTAL].max(1.0))
+        .collect();
     assert_higher("violent share of sanctions, unprotected over protected", &vb, &va, 0.03, 7);
 }
 

@@ -2,6 +2,7 @@
 //! exiting, environment and file-path decisions live here and in the
 //! sibling files, never in the library.
 
+mod compare;
 mod files;
 mod input;
 mod progress;
@@ -48,6 +49,8 @@ pub struct ScenarioArgs {
 enum Command {
     /// Run a scenario's strategies and write time series, run summaries and a manifest.
     Run(run::RunArgs),
+    /// Compare strategies with baseline on the same replicates: gains with intervals, cost, harms.
+    Compare(compare::CompareArgs),
     /// Validate a scenario and print it with every default written out.
     Check {
         #[command(flatten)]
@@ -87,6 +90,7 @@ pub fn main() -> i32 {
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Compare(args) => compare::compare_cmd(args),
         Command::Check { scenario } => {
             let input = input::load(&scenario, &input::Adjust::default())?;
             print!("{}", input::resolved_toml(&input.scenario)?);

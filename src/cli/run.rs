@@ -21,8 +21,8 @@ pub struct RunArgs {
     /// Replicates per strategy (overrides the scenario's `replicates`).
     #[arg(long)]
     pub reps: Option<u32>,
-    /// Master seed (overrides the scenario's `seed`).
-    #[arg(long)]
+    /// Master seed (overrides the scenario's `seed`), 0 to 9223372036854775807.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Months to simulate (overrides the scenario's `steps`).
     #[arg(long)]
@@ -52,15 +52,18 @@ pub fn pick_strategies(s: &normshift::scenario::Scenario, names: &[String]) -> a
         return Ok((0..s.strategies.len()).collect());
     }
     let all: Vec<&str> = s.strategies.iter().map(|x| x.name.as_str()).collect();
-    names
-        .iter()
-        .map(|n| {
-            let n = n.trim();
-            all.iter()
-                .position(|x| *x == n)
-                .ok_or_else(|| bad(format!("--strategy: no strategy named `{n}`; this scenario has: {}", all.join(", "))))
-        })
-        .collect()
+    let mut picked = Vec::new();
+    for n in names {
+        let n = n.trim();
+        let k = all
+            .iter()
+            .position(|x| *x == n)
+            .ok_or_else(|| bad(format!("--strategy: no strategy named `{n}`; this scenario has: {}", all.join(", "))))?;
+        if !picked.contains(&k) {
+            picked.push(k);
+        }
+    }
+    Ok(picked)
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<()> {

@@ -22,6 +22,9 @@ use crate::model::{State, World};
 use crate::rng::{StepKey, purpose_of};
 use crate::scenario::{Funding, Intervention, InterventionKind, Scenario, Strategy};
 
+/// Step counter of the streams that choose targets, apart from every month's.
+const TARGETING_STEP: u32 = u32::MAX;
+
 /// What interventions set for the step to read this month.
 #[derive(Clone, Debug, Default)]
 pub struct Levers {
@@ -144,7 +147,7 @@ impl Programme {
                 let purpose = purpose_of(&format!("{}/{}", iv.kind.as_str(), name));
                 let targets = match &iv.target {
                     Some(t) if iv.kind != InterventionKind::FundingCut => {
-                        targeting::select(world, t, StepKey::new(seed, 0, purpose), reach)
+                        targeting::select(world, t, StepKey::new(seed, TARGETING_STEP, purpose), reach)
                     }
                     _ => Vec::new(),
                 };
@@ -220,6 +223,10 @@ impl Programme {
             item.prev_intensity = intensity;
         }
         self.cost += cx.cost;
+        if !self.items.is_empty() {
+            // Neighbours see this month's recruits and changed minds.
+            crate::model::init::refresh_public(world, state);
+        }
     }
 }
 

@@ -20,5 +20,8 @@ pub(super) fn apply(item: &mut Item, cx: &mut Ctx<'_>, intensity: f32) {
         }
         return;
     }
+    if item.prev_intensity <= 0.0 {
+        recruit(item, cx);
+    }
     cx.levers.quota_enforcement = cx.levers.quota_enforcement.max(cx.political_will * intensity);
 }

@@ -35,9 +35,8 @@ pub const CHUNK: usize = 4096;
 /// Per-village aggregates the step reads and writes.
 #[derive(Clone, Debug, Default)]
 pub struct Villages {
-    /// Share of the village's women who took part last month (visible at the council).
-    pub q_prev: Vec<f32>,
-    /// Share taking part this month (after decisions).
+    /// Share of the village's women taking part (after this month's
+    /// decisions; during perception, last month's: visible at the council).
     pub q_now: Vec<f32>,
     /// Mean attitude of the village's adults last month.
     pub attitude: Vec<f32>,
@@ -49,9 +48,8 @@ impl Villages {
     /// Aggregates of `state`.
     pub fn new(world: &World, state: &State) -> Villages {
         let v = world.village_women.len();
-        let mut out = Villages { q_prev: vec![0.0; v], q_now: vec![0.0; v], attitude: vec![0.0; v], counts: vec![0; v] };
+        let mut out = Villages { q_now: vec![0.0; v], attitude: vec![0.0; v], counts: vec![0; v] };
         out.record(world, state);
-        out.q_prev.copy_from_slice(&out.q_now);
         out
     }
 
@@ -100,7 +98,6 @@ pub fn step(
         next.core.chunks_mut(CHUNK).enumerate().for_each(|(ci, out)| perceive(ci * CHUNK, out));
     }
     // Visible participation after decisions, for the threat of backlash.
-    villages.q_prev.copy_from_slice(&villages.q_now);
     villages.record(world, next);
     // Phase 5: reads every agent's decision, writes only its own hits.
     let q_now = &villages.q_now;

@@ -71,9 +71,38 @@ impl Default for Rule {
             own_gain: 0.4,
             women: WomenRule::default(),
             men: MenRule::default(),
-            leaders: MenRule { attitude: 2.0, normative: 0.5, fear: 0.5, theta_mean: 1.0, theta_sd: 0.3, opposition_margin: 0.5 },
+            leaders: leaders(),
         }
     }
+}
+
+fn leaders() -> MenRule {
+    MenRule { attitude: 2.0, normative: 0.5, fear: 0.5, theta_mean: 1.0, theta_sd: 0.3, opposition_margin: 0.5 }
+}
+
+/// `[rule.leaders]` as given, with the leaders' (not the men's) defaults
+/// for the keys left out.
+pub(super) fn leaders_rule<'de, D: serde::Deserializer<'de>>(d: D) -> Result<MenRule, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Patch {
+        attitude: Option<f64>,
+        normative: Option<f64>,
+        fear: Option<f64>,
+        theta_mean: Option<f64>,
+        theta_sd: Option<f64>,
+        opposition_margin: Option<f64>,
+    }
+    let p = Patch::deserialize(d)?;
+    let l = leaders();
+    Ok(MenRule {
+        attitude: p.attitude.unwrap_or(l.attitude),
+        normative: p.normative.unwrap_or(l.normative),
+        fear: p.fear.unwrap_or(l.fear),
+        theta_mean: p.theta_mean.unwrap_or(l.theta_mean),
+        theta_sd: p.theta_sd.unwrap_or(l.theta_sd),
+        opposition_margin: p.opposition_margin.unwrap_or(l.opposition_margin),
+    })
 }
 
 impl Default for WomenRule {

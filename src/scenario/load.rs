@@ -68,7 +68,7 @@ pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<
     let mut scenario: Scenario = toml::from_str(text).map_err(|e| ScenarioError {
         origin: origin.into(),
         at: e.span().map(|s| text.line_col(s.start)),
-        key: None,
+        key: e.span().and_then(|s| key_at(text, s.start)),
         message: e.message().trim().to_string(),
     })?;
     let mut parsed = Vec::with_capacity(overrides.len());
@@ -114,6 +114,30 @@ fn locate(inv: Invalid, text: &str, origin: &str, overrides: &[Override]) -> Sce
     ScenarioError { origin: origin.into(), at, key: Some(key), message: inv.message }
 }
 
+/// The dotted key whose value spans byte `offset`, if any. Tables'
+/// spans cover only their headers, so every branch is searched.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    fn find(v: &DeValue<'_>, offset: usize, path: &mut Vec<String>) -> bool {
+        let children: Vec<(String, &toml::Spanned<DeValue<'_>>)> = match v {
+            DeValue::Table(t) => t.iter().map(|(k, c)| (k.get_ref().to_string(), c)).collect(),
+            DeValue::Array(a) => a.iter().enumerate().map(|(i, c)| (i.to_string(), c)).collect(),
+            _ => return false,
+        };
+        for (k, child) in children {
+            path.push(k);
+            let leaf = !matches!(child.get_ref(), DeValue::Table(_) | DeValue::Array(_));
+            if (leaf && child.span().contains(&offset)) || find(child.get_ref(), offset, path) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    let doc = DeTable::parse(text).ok()?;
+    let mut path = Vec::new();
+    find(&DeValue::Table(doc.into_inner()), offset, &mut path).then(|| path.join("."))
+}
+
 /// Byte offset of the value at `path` (or of the deepest part that exists).
 fn span_of(table: &DeTable<'_>, path: &[String]) -> Option<usize> {
     let (first, rest) = path.split_first()?;
@@ -122,7 +146,7 @@ fn span_of(table: &DeTable<'_>, path: &[String]) -> Option<usize> {
 }
 
 fn span_in(value: &DeValue<'_>, path: &[String]) -> Option<usize> {
-    let Some((first, rest)) = path.split_first() else { return None };
+    let (first, rest) = path.split_first()?;
     let child = match value {
         DeValue::Table(t) => t.get(first.as_str())?,
         DeValue::Array(a) => a.get(first.parse::<usize>().ok()?)?,

@@ -147,6 +147,8 @@ pub struct Rule {
     pub own_gain: f64,
     pub women: WomenRule,
     pub men: MenRule,
+    /// Leaders' rule; keys left out take the leaders' defaults, not the men's.
+    #[serde(deserialize_with = "defaults::leaders_rule")]
     pub leaders: MenRule,
 }
 

@@ -60,6 +60,12 @@ pub fn validate(s: &mut Scenario) -> Result<(), Invalid> {
     ] {
         unit(&["population", k], v)?;
     }
+    if p.elite + p.marginalised > 1.0 {
+        return Err(bad(
+            path(&["population", "marginalised"]),
+            format!("elite {} plus marginalised {} exceed 1 (a household is one or the other)", p.elite, p.marginalised),
+        ));
+    }
     if p.youth + p.elder > 1.0 {
         return Err(bad(path(&["population", "elder"]), format!("youth {} plus elder {} exceed 1", p.youth, p.elder)));
     }
@@ -175,16 +181,19 @@ pub fn validate(s: &mut Scenario) -> Result<(), Invalid> {
     range(&["context", "conflict_conservatism"], c.conflict_conservatism, 0.0, 100.0)?;
     unit(&["context", "tipping_level"], c.tipping_level)?;
     if let Some(t) = c.conflict_start {
-        month(&["context", "conflict_start"], t, s.steps)?;
+        month(&["context", "conflict_start"], t, MAX_MONTH)?;
     }
     if let Some(t) = c.programme_end {
-        month(&["context", "programme_end"], t, s.steps)?;
+        month(&["context", "programme_end"], t, MAX_MONTH)?;
     }
     validate_strategies(s)
 }
 
-fn month(p: &[&str], t: u32, steps: u32) -> Check {
-    if t < steps { Ok(()) } else { Err(bad(path(p), format!("month {t} is out of range; allowed: 0 to {} (steps - 1)", steps - 1))) }
+/// Largest month an intervention or event may name.
+pub const MAX_MONTH: u32 = 100_000;
+
+fn month(p: &[&str], t: u32, limit: u32) -> Check {
+    if t < limit { Ok(()) } else { Err(bad(path(p), format!("month {t} is out of range; allowed: 0 to {}", limit - 1))) }
 }
 
 fn validate_strategies(s: &mut Scenario) -> Check {
@@ -209,6 +218,14 @@ fn validate_strategies(s: &mut Scenario) -> Check {
     for (si, st) in s.strategies.iter_mut().enumerate() {
         let sp = si.to_string();
         let names: Vec<String> = st.interventions.iter().map(|i| i.name.clone().unwrap_or_else(|| i.kind.as_str().to_string())).collect();
+        for (ii, n) in names.iter().enumerate() {
+            if names[..ii].contains(n) {
+                return Err(bad(
+                    path(&["strategies", &sp, "interventions", &ii.to_string(), "name"]),
+                    format!("two interventions of strategy `{}` are called `{n}`; give each a distinct `name`", st.name),
+                ));
+            }
+        }
         for (ii, iv) in st.interventions.iter_mut().enumerate() {
             let ip = ii.to_string();
             let base = ["strategies", sp.as_str(), "interventions", ip.as_str()];
@@ -219,9 +236,11 @@ fn validate_strategies(s: &mut Scenario) -> Check {
             };
             resolve(iv, steps)
                 .map_err(|(k, m)| bad(at(k), format!("{m} (strategy `{}`, intervention {} `{}`)", st.name, ii, iv.kind.as_str())))?;
+            // Months past the last step are allowed (a shorter run simply
+            // stops before them), within a sane bound.
             let end = iv.end.unwrap_or(steps - 1);
-            month(&[], iv.start, steps).map_err(|e| bad(at("start"), e.message))?;
-            month(&[], end, steps).map_err(|e| bad(at("end"), e.message))?;
+            month(&[], iv.start, MAX_MONTH).map_err(|e| bad(at("start"), e.message))?;
+            month(&[], end, MAX_MONTH).map_err(|e| bad(at("end"), e.message))?;
             if iv.start > end {
                 return Err(bad(at("start"), format!("start {} is after end {end}; start must be at or before end", iv.start)));
             }
@@ -371,8 +390,12 @@ fn resolve(iv: &mut Intervention, steps: u32) -> Result<(), (&'static str, Strin
     chk("violence_reduction", iv.violence_reduction, 0.0, 1.0)?;
     chk("lapse", iv.lapse, 0.0, 1.0)?;
     chk("factor", iv.factor, 0.0, 1.0)?;
-    if iv.cycle == Some(0) {
-        return Err(("cycle", "0 is out of range; allowed: 1 or more months".into()));
+    for (k, v) in [("cycle", iv.cycle), ("gap", iv.gap)] {
+        if let Some(m) = v
+            && (m > 1000 || (k == "cycle" && m == 0))
+        {
+            return Err((k, format!("{m} is out of range; allowed: {} to 1000 months", u32::from(k == "cycle"))));
+        }
     }
     if let Some(c) = &iv.cost {
         chk("cost", Some(c.per_person), 0.0, f64::MAX)?;
@@ -395,6 +418,14 @@ mod tests {
 
     fn base() -> Scenario {
         toml::from_str("name = \"t\"").unwrap()
+    }
+
+    #[test]
+    fn partial_leaders_rule_keeps_leaders_defaults() {
+        let s: Scenario = toml::from_str("name = \"t\"\n[rule.leaders]\nfear = 0.9\n").unwrap();
+        assert_eq!(s.rule.leaders.fear, 0.9);
+        assert_eq!(s.rule.leaders.attitude, Rule::default().leaders.attitude);
+        assert_ne!(s.rule.leaders.attitude, s.rule.men.attitude);
     }
 
     #[test]

@@ -1,0 +1,222 @@
+//! `normshift compare`: run every strategy on the same replicates (common
+//! random numbers), compare each with baseline, optionally at equal
+//! budgets, and write `comparison.csv` beside the tables `run` writes.
+
+use super::files::{ensure_dir, write_atomic};
+use super::input::{self, Adjust};
+use super::progress::Progress;
+use super::run::{set_threads, write_manifest, write_tables};
+use super::{ScenarioArgs, bad};
+use normshift::budget::{Rescale, rescale};
+use normshift::compare::{COLUMNS, Row, compare};
+use normshift::output::num;
+use normshift::run::Job;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+/// The strategy every other is compared with.
+pub const BASELINE: &str = "baseline";
+
+#[derive(clap::Args, Debug)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Strategies to compare (comma-separated); baseline is always included. Default: all.
+    #[arg(long, value_delimiter = ',')]
+    pub strategies: Vec<String>,
+    /// Replicates per strategy (overrides the scenario's `replicates`).
+    #[arg(long)]
+    pub reps: Option<u32>,
+    /// Master seed (overrides the scenario's `seed`), 0 to 9223372036854775807.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub seed: Option<u64>,
+    /// Months to simulate (overrides the scenario's `steps`).
+    #[arg(long)]
+    pub steps: Option<u32>,
+    /// Give every strategy this total budget by rescaling its reach.
+    #[arg(long)]
+    pub budget: Option<f64>,
+    /// Output folder. Default: results/<scenario name>/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads. Default: all cores. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
+    let started = SystemTime::now();
+    if args.reps == Some(0) {
+        return Err(bad("--reps 0: give 1 or more replicates (20 or more for stable intervals)"));
+    }
+    if let Some(b) = args.budget
+        && !(b.is_finite() && b > 0.0)
+    {
+        return Err(bad(format!("--budget {b}: give a positive amount, in the scenario's currency")));
+    }
+    let input = input::load(&args.scenario, &Adjust { seed: args.seed, steps: args.steps, reps: args.reps })?;
+    let s = &input.scenario;
+    let all: Vec<&str> = s.strategies.iter().map(|x| x.name.as_str()).collect();
+    let Some(base) = all.iter().position(|n| *n == BASELINE) else {
+        return Err(bad(format!(
+            "{}: this scenario has no strategy named `baseline` to compare with; add `[[strategies]]` with `name = \"baseline\"` and no interventions",
+            input.origin
+        )));
+    };
+    let mut picked = vec![base];
+    let wanted: Vec<String> =
+        if args.strategies.is_empty() { all.iter().map(|s| s.to_string()).collect() } else { args.strategies.clone() };
+    for n in &wanted {
+        let n = n.trim();
+        let k = all
+            .iter()
+            .position(|x| *x == n)
+            .ok_or_else(|| bad(format!("--strategies: no strategy named `{n}`; this scenario has: {}", all.join(", "))))?;
+        if !picked.contains(&k) {
+            picked.push(k);
+        }
+    }
+    let threads = set_threads(args.threads)?;
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+
+    let mut job = Job::all(s);
+    job.strategies = picked;
+    job.reach = vec![1.0; job.strategies.len()];
+    job.loaded = input.loaded.as_ref();
+    let mut rescaled: Vec<Option<Rescale>> = vec![None; job.strategies.len()];
+    if let Some(budget) = args.budget {
+        for k in 1..job.strategies.len() {
+            let r = rescale(&job, k, budget).map_err(|e| bad(format!("--budget: {e}")))?;
+            job.reach[k] = r.reach;
+            rescaled[k] = Some(r);
+        }
+    }
+    let progress = Progress::new(job.len(), "compare");
+    let t0 = Instant::now();
+    let results = job.run(&|_| progress.tick());
+    progress.finish();
+    let wall = t0.elapsed().as_secs_f64();
+    let names: Vec<String> = job.strategies.iter().map(|&k| s.strategies[k].name.clone()).collect();
+    let rows = compare(&results, &names, BASELINE);
+
+    ensure_dir(&out)?;
+    write_tables(&out, &results)?;
+    write_atomic(&out.join("comparison.csv"), |w| {
+        writeln!(w, "{}", COLUMNS.join(","))?;
+        for r in &rows {
+            let reps = results.iter().filter(|x| x.id.strategy == r.strategy).count();
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{},{},{},{},{}",
+                r.strategy,
+                r.metric,
+                num(r.mean),
+                num(r.p05),
+                num(r.p95),
+                num(r.diff_mean),
+                num(r.diff_lo),
+                num(r.diff_hi),
+                num(r.p_better),
+                r.harm,
+                reps
+            )?;
+        }
+        Ok(())
+    })?;
+    write_atomic(&out.join("scenario.toml"), |w| w.write_all(input::resolved_toml(s).unwrap_or_default().as_bytes()))?;
+    write_manifest(&out, &input.origin, s.seed, threads, started, wall, &results)?;
+
+    if args.budget.is_some() {
+        println!("Equal budgets: each strategy's reach was rescaled so that it spends the same total.");
+        for (k, r) in rescaled.iter().enumerate() {
+            if let Some(r) = r {
+                println!("  {:<22} reach x{:.2} (own cost {:.0} -> {:.0})", names[k], r.reach, r.own_cost, r.cost);
+            }
+        }
+    }
+    print_table(s, &names, &rows, results.len() / names.len().max(1), wall);
+    println!("results in {}", out.display());
+    Ok(())
+}
+
+fn find<'a>(rows: &'a [Row], s: &str, m: &str) -> Option<&'a Row> {
+    rows.iter().find(|r| r.strategy == s && r.metric == m)
+}
+
+/// Ranked table, readable at 80 columns, coloured only on a terminal.
+fn print_table(s: &normshift::scenario::Scenario, names: &[String], rows: &[Row], reps: usize, wall: f64) {
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let paint = |code: &str, t: String| if colour { format!("\x1b[{code}m{t}\x1b[0m") } else { t };
+    let mut order: Vec<&String> = names.iter().filter(|n| *n != BASELINE).collect();
+    let gain = |n: &str| find(rows, n, "participation_end").map_or(f64::NEG_INFINITY, |r| r.diff_mean);
+    order.sort_by(|a, b| gain(b).total_cmp(&gain(a)));
+    let end = s.programme_end();
+    println!("{}: {} strategies x {} replicates, {} months, in {:.1} s", s.name, names.len(), reps, s.steps, wall);
+    println!("Participation gain over baseline in percentage points at the programme's end (month {end}),");
+    println!("with 90% intervals; sanctions as % change over baseline; cost per point gained.");
+    println!();
+    println!("{:<20} {:>6} {:>17} {:>7} {:>10} {:>8} {:>7}", "strategy", "end %", "gain [90% int.]", "final", "sanctions", "cost", "$/pt");
+    if let Some(b) = find(rows, BASELINE, "participation_end") {
+        let fin = find(rows, BASELINE, "participation_final").map_or(f64::NAN, |r| r.mean);
+        println!("{:<20} {:>6.1} {:>17} {:>7.1} {:>10} {:>8} {:>7}", BASELINE, 100.0 * b.mean, "-", 100.0 * fin, "-", "0", "-");
+    }
+    let base_sanctions = find(rows, BASELINE, "sanctions_total").map_or(f64::NAN, |r| r.mean);
+    for n in order {
+        let (Some(e), Some(f), Some(sa), Some(v), Some(c), Some(cpp)) = (
+            find(rows, n, "participation_end"),
+            find(rows, n, "participation_final"),
+            find(rows, n, "sanctions_total"),
+            find(rows, n, "violence_total"),
+            find(rows, n, "cost_total"),
+            find(rows, n, "cost_per_point"),
+        ) else {
+            continue;
+        };
+        let gain = format!("{:+.1} [{:+.1},{:+.1}]", 100.0 * e.diff_mean, 100.0 * e.diff_lo, 100.0 * e.diff_hi);
+        let gain = if e.diff_lo > 0.0 { paint("32", format!("{gain:>17}")) } else { format!("{gain:>17}") };
+        let pct =
+            if base_sanctions > 0.0 { format!("{:+.0}%", 100.0 * sa.diff_mean / base_sanctions) } else { format!("{:+.0}", sa.diff_mean) };
+        let harm = sa.harm || v.harm;
+        let pct = if harm { paint("31;1", format!("{:>10}", pct + "!")) } else { format!("{pct:>10}") };
+        let cpp = if cpp.mean.is_nan() { "-".to_string() } else { short(cpp.mean) };
+        println!(
+            "{:<20} {:>6.1} {} {:>+7.1} {} {:>8} {:>7}",
+            trunc(n, 20),
+            100.0 * e.mean,
+            gain,
+            100.0 * f.diff_mean,
+            pct,
+            short(c.mean),
+            cpp
+        );
+    }
+    let harmed: Vec<&str> = names.iter().filter(|n| rows.iter().any(|r| &r.strategy == *n && r.harm)).map(|n| n.as_str()).collect();
+    println!();
+    if harmed.is_empty() {
+        println!("Do no harm: no strategy raised sanctions or violence above baseline with 90% confidence.");
+    } else {
+        println!(
+            "{}",
+            paint(
+                "31;1",
+                format!("Do no harm: {} raised sanctions or violence above baseline (90% confidence), marked !", harmed.join(", "))
+            )
+        );
+    }
+    println!("final = gain at the last month (does it last?). Full table: comparison.csv.");
+}
+
+fn short(x: f64) -> String {
+    if x.abs() >= 1e6 {
+        format!("{:.1}M", x / 1e6)
+    } else if x.abs() >= 1e4 {
+        format!("{:.0}k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}
+
+fn trunc(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n - 1).chain(['~']).collect() }
+}
