@@ -141,6 +141,20 @@ pub fn generate(spec: &PopulationSpec, seed: u64) -> Agents {
     agents
 }
 
+/// A flat population of `n` agents for reference models: one village, no
+/// households (each agent heads its own), all counted as women so that
+/// `participation` equals `adoption`.
+pub fn flat(n: u32) -> Agents {
+    Agents {
+        attrs: vec![attr::WOMAN | attr::HEAD; n as usize],
+        role: vec![Role::Member; n as usize],
+        household: (0..n).collect(),
+        head_of: (0..n).collect(),
+        village: vec![0; n as usize],
+        villages: 1,
+    }
+}
+
 /// Choose the village's gatekeepers (elite heads first) and religious
 /// leaders (among other male heads).
 fn assign_leaders(agents: &mut Agents, first: usize, spec: &PopulationSpec, seed: u64, village: u32) {

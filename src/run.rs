@@ -6,12 +6,12 @@
 use crate::interventions::{Levers, Programme};
 use crate::model::init::{build_world, initial_state};
 use crate::model::step::{Villages, step};
-use crate::model::{Params, State, World};
+use crate::model::{Params, State, World, reference};
 use crate::network::Csr;
 use crate::outcomes::{Month, Summary, record, summarise};
 use crate::population::Agents;
 use crate::rng::replicate_seed;
-use crate::scenario::Scenario;
+use crate::scenario::{RuleKind, Scenario};
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -144,11 +144,32 @@ fn burn_in(s: &Scenario, world: &World, params: &Params, seed: u64) -> (State, f
     let mut villages = Villages::new(world, &cur);
     let mut next = cur.clone();
     let parallel = world.len() >= PARALLEL_STEP_MIN;
-    for t in 0..s.initial.burn_in {
-        step(world, params, &levers, &mut villages, &cur, &mut next, seed, t + 2, parallel);
+    for t in 0..s.burn_in() {
+        advance(s, world, params, &levers, &mut villages, &cur, &mut next, seed, t + 2, parallel);
         std::mem::swap(&mut cur, &mut next);
     }
     (cur, t0.elapsed().as_secs_f64())
+}
+
+/// One step under the scenario's rule.
+#[allow(clippy::too_many_arguments)]
+fn advance(
+    s: &Scenario,
+    world: &World,
+    params: &Params,
+    levers: &Levers,
+    villages: &mut Villages,
+    cur: &State,
+    next: &mut State,
+    seed: u64,
+    t: u32,
+    parallel: bool,
+) {
+    match s.rule.kind {
+        RuleKind::Logit => step(world, params, levers, villages, cur, next, seed, t, parallel),
+        RuleKind::Threshold => reference::threshold_step(world, s.rule.relative, s.rule.permanent, cur, next, parallel),
+        RuleKind::MemoryBestResponse => reference::memory_step(world, s.rule.memory.unwrap_or(1), cur, next, seed, t, parallel),
+    }
 }
 
 /// The months of one strategy from the burnt-in state.
@@ -159,11 +180,11 @@ fn simulate(s: &Scenario, strategy: usize, reach: f64, world: &World, params: &P
     let mut programme = Programme::new(s, &s.strategies[strategy], world, seed, reach);
     let mut villages = Villages::new(world, &cur);
     let parallel = world.len() >= PARALLEL_STEP_MIN;
-    let base = s.initial.burn_in + 2;
+    let base = s.burn_in() + 2;
     let mut months = Vec::with_capacity(s.steps as usize);
     for m in 0..s.steps {
         programme.apply(world, &mut cur, &mut levers, &villages, seed, m);
-        step(world, params, &levers, &mut villages, &cur, &mut next, seed, base + m, parallel);
+        advance(s, world, params, &levers, &mut villages, &cur, &mut next, seed, base + m, parallel);
         std::mem::swap(&mut cur, &mut next);
         months.push(record(world, &cur, &levers, programme.cost));
     }

@@ -3,10 +3,10 @@
 //! replicate's seed.
 
 use super::{Core, Hits, Params, Public, State, World, public, stance};
-use crate::network::{Csr, community};
+use crate::network::{Csr, community, generators};
 use crate::population::{self, Agents, Role, attr};
 use crate::rng::{StepKey, purpose};
-use crate::scenario::{Dist, Scenario};
+use crate::scenario::{Dist, Placement, RuleKind, Scenario};
 use rand_distr::{Beta, Distribution, Normal};
 
 /// Draw from a Beta distribution given by mean and sd (a point mass when sd is 0).
@@ -33,11 +33,18 @@ fn normal_draw(mean: f64, sd: f64, rng: &mut crate::rng::Stream) -> f32 {
 pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> World {
     let (agents, net) = match loaded {
         Some((a, g)) => (a.clone(), g.clone()),
-        None => {
-            let agents = population::generate(&s.population, seed);
-            let net = community::generate(&agents, &s.network, seed);
-            (agents, net)
-        }
+        None => match s.population.size {
+            Some(n) => {
+                let agents = population::flat(n);
+                let net = generators::from_spec(&s.network, n as usize).map(|g| g.generate(n as usize, seed)).unwrap_or_default();
+                (agents, net)
+            }
+            None => {
+                let agents = population::generate(&s.population, seed);
+                let net = community::generate(&agents, &s.network, seed);
+                (agents, net)
+            }
+        },
     };
     let n = agents.len();
     let key = StepKey::new(seed, 0, purpose::INITIAL);
@@ -56,7 +63,25 @@ pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> W
             }
         };
         a0.push(beta_draw(dist, &mut rng));
-        theta.push(normal_draw(th.0, th.1, &mut rng));
+        theta.push(match s.rule.kind {
+            RuleKind::Logit => normal_draw(th.0, th.1, &mut rng),
+            RuleKind::Threshold => match (&s.rule.thresholds, s.rule.threshold) {
+                (Some(list), _) => list.get(i).copied().unwrap_or(f64::INFINITY) as f32,
+                (None, t) => normal_draw(t.unwrap_or(0.0), s.rule.threshold_sd, &mut rng).max(0.0),
+            },
+            RuleKind::MemoryBestResponse => 0.0,
+        });
+    }
+    // Committed agents: a share chosen at random.
+    let mut committed = vec![0u8; n];
+    let k = (s.initial.committed * n as f64).round() as usize;
+    if k > 0 {
+        let ckey = StepKey::new(seed, 2, purpose::INITIAL);
+        let mut order: Vec<(u64, usize)> = (0..n).map(|i| (ckey.bits(i as u32, 0), i)).collect();
+        order.sort_unstable();
+        for &(_, i) in &order[..k.min(n)] {
+            committed[i] = 1;
+        }
     }
     let v = agents.villages as usize;
     let mut village_women = vec![0u32; v];
@@ -67,7 +92,7 @@ pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> W
             village_women[agents.village[i] as usize] += 1;
         }
     }
-    World { agents, net, theta, a0, village_women, village_adults }
+    World { agents, net, theta, committed, a0, village_women, village_adults }
 }
 
 /// The state at the start of burn-in: attitudes at their anchors; women take
@@ -75,6 +100,9 @@ pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> W
 /// their own attitude as the norm; expectations are what each agent then
 /// observes around it.
 pub fn initial_state(s: &Scenario, world: &World, params: &Params, seed: u64) -> State {
+    if s.rule.kind != RuleKind::Logit {
+        return reference_state(s, world, seed);
+    }
     let n = world.len();
     let key = StepKey::new(seed, 1, purpose::INITIAL);
     let fear = s.initial.fear as f32;
@@ -91,7 +119,7 @@ pub fn initial_state(s: &Scenario, world: &World, params: &Params, seed: u64) ->
         };
         core.push(Core { attitude: a, empirical: 0.0, normative: 0.5, fear, stance: st, ..Default::default() });
     }
-    let mut state = State { core, hits: vec![Hits::default(); n], public: vec![Public::default(); n] };
+    let mut state = State { core, hits: vec![Hits::default(); n], public: vec![Public::default(); n], memory: Vec::new() };
     refresh_public(world, &mut state);
     // Expectations start at what each agent sees.
     let net = &world.net;
@@ -113,6 +141,45 @@ pub fn initial_state(s: &Scenario, world: &World, params: &Params, seed: u64) ->
         c.empirical = if ww > 0.0 { wa / ww } else { s.initial.participation as f32 };
         c.normative = if wt > 0.0 { wn / wt } else { 0.5 };
     }
+    state
+}
+
+/// The start of a reference model: committed agents and initial adopters
+/// act (adopters at random, or as a cluster of consecutive agents, which
+/// are neighbours on a ring); memories hold only the old choice.
+fn reference_state(s: &Scenario, world: &World, seed: u64) -> State {
+    let n = world.len();
+    let mut on: Vec<bool> = world.committed.iter().map(|&c| c != 0).collect();
+    let adopters = (s.initial.adopters.unwrap_or(0) as usize).min(n);
+    if adopters > 0 {
+        let key = StepKey::new(seed, 3, purpose::INITIAL);
+        match s.initial.placement {
+            Placement::Random => {
+                let mut order: Vec<(u64, usize)> = (0..n).map(|i| (key.bits(i as u32, 0), i)).collect();
+                order.sort_unstable();
+                for &(_, i) in &order[..adopters] {
+                    on[i] = true;
+                }
+            }
+            Placement::Cluster => {
+                let first = (key.uniform64(0, 0) * n as f64) as usize % n;
+                for d in 0..adopters {
+                    on[(first + d) % n] = true;
+                }
+            }
+        }
+    }
+    let core = on
+        .iter()
+        .map(|&a| Core { attitude: 0.5, normative: 0.5, stance: if a { stance::ACTS } else { stance::NEITHER }, ..Default::default() })
+        .collect();
+    let mut state = State {
+        core,
+        hits: vec![Hits::default(); n],
+        public: vec![Public::default(); n],
+        memory: vec![0; if s.rule.kind == RuleKind::MemoryBestResponse { n } else { 0 }],
+    };
+    refresh_public(world, &mut state);
     state
 }
 

@@ -3,6 +3,7 @@
 //! Never does I/O.
 
 pub mod init;
+pub mod reference;
 pub mod step;
 
 use crate::network::Csr;
@@ -78,6 +79,8 @@ pub struct State {
     pub core: Vec<Core>,
     pub hits: Vec<Hits>,
     pub public: Vec<Public>,
+    /// Memory of observed choices, one bit each (`memory_best_response` only).
+    pub memory: Vec<u64>,
 }
 
 /// The model's parameters as the step reads them.
@@ -171,8 +174,10 @@ impl Params {
 pub struct World {
     pub agents: Agents,
     pub net: Csr,
-    /// Fixed personal thresholds.
+    /// Fixed personal thresholds (of the logit or threshold rule).
     pub theta: Vec<f32>,
+    /// Committed to the new choice (reference rules): always act.
+    pub committed: Vec<u8>,
     /// Initial attitudes (the Friedkin-Johnsen anchor).
     pub a0: Vec<f32>,
     /// Women per village.

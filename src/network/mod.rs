@@ -7,6 +7,7 @@
 
 pub mod community;
 pub mod file;
+pub mod generators;
 
 /// Tie layers.
 pub mod layer {

@@ -22,6 +22,7 @@ pub(super) fn strategies() -> Vec<Strategy> {
 impl Default for Population {
     fn default() -> Self {
         Population {
+            size: None,
             villages: 10,
             households_per_village: 200,
             adults_per_household: 2.5,
@@ -46,6 +47,12 @@ impl Default for Network {
             gender_homophily: 0.85,
             class_homophily: 0.73,
             bridge_degree: 0.2,
+            k: None,
+            p: None,
+            mean_degree: None,
+            m: None,
+            blocks: None,
+            probs: None,
             edges: None,
             nodes: None,
             weights: Weights::default(),
@@ -63,6 +70,12 @@ impl Default for Rule {
     fn default() -> Self {
         Rule {
             kind: RuleKind::Logit,
+            threshold: None,
+            threshold_sd: 0.0,
+            thresholds: None,
+            relative: true,
+            permanent: false,
+            memory: None,
             beta: 4.0,
             empirical_rate: 0.3,
             normative_rate: 0.2,
@@ -120,7 +133,10 @@ impl Default for MenRule {
 impl Default for Initial {
     fn default() -> Self {
         Initial {
-            burn_in: 120,
+            burn_in: None,
+            adopters: None,
+            placement: Placement::Random,
+            committed: 0.0,
             participation: 0.05,
             women_attitude: Dist { mean: 0.45, sd: 0.15 },
             men_attitude: Dist { mean: 0.3, sd: 0.15 },

@@ -56,6 +56,10 @@ pub struct Scenario {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Population {
+    /// A flat population of this many agents with no villages or
+    /// households, for reference models (needs a network generator).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u32>,
     /// Villages, each with one council.
     pub villages: u32,
     /// Households in each village.
@@ -96,6 +100,24 @@ pub struct Network {
     pub class_homophily: f64,
     /// Mean ties per adult to adults of other villages.
     pub bridge_degree: f64,
+    /// Ties per node in `ring` and `watts_strogatz` (even, less than the size).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<u32>,
+    /// Rewiring probability in `watts_strogatz`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p: Option<f64>,
+    /// Mean degree in `erdos_renyi`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_degree: Option<f64>,
+    /// Ties per new node in `barabasi_albert`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub m: Option<u32>,
+    /// Block sizes in `stochastic_block` (summing to the population size).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<Vec<u32>>,
+    /// Tie probabilities between blocks in `stochastic_block` (symmetric).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probs: Option<Vec<Vec<f64>>>,
     /// Edge list CSV (`source,target[,weight][,layer]`), for `kind = "file"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edges: Option<String>,
@@ -112,6 +134,12 @@ pub struct Network {
 pub enum NetworkKind {
     Community,
     File,
+    Complete,
+    Ring,
+    WattsStrogatz,
+    ErdosRenyi,
+    BarabasiAlbert,
+    StochasticBlock,
 }
 
 /// Influence weight per tie layer.
@@ -131,8 +159,25 @@ pub struct Weights {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Rule {
-    /// `logit`: the community model.
+    /// `logit`: the community model; `threshold` and
+    /// `memory_best_response`: reference models.
     pub kind: RuleKind,
+    /// `threshold`: the threshold everyone shares (mean, with `threshold_sd`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    /// `threshold`: spread of a Normal distribution of thresholds.
+    pub threshold_sd: f64,
+    /// `threshold`: one threshold per agent, in agent order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<Vec<f64>>,
+    /// `threshold`: compare the share (true) or the number (false) of
+    /// neighbours acting.
+    pub relative: bool,
+    /// `threshold`: acting is irreversible.
+    pub permanent: bool,
+    /// `memory_best_response`: observations remembered (1 to 64).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<u32>,
     /// Choice sharpness of the logit rule.
     pub beta: f64,
     /// Monthly rate at which empirical expectations follow observation.
@@ -157,6 +202,8 @@ pub struct Rule {
 #[serde(rename_all = "snake_case")]
 pub enum RuleKind {
     Logit,
+    Threshold,
+    MemoryBestResponse,
 }
 
 /// A woman's utility of taking part.
@@ -191,8 +238,18 @@ pub struct MenRule {
 #[serde(deny_unknown_fields, default)]
 pub struct Initial {
     /// Months simulated before month 0 (no interventions, not recorded), so
-    /// the community starts in the equilibrium of its own rules.
-    pub burn_in: u32,
+    /// the community starts in the equilibrium of its own rules. Defaults to
+    /// 120 for the `logit` rule and 0 for reference rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burn_in: Option<u32>,
+    /// Agents acting at step 0, chosen at random (reference rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adopters: Option<u32>,
+    /// How adopters are placed: `random`, or `cluster` (consecutive agents,
+    /// neighbours on a ring).
+    pub placement: Placement,
+    /// Share of agents committed to the new choice: they always act.
+    pub committed: f64,
     /// Share of women taking part before burn-in.
     pub participation: f64,
     pub women_attitude: Dist,
@@ -201,6 +258,14 @@ pub struct Initial {
     pub religious_leader_attitude: Dist,
     /// Initial fear of every agent.
     pub fear: f64,
+}
+
+/// Placement of initial adopters.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    Random,
+    Cluster,
 }
 
 /// A Beta distribution on [0, 1] given by its mean and standard deviation.
@@ -483,8 +548,16 @@ impl Scenario {
             .min(self.steps.saturating_sub(1))
     }
 
+    /// Months of burn-in (resolved by validation).
+    pub fn burn_in(&self) -> u32 {
+        self.initial.burn_in.unwrap_or(0)
+    }
+
     /// Adults in a generated community, approximately (for sizing).
     pub fn approx_agents(&self) -> f64 {
+        if let Some(n) = self.population.size {
+            return f64::from(n);
+        }
         f64::from(self.population.villages) * f64::from(self.population.households_per_village) * self.population.adults_per_household
     }
 }

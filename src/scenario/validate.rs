@@ -41,6 +41,7 @@ pub fn validate(s: &mut Scenario) -> Result<(), Invalid> {
     }
     range(&["steps"], f64::from(s.steps), 1.0, 100_000.0)?;
     range(&["replicates"], f64::from(s.replicates), 1.0, 1_000_000.0)?;
+    validate_reference(s)?;
     let p = &s.population;
     if p.villages == 0 {
         return Err(bad(path(&["population", "villages"]), "0 is out of range; allowed: 1 or more".into()));
@@ -126,7 +127,10 @@ pub fn validate(s: &mut Scenario) -> Result<(), Invalid> {
         range(&["rule", sec, "theta_mean"], m.theta_mean, -100.0, 100.0)?;
     }
     let i = &s.initial;
-    range(&["initial", "burn_in"], f64::from(i.burn_in), 0.0, 10_000.0)?;
+    if let Some(b) = i.burn_in {
+        range(&["initial", "burn_in"], f64::from(b), 0.0, 10_000.0)?;
+    }
+    unit(&["initial", "committed"], i.committed)?;
     unit(&["initial", "participation"], i.participation)?;
     unit(&["initial", "fear"], i.fear)?;
     for (k, d) in [
@@ -191,6 +195,105 @@ pub fn validate(s: &mut Scenario) -> Result<(), Invalid> {
 
 /// Largest month an intervention or event may name.
 pub const MAX_MONTH: u32 = 100_000;
+
+/// Keys of flat populations, generated networks and reference rules, and
+/// the burn-in default that depends on the rule.
+fn validate_reference(s: &mut Scenario) -> Check {
+    let generated = !matches!(s.network.kind, NetworkKind::Community | NetworkKind::File);
+    match (s.population.size, generated) {
+        (Some(0), _) => return Err(bad(path(&["population", "size"]), "0 is out of range; allowed: 1 or more".into())),
+        (Some(n), _) if f64::from(n) > MAX_AGENTS => {
+            return Err(bad(path(&["population", "size"]), format!("{n} is out of range; allowed: 1 to {MAX_AGENTS:.0}")));
+        }
+        (Some(_), false) => {
+            return Err(bad(
+                path(&["network", "kind"]),
+                format!(
+                    "`{}` needs villages; a flat population (`population.size`) needs a generated network: complete, ring, watts_strogatz, erdos_renyi, barabasi_albert or stochastic_block",
+                    kind_name(s.network.kind)
+                ),
+            ));
+        }
+        (None, true) => {
+            return Err(bad(
+                path(&["population", "size"]),
+                format!("is missing; `network.kind = \"{}\"` needs a flat population `size = N`", kind_name(s.network.kind)),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(n) = s.population.size {
+        crate::network::generators::from_spec(&s.network, n as usize).map_err(|(k, m)| bad(path(&["network", k]), m))?;
+    }
+    let r = &s.rule;
+    match r.kind {
+        RuleKind::Threshold => {
+            if r.threshold.is_none() && r.thresholds.is_none() {
+                return Err(bad(
+                    path(&["rule", "threshold"]),
+                    "is missing; `kind = \"threshold\"` needs `threshold = X` or a per-agent list `thresholds = [...]`".into(),
+                ));
+            }
+            if r.threshold.is_some() && r.thresholds.is_some() {
+                return Err(bad(path(&["rule", "thresholds"]), "give either `threshold` or `thresholds`, not both".into()));
+            }
+            let hi = if r.relative { 1.0 } else { 1e9 };
+            if let Some(t) = r.threshold {
+                range(&["rule", "threshold"], t, 0.0, hi)?;
+            }
+            range(&["rule", "threshold_sd"], r.threshold_sd, 0.0, 1e9)?;
+            if let Some(list) = &r.thresholds {
+                let Some(n) = s.population.size else {
+                    return Err(bad(
+                        path(&["rule", "thresholds"]),
+                        "a per-agent list needs a flat population of known size: set `population.size`".into(),
+                    ));
+                };
+                if list.len() != n as usize {
+                    return Err(bad(
+                        path(&["rule", "thresholds"]),
+                        format!("has {} entries; it needs one per agent: {n} (population.size)", list.len()),
+                    ));
+                }
+                for (i, &t) in list.iter().enumerate() {
+                    range(&["rule", "thresholds", &i.to_string()], t, 0.0, hi)?;
+                }
+            }
+        }
+        RuleKind::MemoryBestResponse => match r.memory {
+            None => {
+                return Err(bad(
+                    path(&["rule", "memory"]),
+                    "is missing; `kind = \"memory_best_response\"` needs `memory = M` (1 to 64)".into(),
+                ));
+            }
+            Some(m) if !(1..=64).contains(&m) => {
+                return Err(bad(path(&["rule", "memory"]), format!("{m} is out of range; allowed: 1 to 64")));
+            }
+            _ => {}
+        },
+        RuleKind::Logit => {}
+    }
+    if r.kind != RuleKind::Threshold && (r.threshold.is_some() || r.thresholds.is_some()) {
+        return Err(bad(path(&["rule", "threshold"]), "is only read with `kind = \"threshold\"`".into()));
+    }
+    if r.kind != RuleKind::MemoryBestResponse && r.memory.is_some() {
+        return Err(bad(path(&["rule", "memory"]), "is only read with `kind = \"memory_best_response\"`".into()));
+    }
+    if let (Some(a), Some(n)) = (s.initial.adopters, s.population.size)
+        && a > n
+    {
+        return Err(bad(path(&["initial", "adopters"]), format!("{a} is more than the population ({n})")));
+    }
+    if s.initial.burn_in.is_none() {
+        s.initial.burn_in = Some(if s.rule.kind == RuleKind::Logit { 120 } else { 0 });
+    }
+    Ok(())
+}
+
+fn kind_name(k: NetworkKind) -> String {
+    toml::Value::try_from(k).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
 
 fn month(p: &[&str], t: u32, limit: u32) -> Check {
     if t < limit { Ok(()) } else { Err(bad(path(p), format!("month {t} is out of range; allowed: 0 to {}", limit - 1))) }
