@@ -7,6 +7,7 @@ mod files;
 mod input;
 mod progress;
 mod run;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::fmt;
@@ -56,6 +57,8 @@ enum Command {
         #[command(flatten)]
         scenario: ScenarioArgs,
     },
+    /// Reproduce the classic reference models at full size and write docs/validation.md.
+    Validate(validate::ValidateArgs),
     /// List the built-in scenarios.
     Scenarios,
     /// Print a built-in scenario, to start your own from it.
@@ -91,6 +94,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Compare(args) => compare::compare_cmd(args),
+        Command::Validate(args) => validate::validate(args),
         Command::Check { scenario } => {
             let input = input::load(&scenario, &input::Adjust::default())?;
             print!("{}", input::resolved_toml(&input.scenario)?);
