@@ -12,7 +12,7 @@
 //! Both count agents (`ItemsCount`, shown as item/s = agent-steps per second)
 //! and ties (`CyclesCount`, shown as Hz = ties per second). Worlds are built
 //! once per size, outside the timed loop, and shared by both benchmarks.
-//! The setup prints ties per agent and the share of women taking part.
+//! The setup prints ties per agent (in total and by layer) and the stances.
 //!
 //! Run with `cargo bench --bench step`. `NORMSHIFT_BENCH_BURN_IN=K` steps
 //! each world K months before timing (default 0: the initial state).
@@ -84,13 +84,21 @@ fn build(n: usize) -> Fixture {
     let women = (0..agents).filter(|&i| world.agents.has(i, attr::WOMAN)).count();
     let acting = (0..agents).filter(|&i| world.agents.has(i, attr::WOMAN) && cur.core[i].stance == stance::ACTS).count();
     let opposing = cur.core.iter().filter(|c| c.stance == stance::OPPOSES).count();
+    let supporting = (0..agents).filter(|&i| !world.agents.has(i, attr::WOMAN) && cur.core[i].stance == stance::ACTS).count();
+    let mut by_layer = [0usize; 5];
+    for &l in &world.net.layers {
+        by_layer[l as usize] += 1;
+    }
+    let per_agent = by_layer.map(|c| format!("{:.2}", c as f64 / agents as f64));
     eprintln!(
         "[setup n={n}] villages={villages} agents={agents} ties={ties} ties/agent={:.2} world build {build_s:.2}s, \
-         burn-in {burn_in}: women acting {:.1}%, agents opposing {:.1}%, csr {:.1} MB",
+         burn-in {burn_in}: women acting {:.1}%, agents opposing {:.1}%, men supporting {supporting}, csr {:.1} MB\n\
+         [setup n={n}] ties/agent by layer (household, peer, leader, member, bridge): {}",
         ties as f64 / agents as f64,
         100.0 * acting as f64 / women.max(1) as f64,
         100.0 * opposing as f64 / agents as f64,
         world.net.bytes() as f64 / 1e6,
+        per_agent.join(", "),
     );
     Fixture { world, params, seed, start: cur, villages: villages_agg, t0: burn_in + 2 }
 }
