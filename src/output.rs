@@ -62,3 +62,49 @@ pub fn write_run(w: &mut (impl Write + ?Sized), r: &RunResult) -> io::Result<()>
     }
     writeln!(w, ",{},{}", r.agents, r.ties)
 }
+
+/// `village_agents.csv`: the traced village's people.
+pub fn write_village_agents(w: &mut (impl Write + ?Sized), t: &crate::run::Trace) -> io::Result<()> {
+    use crate::population::attr;
+    writeln!(w, "agent,role,gender,head,elite,disabled,marginalised,youth")?;
+    const ROLES: [&str; 3] = ["member", "gatekeeper", "religious_leader"];
+    for (k, (&r, &a)) in t.roles.iter().zip(&t.attrs).enumerate() {
+        let b = |bit: u8| u8::from(a & bit != 0);
+        let gender = if a & attr::WOMAN != 0 { "woman" } else { "man" };
+        writeln!(
+            w,
+            "{k},{},{gender},{},{},{},{},{}",
+            ROLES[usize::from(r).min(2)],
+            b(attr::HEAD),
+            b(attr::ELITE),
+            b(attr::DISABLED),
+            b(attr::MARGINALISED),
+            b(attr::YOUTH)
+        )?;
+    }
+    Ok(())
+}
+
+/// `village_ties.csv`: ties within the traced village.
+pub fn write_village_ties(w: &mut (impl Write + ?Sized), t: &crate::run::Trace) -> io::Result<()> {
+    writeln!(w, "source,target,layer")?;
+    for &(a, b, l) in &t.ties {
+        writeln!(w, "{a},{b},{}", crate::network::layer::NAMES[usize::from(l)])?;
+    }
+    Ok(())
+}
+
+/// `village_states.csv`: each traced agent's state each month, per strategy.
+pub fn write_village_states(w: &mut (impl Write + ?Sized), results: &[RunResult]) -> io::Result<()> {
+    writeln!(w, "strategy,step,agent,state")?;
+    for r in results {
+        if let Some(t) = &r.trace {
+            for (step, states) in t.states.iter().enumerate() {
+                for (k, &s) in states.iter().enumerate() {
+                    writeln!(w, "{},{step},{k},{}", r.id.strategy, crate::run::STATE_NAMES[usize::from(s)])?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -6,7 +6,7 @@
 use crate::interventions::{Levers, Programme};
 use crate::model::init::{build_world, initial_state};
 use crate::model::step::{Villages, step};
-use crate::model::{Params, State, World, reference};
+use crate::model::{Params, State, World, champion, reference, stance};
 use crate::network::Csr;
 use crate::outcomes::{Month, Summary, record, summarise};
 use crate::population::Agents;
@@ -40,6 +40,87 @@ pub struct RunResult {
     pub build_seconds: f64,
     /// Seconds spent stepping (burn-in included).
     pub simulate_seconds: f64,
+    /// Month-by-month states of one village, for pictures (first replicate only).
+    pub trace: Option<Trace>,
+}
+
+/// One village followed month by month: who is there, how they are tied,
+/// and each one's state each month. Only for the job's first replicate, so
+/// every strategy is traced on the same people and ties.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace {
+    /// Village index.
+    pub village: u32,
+    /// Agents of the village (global indices).
+    pub agents: Vec<u32>,
+    /// Role of each (0 member, 1 gatekeeper, 2 religious leader).
+    pub roles: Vec<u8>,
+    /// Attribute bits of each (see `population::attr`).
+    pub attrs: Vec<u8>,
+    /// Ties within the village, once per pair (local indices, layer).
+    pub ties: Vec<(u32, u32, u8)>,
+    /// State of each agent each month: see [`STATE_NAMES`].
+    pub states: Vec<Vec<u8>>,
+}
+
+/// Names of the traced states, indexed by state code.
+pub const STATE_NAMES: [&str; 7] = ["woman", "woman_acting", "woman_sanctioned", "man", "man_supporting", "man_opposing", "champion"];
+
+/// Villages larger than this are not traced (a picture could not show them).
+pub const TRACE_MAX_AGENTS: usize = 2000;
+
+fn trace_for(world: &World, village: u32) -> Option<Trace> {
+    let agents: Vec<u32> = (0..world.len() as u32).filter(|&i| world.agents.village[i as usize] == village).collect();
+    if agents.is_empty() || agents.len() > TRACE_MAX_AGENTS {
+        return None;
+    }
+    let local = |g: u32| agents.binary_search(&g).ok();
+    let mut ties = Vec::new();
+    for (a, &g) in agents.iter().enumerate() {
+        for e in world.net.row(g as usize) {
+            let layer = world.net.layers[e];
+            if layer == crate::network::layer::MEMBER {
+                continue;
+            }
+            if let Some(b) = local(world.net.targets[e])
+                && (b > a || layer == crate::network::layer::LEADER)
+            {
+                ties.push((a as u32, b as u32, layer));
+            }
+        }
+    }
+    Some(Trace {
+        village,
+        roles: agents.iter().map(|&g| world.agents.role[g as usize] as u8).collect(),
+        attrs: agents.iter().map(|&g| world.agents.attrs[g as usize]).collect(),
+        agents,
+        ties,
+        states: Vec::new(),
+    })
+}
+
+fn trace_states(world: &World, state: &State, agents: &[u32]) -> Vec<u8> {
+    agents
+        .iter()
+        .map(|&g| {
+            let (c, h) = (&state.core[g as usize], &state.hits[g as usize]);
+            if world.agents.is_woman(g as usize) {
+                match (c.stance == stance::ACTS, h.sanctions > 0) {
+                    (true, true) => 2,
+                    (true, false) => 1,
+                    _ => 0,
+                }
+            } else if h.champion == champion::ACTIVE {
+                6
+            } else {
+                match c.stance {
+                    stance::ACTS => 4,
+                    stance::OPPOSES => 5,
+                    _ => 3,
+                }
+            }
+        })
+        .collect()
 }
 
 /// What to run.
@@ -120,7 +201,8 @@ impl<'a> Job<'a> {
         (0..self.strategies.len())
             .map(|k| {
                 let t1 = Instant::now();
-                let months = simulate(self.scenario, self.strategies[k], self.reach[k], &world, &params, &start, seed);
+                let mut trace = if replicate == self.replicates.start { trace_for(&world, 0) } else { None };
+                let months = simulate(self.scenario, self.strategies[k], self.reach[k], &world, &params, &start, seed, trace.as_mut());
                 RunResult {
                     id: self.id(k, replicate),
                     summary: summarise(&months, self.scenario.programme_end(), self.scenario.context.tipping_level),
@@ -129,6 +211,7 @@ impl<'a> Job<'a> {
                     ties: world.net.ties(),
                     build_seconds,
                     simulate_seconds: t1.elapsed().as_secs_f64() + start.1,
+                    trace,
                 }
             })
             .collect()
@@ -173,7 +256,17 @@ fn advance(
 }
 
 /// The months of one strategy from the burnt-in state.
-fn simulate(s: &Scenario, strategy: usize, reach: f64, world: &World, params: &Params, start: &(State, f64), seed: u64) -> Vec<Month> {
+#[allow(clippy::too_many_arguments)]
+fn simulate(
+    s: &Scenario,
+    strategy: usize,
+    reach: f64,
+    world: &World,
+    params: &Params,
+    start: &(State, f64),
+    seed: u64,
+    mut trace: Option<&mut Trace>,
+) -> Vec<Month> {
     let mut cur = start.0.clone();
     let mut next = cur.clone();
     let mut levers = Levers::new(world.len(), world.village_women.len());
@@ -187,6 +280,9 @@ fn simulate(s: &Scenario, strategy: usize, reach: f64, world: &World, params: &P
         advance(s, world, params, &levers, &mut villages, &cur, &mut next, seed, base + m, parallel);
         std::mem::swap(&mut cur, &mut next);
         months.push(record(world, &cur, &levers, programme.cost));
+        if let Some(t) = trace.as_deref_mut() {
+            t.states.push(trace_states(world, &cur, &t.agents));
+        }
     }
     months
 }

@@ -110,7 +110,13 @@ pub fn write_tables(out: &std::path::Path, results: &[RunResult]) -> anyhow::Res
             output::write_run(w, r)?;
         }
         Ok(())
-    })
+    })?;
+    if let Some(t) = results.iter().find_map(|r| r.trace.as_ref()) {
+        write_atomic(&out.join("village_agents.csv"), |w| output::write_village_agents(w, t))?;
+        write_atomic(&out.join("village_ties.csv"), |w| output::write_village_ties(w, t))?;
+        write_atomic(&out.join("village_states.csv"), |w| output::write_village_states(w, results))?;
+    }
+    Ok(())
 }
 
 /// Write `manifest.json`.

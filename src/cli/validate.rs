@@ -80,9 +80,20 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<()> {
             edge = Some(z);
         }
         prev_in = inside;
-        let published = if inside { "inside the window: cascades occur" } else if z < 1.03 { "below the window: none" } else { "above the window: rare, then none" };
+        let published = if inside {
+            "inside the window: cascades occur"
+        } else if z < 1.03 {
+            "below the window: none"
+        } else {
+            "above the window: rare, then none"
+        };
         let size = if global.is_empty() { String::from("-") } else { format!("{:.0}%", 100.0 * size) };
-        writeln!(md, "| Watts 2002, phi = 0.18, n = 10,000 | z = {z} | {published} | {:.0}% of runs cascade (mean size {size}) | {} |", 100.0 * freq, rs.len())?;
+        writeln!(
+            md,
+            "| Watts 2002, phi = 0.18, n = 10,000 | z = {z} | {published} | {:.0}% of runs cascade (mean size {size}) | {} |",
+            100.0 * freq,
+            rs.len()
+        )?;
     }
     writeln!(md, "| Watts 2002 | upper edge of the window | z = 5.76 (analytical); none by z = 7-8 in Fig. 1 | see the rows above | |")?;
 
@@ -96,7 +107,8 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<()> {
             )?;
             let rs = run(&s);
             let fin = mean(rs.iter().map(|r| r.summary[sum::ADOPTION_FINAL]));
-            let times: Vec<f64> = rs.iter().filter_map(|r| r.months.iter().position(|m| m[col::ADOPTION] >= 0.99).map(|t| t as f64)).collect();
+            let times: Vec<f64> =
+                rs.iter().filter_map(|r| r.months.iter().position(|m| m[col::ADOPTION] >= 0.99).map(|t| t as f64)).collect();
             let time = if times.is_empty() { "never".into() } else { format!("{:.0} steps", mean(times.iter().copied())) };
             let published = match (threshold, p == 0.0) {
                 (2, true) => "complex contagion saturates the lattice",
@@ -119,7 +131,13 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<()> {
         let rs = run(&s);
         let tipped = rs.iter().filter(|r| r.summary[sum::ADOPTION_FINAL] > 0.9).count() as f64 / rs.len() as f64;
         let published = if c < 0.25 { "no tipping (21% did not tip)" } else { "tips (25% did)" };
-        writeln!(md, "| Centola et al. 2018, memory 12, n = 200 | committed {:.0}% | {published} | {:.0}% of runs tip | {} |", 100.0 * c, 100.0 * tipped, rs.len())?;
+        writeln!(
+            md,
+            "| Centola et al. 2018, memory 12, n = 200 | committed {:.0}% | {published} | {:.0}% of runs tip | {} |",
+            100.0 * c,
+            100.0 * tipped,
+            rs.len()
+        )?;
     }
     writeln!(
         md,
