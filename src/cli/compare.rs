@@ -35,7 +35,7 @@ pub struct CompareArgs {
     #[arg(long)]
     pub steps: Option<u32>,
     /// Give every strategy this total budget by rescaling its reach.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub budget: Option<f64>,
     /// Output folder. Default: results/<scenario name>/.
     #[arg(long)]
