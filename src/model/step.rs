@@ -158,29 +158,29 @@ fn perceive_decide(world: &World, p: &Params, lv: &Levers, villages: &Villages, 
     let row = net.row(i);
     let targets = &net.targets[row.clone()];
     let weights = &net.weights[row.clone()];
+    // Branch-free over the flags (the gender of neighbours is not
+    // predictable); only the rare champion takes a branch.
+    let champion_mult = [1.0, p.champion_weight];
+    let woman_mult = [1.0, solidarity];
+    let public = &cur.public[..];
     for (e, (&j, &w0)) in targets.iter().zip(weights).enumerate() {
-        let pb = cur.public[j as usize];
-        let mut w = w0;
-        if pb.flags & public::CHAMPION != 0 {
-            w *= p.champion_weight;
+        let pb = public[j as usize];
+        let f = pb.flags;
+        let champ = (f >> 3) & 1;
+        let is_woman = f & public::WOMAN;
+        let w = w0 * champion_mult[usize::from(champ)] * woman_mult[usize::from(is_woman)];
+        if champ != 0 {
             let l = net.layers[row.start + e];
             if l <= layer::PEER {
                 champions += 1;
                 champion_home |= l == layer::HOUSEHOLD;
             }
         }
-        if pb.flags & public::WOMAN != 0 {
-            w *= solidarity;
-            ww += w;
-            if pb.flags & public::ACTS != 0 {
-                wa += w;
-            }
-        }
+        ww += w * f32::from(is_woman);
+        wa += w * f32::from(is_woman & (f >> 1) & 1);
         wt += w;
         wn += w * pb.expr;
-        if pb.flags & public::SANCTIONED != 0 {
-            ws += w;
-        }
+        ws += w * f32::from((f >> 2) & 1);
     }
     let v = world.agents.village[i] as usize;
     let e_net = if ww > 0.0 { wa / ww } else { me.empirical };
@@ -282,11 +282,15 @@ fn sanction(world: &World, p: &Params, lv: &Levers, q_now: &[f32], decided: &[Co
             return hits;
         }
         for (k, e) in row.enumerate() {
+            // A leader is policed by his household, peers and other
+            // leaders, not by every villager he attends to (checked first:
+            // it saves a random read for each of a leader's many ties).
+            if net.layers[e] == layer::MEMBER {
+                continue;
+            }
             let j = net.targets[e] as usize;
             let o = &decided[j];
-            // A leader is policed by his household, peers and other
-            // leaders, not by every villager he attends to.
-            if o.stance != stance::OPPOSES || world.agents.has(j, attr::WOMAN) || net.layers[e] == layer::MEMBER {
+            if o.stance != stance::OPPOSES || world.agents.has(j, attr::WOMAN) {
                 continue;
             }
             let prob = base * (1.0 - o.attitude) * p.role_mult[world.agents.role[j] as usize];
