@@ -22,14 +22,16 @@ pub struct Metric {
 
 /// The compared metrics, in output order. `cost_per_point` is added
 /// separately: it is a ratio of paired means.
-pub const METRICS: [Metric; 9] = [
+pub const METRICS: [Metric; 11] = [
     Metric { name: "participation_end", column: sum::PARTICIPATION_END, scale: 100.0, harm: false },
     Metric { name: "participation_final", column: sum::PARTICIPATION_FINAL, scale: 100.0, harm: false },
     Metric { name: "held", column: sum::HELD, scale: 100.0, harm: false },
+    Metric { name: "tipped", column: sum::TIPPED, scale: 100.0, harm: false },
     Metric { name: "tipping_month", column: sum::TIPPING_MONTH, scale: 1.0, harm: true },
     Metric { name: "sanctions_total", column: sum::SANCTIONS_TOTAL, scale: 1.0, harm: true },
     Metric { name: "violence_total", column: sum::VIOLENCE_TOTAL, scale: 1.0, harm: true },
     Metric { name: "women_sanctioned_mean", column: sum::WOMEN_SANCTIONED_MEAN, scale: 100.0, harm: true },
+    Metric { name: "participation_gap_end", column: sum::PARTICIPATION_GAP_END, scale: 100.0, harm: true },
     Metric { name: "participation_gap_final", column: sum::PARTICIPATION_GAP_FINAL, scale: 100.0, harm: true },
     Metric { name: "cost_total", column: sum::COST_TOTAL, scale: 1.0, harm: true },
 ];

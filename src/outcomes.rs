@@ -62,7 +62,7 @@ pub mod col {
 pub type Month = [f64; MONTH_COLUMNS.len()];
 
 /// Summary columns of a run, in output order.
-pub const SUMMARY_COLUMNS: [&str; 12] = [
+pub const SUMMARY_COLUMNS: [&str; 14] = [
     "participation_final",
     "participation_end",
     "participation_peak",
@@ -75,6 +75,8 @@ pub const SUMMARY_COLUMNS: [&str; 12] = [
     "adoption_final",
     "adoption_peak",
     "women_sanctioned_mean",
+    "participation_gap_end",
+    "tipped",
 ];
 
 /// Indices into [`SUMMARY_COLUMNS`].
@@ -91,6 +93,8 @@ pub mod sum {
     pub const ADOPTION_FINAL: usize = 9;
     pub const ADOPTION_PEAK: usize = 10;
     pub const WOMEN_SANCTIONED_MEAN: usize = 11;
+    pub const PARTICIPATION_GAP_END: usize = 12;
+    pub const TIPPED: usize = 13;
 }
 
 /// A run's summary, indexed by [`sum`]; NaN where there is no value (no tipping).
@@ -224,6 +228,8 @@ pub fn summarise(months: &[Month], programme_end: u32, tipping_level: f64) -> Su
     s[sum::COST_TOTAL] = last[col::COST];
     s[sum::ADOPTION_FINAL] = last[col::ADOPTION];
     s[sum::ADOPTION_PEAK] = months.iter().map(|m| m[col::ADOPTION]).fold(0.0, f64::max);
+    s[sum::PARTICIPATION_GAP_END] = end[col::PARTICIPATION_GAP];
+    s[sum::TIPPED] = f64::from(u8::from(tip.is_some()));
     s[sum::WOMEN_SANCTIONED_MEAN] = months.iter().map(|m| m[col::WOMEN_SANCTIONED]).sum::<f64>() / months.len() as f64;
     s
 }

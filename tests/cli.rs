@@ -228,7 +228,10 @@ fn run_writes_every_output_file() {
             .iter()
             .map(|s| s.to_string())
             .collect();
-    assert!(names.is_subset(&expected) && expected.iter().take(4).all(|f| names.contains(f)), "unexpected files in the output folder: {names:?}");
+    assert!(
+        names.is_subset(&expected) && expected.iter().take(4).all(|f| names.contains(f)),
+        "unexpected files in the output folder: {names:?}"
+    );
 
     // timeseries.csv
     let ts = read(&out.join("timeseries.csv"));

@@ -153,58 +153,107 @@ fn print_table(s: &normshift::scenario::Scenario, names: &[String], rows: &[Row]
     order.sort_by(|a, b| gain(b).total_cmp(&gain(a)));
     let end = s.programme_end();
     println!("{}: {} strategies x {} replicates, {} months, in {:.1} s", s.name, names.len(), reps, s.steps, wall);
-    println!("Participation gain over baseline in percentage points at the programme's end (month {end}),");
-    println!("with 90% intervals; sanctions as % change over baseline; cost per point gained.");
+    println!("gain: women taking part, points over baseline at the programme's end (month {end}),");
+    println!("  with 90% interval; final: the same at the last month (does it last?);");
+    println!("sanct.: change in all sanctions; risk: change in the share of participating");
+    println!("  women sanctioned each month (points); $/pt: cost per point gained.");
     println!();
-    println!("{:<20} {:>6} {:>17} {:>7} {:>10} {:>8} {:>7}", "strategy", "end %", "gain [90% int.]", "final", "sanctions", "cost", "$/pt");
+    println!(
+        "{:<16} {:>5} {:>19} {:>6} {:>7} {:>6} {:>6} {:>5}",
+        "strategy", "end %", "gain [90% int.]", "final", "sanct.", "risk", "cost", "$/pt"
+    );
     if let Some(b) = find(rows, BASELINE, "participation_end") {
         let fin = find(rows, BASELINE, "participation_final").map_or(f64::NAN, |r| r.mean);
-        println!("{:<20} {:>6.1} {:>17} {:>7.1} {:>10} {:>8} {:>7}", BASELINE, 100.0 * b.mean, "-", 100.0 * fin, "-", "0", "-");
+        let risk = find(rows, BASELINE, "women_sanctioned_mean").map_or(f64::NAN, |r| r.mean);
+        println!(
+            "{:<16} {:>5.1} {:>19} {:>6} {:>7} {:>6} {:>6} {:>5}",
+            BASELINE,
+            100.0 * b.mean,
+            "-",
+            format!("{:.1}%", 100.0 * fin),
+            "-",
+            format!("{:.0}%", 100.0 * risk),
+            "0",
+            "-"
+        );
     }
     let base_sanctions = find(rows, BASELINE, "sanctions_total").map_or(f64::NAN, |r| r.mean);
+    let mut more_risk = Vec::new();
+    let mut more_sanctions = Vec::new();
     for n in order {
-        let (Some(e), Some(f), Some(sa), Some(v), Some(c), Some(cpp)) = (
+        let (Some(e), Some(f), Some(sa), Some(v), Some(risk), Some(c), Some(cpp)) = (
             find(rows, n, "participation_end"),
             find(rows, n, "participation_final"),
             find(rows, n, "sanctions_total"),
             find(rows, n, "violence_total"),
+            find(rows, n, "women_sanctioned_mean"),
             find(rows, n, "cost_total"),
             find(rows, n, "cost_per_point"),
         ) else {
             continue;
         };
         let gain = format!("{:+.1} [{:+.1},{:+.1}]", 100.0 * e.diff_mean, 100.0 * e.diff_lo, 100.0 * e.diff_hi);
-        let gain = if e.diff_lo > 0.0 { paint("32", format!("{gain:>17}")) } else { format!("{gain:>17}") };
+        let gain = if e.diff_lo > 0.0 { paint("32", format!("{gain:>19}")) } else { format!("{gain:>19}") };
         let pct =
             if base_sanctions > 0.0 { format!("{:+.0}%", 100.0 * sa.diff_mean / base_sanctions) } else { format!("{:+.0}", sa.diff_mean) };
-        let harm = sa.harm || v.harm;
-        let pct = if harm { paint("31;1", format!("{:>10}", pct + "!")) } else { format!("{pct:>10}") };
+        let pct = if sa.harm || v.harm {
+            more_sanctions.push(n.as_str());
+            paint("33", format!("{:>7}", pct))
+        } else {
+            format!("{pct:>7}")
+        };
+        let r = format!("{:+.1}", 100.0 * risk.diff_mean);
+        let r = if risk.harm {
+            more_risk.push(n.as_str());
+            paint("31;1", format!("{:>6}", r + "!"))
+        } else {
+            format!("{r:>6}")
+        };
         let cpp = if cpp.mean.is_nan() { "-".to_string() } else { short(cpp.mean) };
         println!(
-            "{:<20} {:>6.1} {} {:>+7.1} {} {:>8} {:>7}",
-            trunc(n, 20),
+            "{:<16} {:>5.1} {} {:>+6.1} {} {} {:>6} {:>5}",
+            trunc(n, 16),
             100.0 * e.mean,
             gain,
             100.0 * f.diff_mean,
             pct,
+            r,
             short(c.mean),
             cpp
         );
     }
-    let harmed: Vec<&str> = names.iter().filter(|n| rows.iter().any(|r| &r.strategy == *n && r.harm)).map(|n| n.as_str()).collect();
     println!();
-    if harmed.is_empty() {
-        println!("Do no harm: no strategy raised sanctions or violence above baseline with 90% confidence.");
+    if more_risk.is_empty() {
+        println!("Do no harm: no strategy raised the risk to each participating woman above baseline (90% confidence).");
     } else {
         println!(
             "{}",
-            paint(
-                "31;1",
-                format!("Do no harm: {} raised sanctions or violence above baseline (90% confidence), marked !", harmed.join(", "))
-            )
+            paint("31;1", format!("Do no harm: {} raised the risk to each participating woman (marked !).", more_risk.join(", ")))
         );
     }
-    println!("final = gain at the last month (does it last?). Full table: comparison.csv.");
+    if !more_sanctions.is_empty() {
+        println!("More sanctions or violence in all (90% confidence), as more women take part:");
+        println!("{}", wrap(&more_sanctions.join(", "), 76, "  "));
+    }
+    println!("Every metric, with intervals and harm flags: comparison.csv.");
+}
+
+/// Wrap words at `width` columns, each line indented.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut lines = vec![indent.to_string()];
+    for word in text.split(' ') {
+        let last = lines.last_mut().map(|l| l.len()).unwrap_or(0);
+        if last + word.len() + 1 > width && last > indent.len() {
+            lines.push(indent.to_string());
+        }
+        if let Some(l) = lines.last_mut() {
+            if l.len() > indent.len() {
+                l.push(' ');
+            }
+            l.push_str(word);
+        }
+    }
+    lines.join("\n")
 }
 
 fn short(x: f64) -> String {

@@ -147,7 +147,7 @@ impl Programme {
                 let purpose = purpose_of(&format!("{}/{}", iv.kind.as_str(), name));
                 let targets = match &iv.target {
                     Some(t) if iv.kind != InterventionKind::FundingCut => {
-                        targeting::select(world, t, StepKey::new(seed, TARGETING_STEP, purpose), reach)
+                        targeting::select(world, t, iv.kind, StepKey::new(seed, TARGETING_STEP, purpose), reach)
                     }
                     _ => Vec::new(),
                 };

@@ -8,7 +8,7 @@ use crate::model::World;
 use crate::network::layer;
 use crate::population::{Role, attr};
 use crate::rng::StepKey;
-use crate::scenario::{Group, Selection, Target};
+use crate::scenario::{Group, InterventionKind, Selection, Target};
 
 /// Whether agent `i` belongs to `group`.
 pub fn in_group(world: &World, i: usize, group: Group) -> bool {
@@ -21,6 +21,20 @@ pub fn in_group(world: &World, i: usize, group: Group) -> bool {
         Group::Gatekeepers => a.role[i] == Role::Gatekeeper,
         Group::ReligiousLeaders => a.role[i] == Role::ReligiousLeader,
         Group::HouseholdHeads => a.has(i, attr::HEAD),
+    }
+}
+
+/// Whether agent `i` can be reached by an intervention of `kind` at all:
+/// champions are men who are not leaders, women's organisations and quota
+/// seats are for women, leader engagement is for leaders. Whatever the
+/// target's group, others are skipped.
+pub fn eligible(world: &World, i: usize, kind: InterventionKind) -> bool {
+    let a = &world.agents;
+    match kind {
+        InterventionKind::MaleChampions => !a.is_woman(i) && a.role[i] == Role::Member,
+        InterventionKind::WomensOrganisations | InterventionKind::Quota => a.is_woman(i),
+        InterventionKind::LeaderEngagement => a.role[i] != Role::Member,
+        _ => true,
     }
 }
 
@@ -51,12 +65,12 @@ fn how_many(t: &Target, available: usize, reach: f64) -> usize {
     (want.round().max(0.0) as usize).min(available)
 }
 
-/// Agents reached by `t`, in order of priority. `reach` scales the share or
+/// Agents reached by `t` among those eligible for `kind`, in order of priority. `reach` scales the share or
 /// count (for equal budgets).
-pub fn select(world: &World, t: &Target, key: StepKey, reach: f64) -> Vec<u32> {
+pub fn select(world: &World, t: &Target, kind: InterventionKind, key: StepKey, reach: f64) -> Vec<u32> {
     let n = world.len();
     let mut ranked: Vec<(i64, u64, u32)> = (0..n)
-        .filter(|&i| in_group(world, i, t.group))
+        .filter(|&i| in_group(world, i, t.group) && eligible(world, i, kind))
         .map(|i| (priority(world, i, t.selection), key.bits(i as u32, 0), i as u32))
         .collect();
     ranked.sort_unstable();
