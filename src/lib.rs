@@ -17,3 +17,4 @@ pub mod population;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod sweep;

@@ -137,6 +137,8 @@ pub struct Job<'a> {
     /// Per strategy (parallel to `strategies`): multiplier of every
     /// target's reach (1 keeps the scenario's own).
     pub reach: Vec<f64>,
+    /// Trace one village of the first replicate (for pictures).
+    pub trace: bool,
 }
 
 impl<'a> Job<'a> {
@@ -148,6 +150,7 @@ impl<'a> Job<'a> {
             replicates: 0..scenario.replicates,
             loaded: None,
             reach: vec![1.0; scenario.strategies.len()],
+            trace: true,
         }
     }
 
@@ -201,7 +204,7 @@ impl<'a> Job<'a> {
         (0..self.strategies.len())
             .map(|k| {
                 let t1 = Instant::now();
-                let mut trace = if replicate == self.replicates.start { trace_for(&world, 0) } else { None };
+                let mut trace = if self.trace && replicate == self.replicates.start { trace_for(&world, 0) } else { None };
                 let months = simulate(self.scenario, self.strategies[k], self.reach[k], &world, &params, &start, seed, trace.as_mut());
                 RunResult {
                     id: self.id(k, replicate),

@@ -23,6 +23,10 @@ pub struct Input {
     pub origin: String,
     /// A network read from files, if the scenario names one.
     pub loaded: Option<(Agents, Csr)>,
+    /// The scenario's text as read, and the overrides applied to it (for
+    /// re-reading it with more overrides, as sweeps do).
+    pub text: String,
+    pub sets: Vec<String>,
 }
 
 impl Input {
@@ -62,7 +66,7 @@ pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
     }
     let scenario = parse_scenario(&text, &origin, &sets).map_err(|e| bad(e.to_string()))?;
     let loaded = if scenario.network.kind == NetworkKind::File { Some(load_network(&scenario, &dir)?) } else { None };
-    Ok(Input { scenario, origin, loaded })
+    Ok(Input { scenario, origin, loaded, text, sets })
 }
 
 fn load_network(s: &Scenario, dir: &Path) -> anyhow::Result<(Agents, Csr)> {

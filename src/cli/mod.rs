@@ -7,6 +7,7 @@ mod files;
 mod input;
 mod progress;
 mod run;
+mod sweep;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,18 @@ impl fmt::Display for BadInput {
 }
 
 impl std::error::Error for BadInput {}
+
+/// A long job stopped by the user (exit code 130); its folder can be resumed.
+#[derive(Debug)]
+pub struct Interrupted(pub String);
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 /// Shorthand for a bad-input error.
 pub fn bad(msg: impl Into<String>) -> anyhow::Error {
@@ -52,6 +65,10 @@ enum Command {
     Run(run::RunArgs),
     /// Compare strategies with baseline on the same replicates: gains with intervals, cost, harms.
     Compare(compare::CompareArgs),
+    /// Sweep parameters over a grid, Latin hypercube or Sobol design; resumable, shardable.
+    Sweep(sweep::SweepArgs),
+    /// Merge the shard folders of one sweep into one.
+    Merge(sweep::MergeArgs),
     /// Validate a scenario and print it with every default written out.
     Check {
         #[command(flatten)]
@@ -85,7 +102,13 @@ pub fn main() -> i32 {
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            if e.downcast_ref::<BadInput>().is_some() { 2 } else { 1 }
+            if e.downcast_ref::<BadInput>().is_some() {
+                2
+            } else if e.downcast_ref::<Interrupted>().is_some() {
+                130
+            } else {
+                1
+            }
         }
     }
 }
@@ -93,6 +116,8 @@ pub fn main() -> i32 {
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => sweep::merge(args),
         Command::Compare(args) => compare::compare_cmd(args),
         Command::Validate(args) => validate::validate(args),
         Command::Check { scenario } => {
