@@ -183,7 +183,9 @@ pub fn design(vary: &[Vary], kind: DesignKind, samples: u32, seed: u64) -> Resul
                 return Err(DesignError("a Sobol design takes at most 256 varied keys".into()));
             }
             let scramble = (seed ^ (seed >> 32)) as u32;
-            Ok((0..samples).map(|i| vary.iter().enumerate().map(|(d, v)| at(v, f64::from(sobol_burley::sample(i, d as u32, scramble)))).collect()).collect())
+            Ok((0..samples)
+                .map(|i| vary.iter().enumerate().map(|(d, v)| at(v, f64::from(sobol_burley::sample(i, d as u32, scramble)))).collect())
+                .collect())
         }
     }
 }
@@ -315,7 +317,8 @@ mod tests {
         let p = design(&[v("a=0:1"), v("b=10:20")], DesignKind::Lhs, n, 3).unwrap();
         for d in 0..2 {
             let (lo, hi) = if d == 0 { (0.0, 1.0) } else { (10.0, 20.0) };
-            let mut strata: Vec<usize> = p.iter().map(|q| (((q[d].parse::<f64>().unwrap() - lo) / (hi - lo)) * n as f64) as usize).collect();
+            let mut strata: Vec<usize> =
+                p.iter().map(|q| (((q[d].parse::<f64>().unwrap() - lo) / (hi - lo)) * n as f64) as usize).collect();
             strata.sort_unstable();
             assert_eq!(strata, (0..n as usize).collect::<Vec<_>>());
         }

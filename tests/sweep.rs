@@ -51,7 +51,12 @@ fn rows_stream_and_results_do_not_depend_on_threads() {
     assert!(out.contains("24 runs"), "{out}");
     let runs = read(&tmp.path().join("one/runs.csv"));
     assert_eq!(runs.lines().count(), 25);
-    assert!(runs.lines().next().unwrap().starts_with("run_id,point,strategy,replicate,seed,backlash.rate,rule.women.theta_mean,participation_final"));
+    assert!(
+        runs.lines()
+            .next()
+            .unwrap()
+            .starts_with("run_id,point,strategy,replicate,seed,backlash.rate,rule.women.theta_mean,participation_final")
+    );
     let ids: Vec<u64> = runs.lines().skip(1).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
     assert_eq!(ids, (0..24).collect::<Vec<_>>(), "rows sorted by run id at the end");
     let points = read(&tmp.path().join("one/points.csv"));
@@ -75,7 +80,13 @@ fn killed_at_any_moment_and_resumed_equals_uninterrupted() {
         let out = format!("killed{k}");
         let mut a: Vec<&str> = ARGS.to_vec();
         a.extend(["--out", &out, "--threads", "1"]);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_normshift")).current_dir(tmp.path()).args(&a).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_normshift"))
+            .current_dir(tmp.path())
+            .args(&a)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         let runs = tmp.path().join(&out).join("runs.csv");
         let t0 = Instant::now();
         loop {
@@ -140,7 +151,23 @@ fn shards_merged_equal_the_whole_sweep() {
     // A shard of another sweep is refused.
     let (code, _, err) = normshift(
         tmp.path(),
-        &["sweep", "--vary", "backlash.rate=0.02:0.2:3", "--reps", "1", "--set", "steps=3", "--set", "initial.burn_in=1", "--set", "population.villages=2", "--set", "population.households_per_village=30", "--out", "other"],
+        &[
+            "sweep",
+            "--vary",
+            "backlash.rate=0.02:0.2:3",
+            "--reps",
+            "1",
+            "--set",
+            "steps=3",
+            "--set",
+            "initial.burn_in=1",
+            "--set",
+            "population.villages=2",
+            "--set",
+            "population.households_per_village=30",
+            "--out",
+            "other",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = normshift(tmp.path(), &["merge", "s0", "other", "--out", "mixed"]);
@@ -165,7 +192,8 @@ fn shard_auto_reads_slurm_and_kubernetes() {
     assert!(m.contains("\"shard\": \"1/2\""), "{m}");
     let mut a: Vec<&str> = ARGS.to_vec();
     a.extend(["--shard", "auto", "--shards", "4", "--out", "k8s"]);
-    let o = Command::new(env!("CARGO_BIN_EXE_normshift")).current_dir(tmp.path()).args(&a).env("JOB_COMPLETION_INDEX", "3").output().unwrap();
+    let o =
+        Command::new(env!("CARGO_BIN_EXE_normshift")).current_dir(tmp.path()).args(&a).env("JOB_COMPLETION_INDEX", "3").output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(read(&tmp.path().join("k8s/manifest.json")).contains("\"shard\": \"3/4\""));
 }
@@ -199,7 +227,8 @@ fn bad_input_is_refused_and_nothing_is_overwritten() {
     let (code, _, err) = sweep(tmp.path(), "done", &[]);
     assert_eq!(code, 2);
     assert!(err.contains("--resume"), "{err}");
-    let (code, _, err) = normshift(tmp.path(), &["sweep", "--vary", "backlash.rate=0.1:0.2:2", "--set", "steps=3", "--out", "done", "--resume"]);
+    let (code, _, err) =
+        normshift(tmp.path(), &["sweep", "--vary", "backlash.rate=0.1:0.2:2", "--set", "steps=3", "--out", "done", "--resume"]);
     assert_eq!(code, 2);
     assert!(err.contains("another sweep"), "{err}");
     assert_eq!(read(&tmp.path().join("done/runs.csv")), before);

@@ -80,7 +80,8 @@ fn shard_of(args: &SweepArgs) -> anyhow::Result<Option<(u32, u32)>> {
     }
     let env = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_string());
     if let Some(id) = env("SLURM_ARRAY_TASK_ID") {
-        let count = env("SLURM_ARRAY_TASK_COUNT").ok_or_else(|| bad("--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not"))?;
+        let count = env("SLURM_ARRAY_TASK_COUNT")
+            .ok_or_else(|| bad("--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not"))?;
         let min = env("SLURM_ARRAY_TASK_MIN").and_then(|m| m.parse::<u32>().ok()).unwrap_or(0);
         let id: u32 = id.parse().map_err(|_| bad(format!("--shard auto: SLURM_ARRAY_TASK_ID `{id}` is not a number")))?;
         let count: u32 = count.parse().map_err(|_| bad(format!("--shard auto: SLURM_ARRAY_TASK_COUNT `{count}` is not a number")))?;
@@ -127,7 +128,12 @@ fn point_sets(base: &[String], vary: &[Vary], values: &[String]) -> Vec<String> 
 
 /// Everything that defines a sweep's runs, as text (its digest identifies it).
 fn identity(resolved: &str, vary: &[String], kind: DesignKind, samples: u32, reps: u32, strategies: &[String], seed: u64) -> String {
-    format!("{resolved}\n--vary {}\n--design {}\n--samples {samples}\n--reps {reps}\n--strategies {}\n--seed {seed}\n", vary.join(" --vary "), kind.as_str(), strategies.join(","))
+    format!(
+        "{resolved}\n--vary {}\n--design {}\n--samples {samples}\n--reps {reps}\n--strategies {}\n--seed {seed}\n",
+        vary.join(" --vary "),
+        kind.as_str(),
+        strategies.join(",")
+    )
 }
 
 fn header(vary_keys: &[String]) -> String {
@@ -211,7 +217,10 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let mut done = BTreeSet::new();
     if runs_path.exists() {
         if !args.resume {
-            return Err(bad(format!("{} already holds a sweep's results; add --resume to finish it, or choose another --out", out.display())));
+            return Err(bad(format!(
+                "{} already holds a sweep's results; add --resume to finish it, or choose another --out",
+                out.display()
+            )));
         }
         let manifest: serde_json::Value = std::fs::read_to_string(out.join("manifest.json"))
             .ok()
@@ -229,7 +238,8 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             return Err(bad(format!("--resume: {} holds shard {their_shard}, not {my_shard}", out.display())));
         }
         done = completed(&runs_path)?;
-    } else if let Some(m) = std::fs::read_to_string(out.join("manifest.json")).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+    } else if let Some(m) =
+        std::fs::read_to_string(out.join("manifest.json")).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
         && m["design_hash"].as_str() != Some(hash.as_str())
     {
         // Stopped before its first row: only the same sweep may start over here.
@@ -313,7 +323,8 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
                 if done.contains(&id) {
                     continue;
                 }
-                let mut line = format!("{id},{},{},{},{},{}", unit.point, names[k], unit.replicate, plan.seed(unit), points[unit.point].join(","));
+                let mut line =
+                    format!("{id},{},{},{},{},{}", unit.point, names[k], unit.replicate, plan.seed(unit), points[unit.point].join(","));
                 for x in &r.summary {
                     line.push(',');
                     line.push_str(&num(*x));
@@ -332,7 +343,11 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let wall = t0.elapsed().as_secs_f64();
     let now_done = completed(&runs_path)?;
     let expected: usize = units.len() * plan.strategies;
-    let in_shard = units.clone().flat_map(|u| (0..plan.strategies).map(move |k| (u, k))).filter(|&(u, k)| now_done.contains(&plan.run_id(plan.unit(u), k))).count();
+    let in_shard = units
+        .clone()
+        .flat_map(|u| (0..plan.strategies).map(move |k| (u, k)))
+        .filter(|&(u, k)| now_done.contains(&plan.run_id(plan.unit(u), k)))
+        .count();
     if in_shard < expected {
         write_manifest(manifest("interrupted", wall))?;
         return Err(anyhow::Error::new(Interrupted(format!(
@@ -382,7 +397,8 @@ fn read_rows(path: &Path, nvary: usize) -> anyhow::Result<(String, Vec<Row>)> {
         let parse = |s: &str| if s.is_empty() { Ok(f64::NAN) } else { s.parse::<f64>() };
         let mut summary = [f64::NAN; SUMMARY_COLUMNS.len()];
         for (c, x) in summary.iter_mut().enumerate() {
-            *x = parse(cells[5 + nvary + c]).map_err(|_| bad(format!("{}:{}: `{}` is not a number", path.display(), n + 2, cells[5 + nvary + c])))?;
+            *x = parse(cells[5 + nvary + c])
+                .map_err(|_| bad(format!("{}:{}: `{}` is not a number", path.display(), n + 2, cells[5 + nvary + c])))?;
         }
         rows.push(Row {
             id: cells[0].parse().map_err(|_| bad(format!("{}:{}: bad run_id `{}`", path.display(), n + 2, cells[0])))?,
@@ -464,10 +480,15 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
             _ => {}
         }
         if m["status"].as_str() != Some("complete") {
-            return Err(bad(format!("{}: the shard is not complete (status {}); finish it with --resume first", dir.display(), m["status"])));
+            return Err(bad(format!(
+                "{}: the shard is not complete (status {}); finish it with --resume first",
+                dir.display(),
+                m["status"]
+            )));
         }
         let (h, file_keys) = {
-            let text = std::fs::read_to_string(dir.join("runs.csv")).map_err(|e| bad(format!("{}: {e}", dir.join("runs.csv").display())))?;
+            let text =
+                std::fs::read_to_string(dir.join("runs.csv")).map_err(|e| bad(format!("{}: {e}", dir.join("runs.csv").display())))?;
             let h = text.lines().next().unwrap_or_default().to_string();
             let nv = h.split(',').count().saturating_sub(5 + SUMMARY_COLUMNS.len() + 2);
             let k: Vec<String> = h.split(',').skip(5).take(nv).map(String::from).collect();
