@@ -85,6 +85,24 @@ enum Command {
     },
 }
 
+/// `text` cut at a word boundary to at most `width` characters, with an ellipsis.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return format!("{text}.");
+    }
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        if out.chars().count() + word.chars().count() + 1 > width - 3 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.trim_end_matches([',', ';', ':']).to_string() + "..."
+}
+
 /// Run the command line; returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -138,7 +156,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 let s = normshift::scenario::parse_scenario(normshift::scenario::builtin(name).unwrap_or_default(), name, &[])
                     .map_err(|e| anyhow::anyhow!("built-in scenario {name} is invalid: {e}"))?;
                 let first = s.description.split(". ").next().unwrap_or_default().trim_end_matches('.');
-                println!("{name:<32} {first}.");
+                println!("{name:<28} {}", fit(first, 50));
             }
             Ok(())
         }

@@ -88,6 +88,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let wall = t0.elapsed().as_secs_f64();
 
     ensure_dir(&out)?;
+    // A comparison from an earlier `compare` in this folder would no longer match.
+    let stale = out.join("comparison.csv");
+    if stale.exists() {
+        std::fs::remove_file(&stale).ok();
+    }
     write_tables(&out, &results)?;
     write_atomic(&out.join("scenario.toml"), |w| w.write_all(input::resolved_toml(s).unwrap_or_default().as_bytes()))?;
     write_manifest(&out, &input.origin, s.seed, threads, started, wall, &results)?;

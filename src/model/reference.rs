@@ -19,9 +19,12 @@ use rayon::prelude::*;
 
 const CHUNK: usize = super::step::CHUNK;
 
+/// Whether a neighbour acts: a woman taking part or a man supporting
+/// (interventions refresh what neighbours see with the community model's
+/// flags, which tell the two apart).
 #[inline(always)]
 fn acts(p: &Public) -> bool {
-    p.flags & public::ACTS != 0
+    p.flags & (public::ACTS | public::SUPPORTS) != 0
 }
 
 fn set(c: &mut super::Core, pb: &mut Public, on: bool) {

@@ -155,16 +155,9 @@ fn span_in(value: &DeValue<'_>, path: &[String]) -> Option<usize> {
     Some(span_in(child.get_ref(), rest).unwrap_or(child.span().start))
 }
 
-/// The built-in scenarios, embedded from `scenarios/`, by name.
-const BUILTIN: &[(&str, &str)] = &[
-    ("default", include_str!("../../scenarios/default.toml")),
-    ("conservative-permission", include_str!("../../scenarios/conservative-permission.toml")),
-    ("post-conflict-female-headed", include_str!("../../scenarios/post-conflict-female-headed.toml")),
-    ("insurgency-high-backlash", include_str!("../../scenarios/insurgency-high-backlash.toml")),
-    ("elite-vs-inclusive", include_str!("../../scenarios/elite-vs-inclusive.toml")),
-    ("funding-cut", include_str!("../../scenarios/funding-cut.toml")),
-    ("open-religious-leader", include_str!("../../scenarios/open-religious-leader.toml")),
-];
+// The built-in scenarios, embedded from `scenarios/` by build.rs, named by
+// their path without `.toml` (`default`, `reference/watts-2002`).
+include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
 /// Text of a built-in scenario.
 pub fn builtin(name: &str) -> Option<&'static str> {

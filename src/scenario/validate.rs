@@ -280,6 +280,22 @@ fn validate_reference(s: &mut Scenario) -> Check {
     if r.kind != RuleKind::MemoryBestResponse && r.memory.is_some() {
         return Err(bad(path(&["rule", "memory"]), "is only read with `kind = \"memory_best_response\"`".into()));
     }
+    if r.kind == RuleKind::Logit {
+        if s.initial.adopters.is_some() {
+            return Err(bad(path(&["initial", "adopters"]), "is only read by the reference rules (`rule.kind` threshold or memory_best_response); the community model starts from `initial.participation`".into()));
+        }
+        if s.initial.committed > 0.0 {
+            return Err(bad(path(&["initial", "committed"]), "is only read by the reference rules (`rule.kind` threshold or memory_best_response)".into()));
+        }
+    }
+    if !generated {
+        let n = &s.network;
+        for (k, present) in [("k", n.k.is_some()), ("p", n.p.is_some()), ("mean_degree", n.mean_degree.is_some()), ("m", n.m.is_some()), ("blocks", n.blocks.is_some()), ("probs", n.probs.is_some())] {
+            if present {
+                return Err(bad(path(&["network", k]), format!("is only read by the network generators; `kind = \"{}\"` does not use it", kind_name(n.kind))));
+            }
+        }
+    }
     if let (Some(a), Some(n)) = (s.initial.adopters, s.population.size)
         && a > n
     {
