@@ -285,14 +285,27 @@ fn validate_reference(s: &mut Scenario) -> Check {
             return Err(bad(path(&["initial", "adopters"]), "is only read by the reference rules (`rule.kind` threshold or memory_best_response); the community model starts from `initial.participation`".into()));
         }
         if s.initial.committed > 0.0 {
-            return Err(bad(path(&["initial", "committed"]), "is only read by the reference rules (`rule.kind` threshold or memory_best_response)".into()));
+            return Err(bad(
+                path(&["initial", "committed"]),
+                "is only read by the reference rules (`rule.kind` threshold or memory_best_response)".into(),
+            ));
         }
     }
     if !generated {
         let n = &s.network;
-        for (k, present) in [("k", n.k.is_some()), ("p", n.p.is_some()), ("mean_degree", n.mean_degree.is_some()), ("m", n.m.is_some()), ("blocks", n.blocks.is_some()), ("probs", n.probs.is_some())] {
+        for (k, present) in [
+            ("k", n.k.is_some()),
+            ("p", n.p.is_some()),
+            ("mean_degree", n.mean_degree.is_some()),
+            ("m", n.m.is_some()),
+            ("blocks", n.blocks.is_some()),
+            ("probs", n.probs.is_some()),
+        ] {
             if present {
-                return Err(bad(path(&["network", k]), format!("is only read by the network generators; `kind = \"{}\"` does not use it", kind_name(n.kind))));
+                return Err(bad(
+                    path(&["network", k]),
+                    format!("is only read by the network generators; `kind = \"{}\"` does not use it", kind_name(n.kind)),
+                ));
             }
         }
     }
