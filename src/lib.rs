@@ -17,4 +17,5 @@ pub mod population;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod sensitivity;
 pub mod sweep;

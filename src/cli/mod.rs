@@ -7,6 +7,7 @@ mod files;
 mod input;
 mod progress;
 mod run;
+mod sensitivity;
 mod sweep;
 mod validate;
 
@@ -69,6 +70,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Merge the shard folders of one sweep into one.
     Merge(sweep::MergeArgs),
+    /// Sobol' sensitivity indices of outcomes to scenario values varied over ranges.
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Validate a scenario and print it with every default written out.
     Check {
         #[command(flatten)]
@@ -136,6 +139,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(args),
         Command::Compare(args) => compare::compare_cmd(args),
         Command::Validate(args) => validate::validate(args),
         Command::Check { scenario } => {

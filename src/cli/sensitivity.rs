@@ -1,0 +1,362 @@
+//! `normshift sensitivity`: Sobol' first- and total-order indices of chosen
+//! outcomes with respect to scenario values varied over ranges. Parses and
+//! checks the arguments, runs every evaluation of the Saltelli design (each
+//! a scenario with the sampled values set as `--set` overrides, one
+//! strategy, a few replicates), then writes `sensitivity.csv`,
+//! `samples.csv`, `scenario.toml` and `manifest.json`. The design and the
+//! estimators are `normshift::sensitivity`; nothing here draws a random
+//! number.
+
+use super::files::{ensure_dir, write_atomic};
+use super::input::{self, Adjust, Input};
+use super::progress::Progress;
+use super::run::set_threads;
+use super::{ScenarioArgs, bad};
+use normshift::outcomes::SUMMARY_COLUMNS;
+use normshift::output::num;
+use normshift::run::Job;
+use normshift::scenario::parse_scenario;
+use normshift::sensitivity::{COLUMNS, CONFIDENCE, Design, Factor, Indices, MAX_SAMPLES, RESAMPLES, analyse};
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+/// Outcomes analysed when no `--metric` is given.
+pub const DEFAULT_METRICS: [&str; 2] = ["participation_end", "sanctions_total"];
+
+#[derive(clap::Args, Debug)]
+pub struct SensitivityArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Vary a scenario value uniformly over a range: a dotted key as for --set and LOW:HIGH, e.g. `--vary backlash.rate=0.02:0.2` (repeatable; at least one).
+    #[arg(long, value_name = "KEY=LOW:HIGH", required = true)]
+    pub vary: Vec<String>,
+    /// Base samples N (Sobol' points, 1 to 65536; a power of two balances best). The model is evaluated N x (k + 2) times for k varied keys.
+    #[arg(long)]
+    pub samples: usize,
+    /// Outcome to analyse: a column of runs.csv (repeatable or comma-separated). Default: participation_end and sanctions_total.
+    #[arg(long = "metric", value_name = "NAME", value_delimiter = ',')]
+    pub metric: Vec<String>,
+    /// The strategy every evaluation runs. Default: the scenario's last strategy.
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// Replicates per evaluation; the outcome is their mean.
+    #[arg(long, default_value_t = 2)]
+    pub reps: u32,
+    /// Master seed (overrides the scenario's `seed`), 0 to 9223372036854775807.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub seed: Option<u64>,
+    /// Output folder. Default: results/<scenario name>-sensitivity/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads. Default: all cores. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Keys the command sets itself.
+const RESERVED: [(&str, &str); 2] = [("seed", "each base sample gets its own seed, derived from --seed"), ("replicates", "use --reps")];
+
+/// Parse `KEY=LOW:HIGH` (no scenario yet).
+fn parse_vary(raw: &str) -> anyhow::Result<Factor> {
+    let shape = || bad(format!("--vary {raw}: expected KEY=LOW:HIGH, e.g. --vary backlash.rate=0.02:0.2"));
+    let (key, range) = raw.split_once('=').ok_or_else(shape)?;
+    let (lo, hi) = range.split_once(':').ok_or_else(shape)?;
+    let key = key.trim();
+    if key.is_empty() || key.split('.').any(|p| p.trim().is_empty()) {
+        return Err(bad(format!("--vary {raw}: the key is empty or has an empty part; write a dotted key such as backlash.rate")));
+    }
+    if let Some((_, why)) = RESERVED.iter().find(|(k, _)| *k == key) {
+        return Err(bad(format!("--vary {raw}: `{key}` cannot be varied here: {why}")));
+    }
+    let number = |s: &str, which: &str| {
+        s.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| bad(format!("--vary {raw}: the {which} bound `{}` is not a number", s.trim())))
+    };
+    let (lo, hi) = (number(lo, "low")?, number(hi, "high")?);
+    if lo > hi {
+        return Err(bad(format!("--vary {raw}: the low bound {lo} is above the high bound {hi}; write {key}={hi}:{lo}")));
+    }
+    Ok(Factor::new(key, lo, hi))
+}
+
+/// A factor's value as a `--set` value: whole numbers as TOML integers,
+/// others as TOML floats that read back exactly.
+fn literal(f: &Factor, x: f64) -> String {
+    if f.whole { format!("{}", x as i64) } else { format!("{x:?}") }
+}
+
+/// The scenario of one design point: the base overrides, then the values.
+fn scenario_sets(input: &Input, factors: &[Factor], values: &[String]) -> Vec<String> {
+    let mut sets = input.sets.clone();
+    sets.extend(factors.iter().zip(values).map(|(f, v)| format!("{}={v}", f.name)));
+    sets
+}
+
+/// Check that the scenario accepts the key at both bounds, and find out
+/// whether it takes whole numbers (it accepts `2` but refuses `2.0`).
+fn check_factor(input: &Input, f: &mut Factor) -> anyhow::Result<()> {
+    let try_value = |v: String| {
+        let mut sets = input.sets.clone();
+        sets.push(format!("{}={v}", f.name));
+        parse_scenario(&input.text, &input.origin, &sets).map(|_| ())
+    };
+    let integral = f.lo.fract() == 0.0 && f.hi.fract() == 0.0 && f.lo.abs() < 1e15 && f.hi.abs() < 1e15;
+    let plain = |x: f64| if integral { format!("{}", x as i64) } else { format!("{x:?}") };
+    for x in [f.lo, f.hi] {
+        try_value(plain(x)).map_err(|e| bad(format!("--vary {}={}:{}: the scenario refuses {}: {e}", f.name, f.lo, f.hi, plain(x))))?;
+    }
+    f.whole = integral && try_value(format!("{:?}", f.lo)).is_err();
+    Ok(())
+}
+
+/// Indices into `SUMMARY_COLUMNS` of the chosen metrics.
+fn pick_metrics(names: &[String]) -> anyhow::Result<Vec<usize>> {
+    let names: Vec<String> = if names.is_empty() { DEFAULT_METRICS.iter().map(|s| s.to_string()).collect() } else { names.to_vec() };
+    let mut picked = Vec::new();
+    for n in &names {
+        let n = n.trim();
+        let c = SUMMARY_COLUMNS.iter().position(|x| *x == n).ok_or_else(|| {
+            bad(format!("--metric {n}: no such outcome; choose from the columns of runs.csv: {}", SUMMARY_COLUMNS.join(", ")))
+        })?;
+        if !picked.contains(&c) {
+            picked.push(c);
+        }
+    }
+    Ok(picked)
+}
+
+/// Mean of the numbers among `xs` (NaN if none).
+fn mean(xs: impl Iterator<Item = f64>) -> f64 {
+    let (n, s) = xs.filter(|x| !x.is_nan()).fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
+    if n == 0 { f64::NAN } else { s / n as f64 }
+}
+
+pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
+    let started = SystemTime::now();
+    if args.samples == 0 || args.samples > MAX_SAMPLES {
+        return Err(bad(format!("--samples {}: give 1 to {MAX_SAMPLES} base samples (64 or 256 for a first look)", args.samples)));
+    }
+    if args.reps == 0 {
+        return Err(bad("--reps 0: give 1 or more replicates per evaluation"));
+    }
+    let mut factors = args.vary.iter().map(|r| parse_vary(r)).collect::<anyhow::Result<Vec<_>>>()?;
+    for (i, f) in factors.iter().enumerate() {
+        if factors[..i].iter().any(|g| g.name == f.name) {
+            return Err(bad(format!("--vary {}: the key is varied twice; give each key once", f.name)));
+        }
+    }
+    let metrics = pick_metrics(&args.metric)?;
+    let input = input::load(&args.scenario, &Adjust { seed: args.seed, steps: None, reps: None })?;
+    let s = &input.scenario;
+    let all: Vec<&str> = s.strategies.iter().map(|x| x.name.as_str()).collect();
+    let strategy = match &args.strategy {
+        Some(name) => all
+            .iter()
+            .position(|x| *x == name.trim())
+            .ok_or_else(|| bad(format!("--strategy {name}: no such strategy; this scenario has: {}", all.join(", "))))?,
+        None => all.len().checked_sub(1).ok_or_else(|| bad(format!("{}: the scenario has no strategies", input.origin)))?,
+    };
+    for f in &mut factors {
+        check_factor(&input, f)?;
+    }
+    let design = Design::new(factors, args.samples, s.seed).map_err(|e| bad(e.to_string()))?;
+    let factors = design.factors();
+    let values: Vec<Vec<String>> =
+        design.evaluations().map(|e| factors.iter().zip(&e.values).map(|(f, &x)| literal(f, x)).collect()).collect();
+    let threads = set_threads(args.threads)?;
+
+    // Every point must be a valid scenario before anything runs (ranges are
+    // checked at their bounds above; this catches rules across keys).
+    let refused = (0..design.len())
+        .into_par_iter()
+        .find_map_first(|i| parse_scenario(&input.text, &input.origin, &scenario_sets(&input, factors, &values[i])).err().map(|e| (i, e)));
+    if let Some((i, e)) = refused {
+        let point: Vec<String> = factors.iter().zip(&values[i]).map(|(f, v)| format!("{}={v}", f.name)).collect();
+        return Err(bad(format!("--vary: the scenario refuses the sampled point {}: {e}; narrow the ranges", point.join(" "))));
+    }
+
+    if !args.samples.is_power_of_two() {
+        eprintln!("note: --samples {} is not a power of two; Sobol' points balance best at 64, 128, 256...", args.samples);
+    }
+    let reps = args.reps;
+    let runs = design.len() * reps as usize;
+    eprintln!(
+        "{}: {} evaluations ({} samples x {} matrices) x {} replicates = {} runs of `{}`",
+        s.name,
+        design.len(),
+        design.samples(),
+        design.per_row(),
+        reps,
+        runs,
+        all[strategy]
+    );
+    let progress = Progress::new(runs, "sensitivity");
+    let t0 = Instant::now();
+    let outputs: Vec<Vec<f64>> = (0..design.len())
+        .into_par_iter()
+        .map(|i| {
+            let e = design.evaluation(i);
+            let mut sc = parse_scenario(&input.text, &input.origin, &scenario_sets(&input, factors, &values[i]))
+                .map_err(|err| bad(err.to_string()))?;
+            sc.seed = e.seed;
+            let mut job = Job::all(&sc);
+            job.strategies = vec![strategy];
+            job.reach = vec![1.0];
+            job.replicates = 0..reps;
+            job.loaded = input.loaded.as_ref();
+            job.trace = false;
+            let results = job.run(&|_| progress.tick());
+            Ok(metrics.iter().map(|&c| mean(results.iter().map(|r| r.summary[c]))).collect())
+        })
+        .collect::<anyhow::Result<_>>()?;
+    progress.finish();
+    let wall = t0.elapsed().as_secs_f64();
+
+    let mut table: Vec<(usize, Vec<Indices>)> = Vec::new();
+    for (m, &c) in metrics.iter().enumerate() {
+        let y: Vec<f64> = outputs.iter().map(|o| o[m]).collect();
+        table.push((c, analyse(&design, &y, RESAMPLES).map_err(|e| anyhow::anyhow!("{e}"))?));
+    }
+
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sensitivity", s.name)));
+    ensure_dir(&out)?;
+    write_atomic(&out.join("sensitivity.csv"), |w| {
+        writeln!(w, "{}", COLUMNS.join(","))?;
+        for (c, rows) in &table {
+            for r in rows {
+                writeln!(
+                    w,
+                    "{},{},{},{},{},{},{},{},{},{}",
+                    SUMMARY_COLUMNS[*c],
+                    factors[r.factor].name,
+                    num(r.s1),
+                    num(r.s1_lo),
+                    num(r.s1_hi),
+                    num(r.st),
+                    num(r.st_lo),
+                    num(r.st_hi),
+                    r.samples,
+                    runs
+                )?;
+            }
+        }
+        Ok(())
+    })?;
+    write_atomic(&out.join("samples.csv"), |w| {
+        let keys: Vec<&str> = factors.iter().map(|f| f.name.as_str()).collect();
+        let names: Vec<&str> = metrics.iter().map(|&c| SUMMARY_COLUMNS[c]).collect();
+        writeln!(w, "index,matrix,row,seed,{},{}", keys.join(","), names.join(","))?;
+        for (e, (v, o)) in design.evaluations().zip(values.iter().zip(&outputs)) {
+            let o: Vec<String> = o.iter().map(|&x| num(x)).collect();
+            writeln!(w, "{},{},{},{},{},{}", e.index, e.matrix, e.row, e.seed, v.join(","), o.join(","))?;
+        }
+        Ok(())
+    })?;
+    let resolved = input::resolved_toml(s)?;
+    write_atomic(&out.join("scenario.toml"), |w| w.write_all(resolved.as_bytes()))?;
+    let manifest = serde_json::json!({
+        "normshift_version": env!("CARGO_PKG_VERSION"),
+        "command_line": std::env::args().collect::<Vec<_>>(),
+        "scenario": input.origin,
+        "seed": s.seed,
+        "threads": threads,
+        "strategy": all[strategy],
+        "replicates": reps,
+        "samples": design.samples(),
+        "parameters": factors.iter().map(|f| serde_json::json!({"key": f.name, "low": f.lo, "high": f.hi, "whole": f.whole})).collect::<Vec<_>>(),
+        "metrics": metrics.iter().map(|&c| SUMMARY_COLUMNS[c]).collect::<Vec<_>>(),
+        "evaluations": design.len(),
+        "runs": runs,
+        "method": {
+            "design": "Saltelli: matrices A, B and AB(i) from an Owen-scrambled Sobol' sequence in 2k dimensions",
+            "first_order": "Saltelli et al. 2010",
+            "total_order": "Jansen 1999",
+            "intervals": format!("{:.0}% percentile bootstrap over base samples, {RESAMPLES} resamples", 100.0 * CONFIDENCE),
+        },
+        "start_time": humantime::format_rfc3339_seconds(started).to_string(),
+        "end_time": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        "timing": { "wall_seconds": wall },
+    });
+    write_atomic(&out.join("manifest.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest)?;
+        writeln!(w)
+    })?;
+
+    println!(
+        "{} (strategy {}): {} samples x {} matrices x {} replicates = {} runs in {:.1} s",
+        s.name,
+        all[strategy],
+        design.samples(),
+        design.per_row(),
+        reps,
+        runs,
+        wall
+    );
+    println!(
+        "S1: share of the outcome's variance due to the key alone; ST: including its interactions ({:.0}% intervals).",
+        100.0 * CONFIDENCE
+    );
+    let width = factors.iter().map(|f| f.name.len()).max().unwrap_or(9).max(9);
+    println!("{:<24} {:<width$} {:>22} {:>22}", "metric", "parameter", "S1 [95% int.]", "ST [95% int.]");
+    let cell = |x: f64, lo: f64, hi: f64| if x.is_nan() { "-".to_string() } else { format!("{x:.2} [{lo:.2},{hi:.2}]") };
+    for (c, rows) in &table {
+        for r in rows {
+            println!(
+                "{:<24} {:<width$} {:>22} {:>22}",
+                SUMMARY_COLUMNS[*c],
+                factors[r.factor].name,
+                cell(r.s1, r.s1_lo, r.s1_hi),
+                cell(r.st, r.st_lo, r.st_hi)
+            );
+        }
+        if let Some(r) = rows.first() {
+            if r.samples < design.samples() {
+                println!(
+                    "  ({}: {} of {} samples had a run without a value and were left out)",
+                    SUMMARY_COLUMNS[*c],
+                    design.samples() - r.samples,
+                    design.samples()
+                );
+            } else if r.s1.is_nan() {
+                println!("  ({}: the outcome did not vary, so it has no indices)", SUMMARY_COLUMNS[*c]);
+            }
+        }
+    }
+    println!("results in {}", out.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vary_specs_are_parsed_and_checked() {
+        let f = parse_vary("backlash.rate=0.02:0.2").unwrap();
+        assert_eq!((f.name.as_str(), f.lo, f.hi, f.whole), ("backlash.rate", 0.02, 0.2, false));
+        assert!(parse_vary(" a.b = -1 : 1 ").is_ok());
+        for raw in ["backlash.rate", "backlash.rate=0.2", "=0:1", "a..b=0:1", "a=x:1", "a=0:inf", "a=0.3:0.1", "seed=1:2"] {
+            assert!(parse_vary(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn literals_read_back_as_the_right_toml_type() {
+        let mut f = Factor::new("k", 0.0, 10.0);
+        assert_eq!(literal(&f, 2.0), "2.0");
+        assert_eq!(literal(&f, 0.1 + 0.2), "0.30000000000000004");
+        f.whole = true;
+        assert_eq!(literal(&f, 3.0), "3");
+    }
+
+    #[test]
+    fn metrics_default_and_unknown_ones_are_refused() {
+        assert_eq!(pick_metrics(&[]).unwrap().len(), 2);
+        assert!(pick_metrics(&["nope".into()]).is_err());
+        assert_eq!(pick_metrics(&["held".into(), "held".into()]).unwrap().len(), 1);
+    }
+}

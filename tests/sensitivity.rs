@@ -1,0 +1,200 @@
+//! `normshift sensitivity`: the Sobol' estimators on the Ishigami function
+//! against its analytic indices, determinism (same seed, same bytes, any
+//! thread count), and the command through the real binary: its files, a
+//! design point reproduced with `normshift run`, whole-number keys, and bad
+//! input (exit code 2, a message naming what to change, nothing written).
+
+use normshift::sensitivity::{Design, Factor, RESAMPLES, analyse, evaluate, ishigami, ishigami_indices};
+use std::f64::consts::PI;
+use std::path::Path;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_normshift");
+
+fn ishigami_design(samples: usize, seed: u64) -> Design {
+    let factors = (1..=3).map(|i| Factor::new(format!("x{i}"), -PI, PI)).collect();
+    Design::new(factors, samples, seed).unwrap()
+}
+
+/// With N = 4096 base samples (20,480 evaluations) every analytic index
+/// lies inside its 95% bootstrap interval, and every estimate is within
+/// 0.03 of it.
+#[test]
+fn ishigami_analytic_indices_lie_in_the_intervals() {
+    let d = ishigami_design(4096, 1325);
+    let y = evaluate(&d, |e| ishigami(&e.values, 7.0, 0.1));
+    let r = analyse(&d, &y, RESAMPLES).unwrap();
+    println!("{:<4} {:>8} {:>8} {:>20} {:>8} {:>8} {:>20}", "x", "S1", "est.", "95% int.", "ST", "est.", "95% int.");
+    for (ix, (s1, st)) in r.iter().zip(ishigami_indices(7.0, 0.1)) {
+        println!(
+            "x{:<3} {s1:>8.4} {:>8.4} {:>20} {st:>8.4} {:>8.4} {:>20}",
+            ix.factor + 1,
+            ix.s1,
+            format!("[{:.4}, {:.4}]", ix.s1_lo, ix.s1_hi),
+            ix.st,
+            format!("[{:.4}, {:.4}]", ix.st_lo, ix.st_hi)
+        );
+    }
+    for (ix, (s1, st)) in r.iter().zip(ishigami_indices(7.0, 0.1)) {
+        assert!(ix.s1_lo <= s1 && s1 <= ix.s1_hi, "S1 of x{}: {s1} outside {ix:?}", ix.factor + 1);
+        assert!(ix.st_lo <= st && st <= ix.st_hi, "ST of x{}: {st} outside {ix:?}", ix.factor + 1);
+        assert!((ix.s1 - s1).abs() < 0.03 && (ix.st - st).abs() < 0.03, "x{}: {ix:?} vs {s1} {st}", ix.factor + 1);
+        assert!(ix.s1_hi - ix.s1_lo < 0.1 && ix.st_hi - ix.st_lo < 0.1, "intervals too wide: {ix:?}");
+        assert_eq!(ix.samples, 4096);
+    }
+}
+
+#[test]
+fn same_seed_same_numbers_at_any_thread_count() {
+    let run = |threads: usize, seed: u64| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let d = ishigami_design(256, seed);
+            let y = evaluate(&d, |e| ishigami(&e.values, 7.0, 0.1));
+            let r = analyse(&d, &y, 200).unwrap();
+            let bits: Vec<u64> = y.iter().chain(r.iter().flat_map(|x| [&x.s1, &x.s1_lo, &x.st_hi])).map(|x| x.to_bits()).collect();
+            bits
+        })
+    };
+    assert_eq!(run(1, 7), run(2, 7));
+    assert_ne!(run(1, 7), run(1, 8));
+}
+
+// ---------------------------------------------------------------------------
+// The binary.
+
+/// A small, fast version of the default scenario.
+const SMALL: [&str; 8] =
+    ["--set", "population.villages=2", "--set", "population.households_per_village=50", "--set", "initial.burn_in=6", "--set", "steps=12"];
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn normshift(cwd: &Path, args: &[&str]) -> Outcome {
+    let out = Command::new(BIN).args(args).current_dir(cwd).output().expect("cannot start the normshift binary");
+    Outcome {
+        code: out.status.code().expect("normshift was killed by a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `normshift sensitivity` on the small scenario into `out`, with `extra` arguments.
+fn sensitivity(cwd: &Path, out: &str, extra: &[&str]) -> Outcome {
+    let mut args = vec!["sensitivity", "--out", out, "--samples", "8", "--reps", "1"];
+    args.extend(SMALL);
+    args.extend(extra);
+    normshift(cwd, &args)
+}
+
+const VARY: [&str; 4] = ["--vary", "backlash.rate=0.02:0.2", "--vary", "rule.women.theta_mean=1.8:2.4"];
+
+fn read(p: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(p.as_ref()).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.as_ref().display()))
+}
+
+#[test]
+fn cli_writes_indices_and_samples_identically_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = sensitivity(dir.path(), "one", &[&VARY[..], &["--threads", "1"]].concat());
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert!(one.stdout.contains("backlash.rate") && one.stdout.contains("S1"), "{}", one.stdout);
+    let two = sensitivity(dir.path(), "two", &[&VARY[..], &["--threads", "2"]].concat());
+    assert_eq!(two.code, 0, "{}", two.stderr);
+    for f in ["sensitivity.csv", "samples.csv", "scenario.toml"] {
+        assert_eq!(read(dir.path().join("one").join(f)), read(dir.path().join("two").join(f)), "{f} differs between thread counts");
+    }
+
+    let table = read(dir.path().join("one/sensitivity.csv"));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines[0], "metric,parameter,s1,s1_lo,s1_hi,st,st_lo,st_hi,samples,runs");
+    assert_eq!(lines.len(), 1 + 2 * 2, "{table}");
+    assert!(lines[1].starts_with("participation_end,backlash.rate,"), "{table}");
+    assert!(lines[4].starts_with("sanctions_total,rule.women.theta_mean,"), "{table}");
+    assert!(lines[1..].iter().all(|l| l.ends_with(",8,32")), "{table}");
+
+    let samples = read(dir.path().join("one/samples.csv"));
+    let rows: Vec<Vec<&str>> = samples.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        rows[0],
+        ["index", "matrix", "row", "seed", "backlash.rate", "rule.women.theta_mean", "participation_end", "sanctions_total"]
+    );
+    assert_eq!(rows.len(), 1 + 8 * 4);
+    assert_eq!(rows[1..5].iter().map(|r| r[1]).collect::<Vec<_>>(), ["A", "AB1", "AB2", "B"]);
+    for r in &rows[1..] {
+        let rate: f64 = r[4].parse().unwrap();
+        let theta: f64 = r[5].parse().unwrap();
+        assert!((0.02..=0.2).contains(&rate) && (1.8..=2.4).contains(&theta), "{r:?}");
+        let p: f64 = r[6].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p), "{r:?}");
+    }
+    let manifest: serde_json::Value = serde_json::from_str(&read(dir.path().join("one/manifest.json"))).unwrap();
+    assert_eq!(manifest["strategy"], "quota_only");
+    assert_eq!(manifest["runs"], 32);
+
+    // Any evaluation is reproduced by `normshift run` with its seed and values.
+    let r = &rows[7];
+    let run = normshift(
+        dir.path(),
+        &[
+            &["run", "--out", "rerun", "--strategy", "quota_only", "--reps", "1", "--seed", r[3]],
+            &SMALL[..],
+            &["--set", &format!("backlash.rate={}", r[4]), "--set", &format!("rule.women.theta_mean={}", r[5])],
+        ]
+        .concat(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let runs = read(dir.path().join("rerun/runs.csv"));
+    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    let values: Vec<&str> = runs.lines().nth(1).unwrap().split(',').collect();
+    let col = |name: &str| values[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!((col("participation_end"), col("sanctions_total")), (r[6], r[7]));
+}
+
+#[test]
+fn cli_samples_whole_number_keys_as_whole_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let o =
+        sensitivity(dir.path(), "out", &["--vary", "population.villages=1:3", "--metric", "participation_final", "--strategy", "baseline"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let samples = read(dir.path().join("out/samples.csv"));
+    let villages: Vec<&str> = samples.lines().skip(1).map(|l| l.split(',').nth(4).unwrap()).collect();
+    assert!(villages.iter().all(|v| ["1", "2", "3"].contains(v)), "{villages:?}");
+    assert!(villages.contains(&"1") && villages.contains(&"3"), "{villages:?}");
+}
+
+#[test]
+fn cli_refuses_bad_input_naming_what_to_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--vary", "backlash.ratex=0.1:0.2"], "ratex"),
+        (vec!["--vary", "backlash.rate=0.2:0.1"], "low bound 0.2 is above"),
+        (vec!["--vary", "backlash.rate=0.1:7"], "backlash.rate"),
+        (vec!["--vary", "name=0:1"], "name"),
+        (vec!["--vary", "backlash.rate"], "KEY=LOW:HIGH"),
+        (vec!["--vary", "seed=1:9"], "--seed"),
+        (vec!["--vary", "backlash.rate=0:0.1", "--vary", "backlash.rate=0:0.2"], "twice"),
+        (vec!["--vary", "backlash.rate=0:0.1", "--metric", "happiness"], "participation_end"),
+        (vec!["--vary", "backlash.rate=0:0.1", "--strategy", "magic"], "baseline"),
+        (vec!["--vary", "backlash.rate=0:0.1", "--samples", "0"], "--samples 0"),
+        (vec!["--vary", "backlash.rate=0:0.1", "--reps", "0"], "--reps 0"),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec!["sensitivity", "--out", "out"];
+        for (flag, value) in [("--samples", "8"), ("--reps", "1")] {
+            if !extra.contains(&flag) {
+                args.extend([flag, value]);
+            }
+        }
+        args.extend(SMALL);
+        args.extend(&extra);
+        let o = normshift(dir.path(), &args);
+        assert_eq!(o.code, 2, "{extra:?}: {}", o.stderr);
+        assert!(o.stderr.contains(needle), "{extra:?}: expected `{needle}` in\n{}", o.stderr);
+        assert!(!o.stderr.contains("panicked"), "{}", o.stderr);
+        assert!(!dir.path().join("out").exists(), "{extra:?} wrote output");
+    }
+}
