@@ -13,6 +13,7 @@ pub mod model;
 pub mod network;
 pub mod outcomes;
 pub mod output;
+pub mod plot;
 pub mod population;
 pub mod rng;
 pub mod run;

@@ -223,11 +223,20 @@ fn run_writes_every_output_file() {
     }
     // No temporary files are left behind.
     let names: BTreeSet<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    let expected: BTreeSet<String> =
-        ["timeseries.csv", "runs.csv", "scenario.toml", "manifest.json", "village_agents.csv", "village_ties.csv", "village_states.csv"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+    let expected: BTreeSet<String> = [
+        "timeseries.csv",
+        "runs.csv",
+        "scenario.toml",
+        "manifest.json",
+        "village_agents.csv",
+        "village_ties.csv",
+        "village_states.csv",
+        "figures",
+        "report.html",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     assert!(
         names.is_subset(&expected) && expected.iter().take(4).all(|f| names.contains(f)),
         "unexpected files in the output folder: {names:?}"

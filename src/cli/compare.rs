@@ -43,6 +43,9 @@ pub struct CompareArgs {
     /// Worker threads. Default: all cores. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Do not draw the figures (DIR/figures/) or write DIR/report.html.
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
@@ -86,10 +89,10 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     job.loaded = input.loaded.as_ref();
     let mut rescaled: Vec<Option<Rescale>> = vec![None; job.strategies.len()];
     if let Some(budget) = args.budget {
-        for k in 1..job.strategies.len() {
+        for (k, slot) in rescaled.iter_mut().enumerate().skip(1) {
             let r = rescale(&job, k, budget).map_err(|e| bad(format!("--budget: {e}")))?;
             job.reach[k] = r.reach;
-            rescaled[k] = Some(r);
+            *slot = Some(r);
         }
     }
     let progress = Progress::new(job.len(), "compare");
@@ -137,6 +140,9 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     }
     print_table(s, &names, &rows, results.len() / names.len().max(1), wall);
     println!("results in {}", out.display());
+    if !args.no_plots {
+        super::plot::draw_folder(&out)?;
+    }
     Ok(())
 }
 

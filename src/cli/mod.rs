@@ -5,7 +5,9 @@
 mod compare;
 mod files;
 mod input;
+mod plot;
 mod progress;
+mod report;
 mod run;
 mod sensitivity;
 mod sweep;
@@ -77,6 +79,8 @@ enum Command {
         #[command(flatten)]
         scenario: ScenarioArgs,
     },
+    /// Draw the figures and the report of a results folder (PNG, SVG, GIF and report.html).
+    Plot(plot::PlotArgs),
     /// Reproduce the classic reference models at full size and write docs/validation.md.
     Validate(validate::ValidateArgs),
     /// List the built-in scenarios.
@@ -142,6 +146,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Sensitivity(args) => sensitivity::sensitivity(args),
         Command::Compare(args) => compare::compare_cmd(args),
         Command::Validate(args) => validate::validate(args),
+        Command::Plot(args) => plot::plot_cmd(args),
         Command::Check { scenario } => {
             let input = input::load(&scenario, &input::Adjust::default())?;
             print!("{}", input::resolved_toml(&input.scenario)?);

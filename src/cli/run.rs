@@ -33,6 +33,9 @@ pub struct RunArgs {
     /// Worker threads. Default: all cores. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Do not draw the figures (DIR/figures/) or write DIR/report.html.
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 /// Set the global thread pool's size.
@@ -97,6 +100,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     write_atomic(&out.join("scenario.toml"), |w| w.write_all(input::resolved_toml(s).unwrap_or_default().as_bytes()))?;
     write_manifest(&out, &input.origin, s.seed, threads, started, wall, &results)?;
     print_summary(s, &results, &out, wall);
+    if !args.no_plots {
+        super::plot::draw_folder(&out)?;
+    }
     Ok(())
 }
 

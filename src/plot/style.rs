@@ -112,14 +112,14 @@ pub fn sentence(name: &str) -> String {
     }
 }
 
-/// Width of `text` in pixels at `size` in the embedded font.
+/// Width of `text` in pixels at plotters size `size`, regular weight.
 pub fn text_width(text: &str, size: f64) -> f64 {
-    use plotters::style::IntoFont;
-    register_fonts();
-    match (FAMILY, size).into_font().box_size(text) {
-        Ok((w, _)) => f64::from(w),
-        Err(_) => 0.55 * size * text.chars().count() as f64,
-    }
+    super::text::width(text, size, false)
+}
+
+/// Width of `text` in pixels at plotters size `size`, bold.
+pub fn bold_width(text: &str, size: f64) -> f64 {
+    super::text::width(text, size, true)
 }
 
 /// A whole number with thousands separators: 158732 -> "158,732".
@@ -131,7 +131,7 @@ pub fn thousands(x: f64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);

@@ -7,7 +7,7 @@
 //! and the file names to use in messages.
 
 use crate::run::STATE_NAMES;
-use crate::scenario::{InterventionKind, Scenario};
+use crate::scenario::{Funding, InterventionKind, Scenario};
 use std::io::Read;
 
 /// A problem in one of the tables of a results folder.
@@ -40,6 +40,10 @@ pub const TIMESERIES_COLUMNS: [&str; 12] = [
 /// Columns of `runs.csv` the figures read (run summaries).
 pub const RUNS_COLUMNS: [&str; 6] =
     ["participation_end", "participation_final", "sanctions_total", "violence_total", "cost_total", "agents"];
+
+/// Columns of `comparison.csv` the figures read, in [`ComparisonRow`] order.
+pub const COMPARISON_COLUMNS: [&str; 11] =
+    ["strategy", "metric", "mean", "p05", "p95", "diff_mean", "diff_lo", "diff_hi", "p_better", "harm", "replicates"];
 
 /// Months beyond which a `step` is taken to be a mistake rather than a run.
 const MAX_MONTHS: u64 = 100_000;
@@ -231,6 +235,8 @@ pub struct InterventionInfo {
     pub end: u32,
     /// True for `funding_cut`.
     pub cut: bool,
+    /// Project funding: months funded in each cycle and months of gap.
+    pub cycles: Option<(u32, u32)>,
 }
 
 impl ScenarioInfo {
@@ -259,6 +265,8 @@ impl ScenarioInfo {
                             start: i.start,
                             end: i.end.unwrap_or(last).min(last),
                             cut: i.kind == InterventionKind::FundingCut,
+                            cycles: (i.kind == InterventionKind::WomensOrganisations && i.funding == Some(Funding::Project))
+                                .then(|| (i.cycle.unwrap_or(12).max(1), i.gap.unwrap_or(0))),
                         })
                         .collect(),
                 })
@@ -494,18 +502,22 @@ pub fn read_runs(input: impl Read, file: &str) -> Result<Runs, TableError> {
 /// Read `comparison.csv`.
 pub fn read_comparison(input: impl Read, file: &str) -> Result<Comparison, TableError> {
     let mut r = Reader::new(input, file)?;
-    let c = r.columns(&crate::compare::COLUMNS)?;
+    let c = r.columns(&COMPARISON_COLUMNS)?;
     let mut cmp = Comparison::default();
     let f = r.file.clone();
     r.records(|rec, line| {
-        let n = |k: usize| number(&f, rec, c[k], crate::compare::COLUMNS[k], line);
+        let n = |k: usize| number(&f, rec, c[k], COMPARISON_COLUMNS[k], line);
         let strategy = text(&f, rec, c[0], "strategy", line)?.to_string();
         index_of(&mut cmp.strategies, &strategy);
         let harm = match rec.get(c[9]).unwrap_or("") {
             "true" => true,
             "false" => false,
             other => {
-                return Err(TableError { file: f.clone(), line: Some(line), message: format!("column `harm`: `{other}` is not true or false") });
+                return Err(TableError {
+                    file: f.clone(),
+                    line: Some(line),
+                    message: format!("column `harm`: `{other}` is not true or false"),
+                });
             }
         };
         cmp.rows.push(ComparisonRow {
@@ -540,7 +552,10 @@ pub fn read_village(agents: impl Read, ties: impl Read, states: impl Read, files
             return Err(TableError {
                 file: f.clone(),
                 line: Some(line),
-                message: format!("column `agent`: expected agent {} (agents are numbered 0, 1, 2, ... in order), found {id}", v.agents.len()),
+                message: format!(
+                    "column `agent`: expected agent {} (agents are numbered 0, 1, 2, ... in order), found {id}",
+                    v.agents.len()
+                ),
             });
         }
         let role = match rec.get(c[1]).unwrap_or("") {
@@ -559,7 +574,11 @@ pub fn read_village(agents: impl Read, ties: impl Read, states: impl Read, files
             "woman" => true,
             "man" => false,
             other => {
-                return Err(TableError { file: f.clone(), line: Some(line), message: format!("column `gender`: `{other}` is not woman or man") });
+                return Err(TableError {
+                    file: f.clone(),
+                    line: Some(line),
+                    message: format!("column `gender`: `{other}` is not woman or man"),
+                });
             }
         };
         let flag = |k: usize, name: &str| whole(&f, rec, c[k], name, line, 1).map(|x| x == 1);
@@ -645,6 +664,9 @@ mod tests {
         }
         for c in RUNS_COLUMNS.iter().filter(|c| **c != "agents") {
             assert!(crate::outcomes::SUMMARY_COLUMNS.contains(c), "{c}");
+        }
+        for c in COMPARISON_COLUMNS {
+            assert!(crate::compare::COLUMNS.contains(&c), "{c}");
         }
     }
 
