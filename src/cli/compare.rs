@@ -22,18 +22,11 @@ pub const BASELINE: &str = "baseline";
 pub struct CompareArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub adjust: Adjust,
     /// Strategies to compare (comma-separated); baseline is always included. Default: all.
     #[arg(long, value_delimiter = ',')]
     pub strategies: Vec<String>,
-    /// Replicates per strategy (overrides the scenario's `replicates`).
-    #[arg(long)]
-    pub reps: Option<u32>,
-    /// Master seed (overrides the scenario's `seed`), 0 to 9223372036854775807.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub seed: Option<u64>,
-    /// Months to simulate (overrides the scenario's `steps`).
-    #[arg(long)]
-    pub steps: Option<u32>,
     /// Give every strategy this total budget by rescaling its reach.
     #[arg(long, allow_negative_numbers = true)]
     pub budget: Option<f64>,
@@ -50,7 +43,7 @@ pub struct CompareArgs {
 
 pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     let started = SystemTime::now();
-    if args.reps == Some(0) {
+    if args.adjust.reps == Some(0) {
         return Err(bad("--reps 0: give 1 or more replicates (20 or more for stable intervals)"));
     }
     if let Some(b) = args.budget
@@ -58,7 +51,7 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     {
         return Err(bad(format!("--budget {b}: give a positive amount, in the scenario's currency")));
     }
-    let input = input::load(&args.scenario, &Adjust { seed: args.seed, steps: args.steps, reps: args.reps })?;
+    let input = input::load(&args.scenario, &args.adjust)?;
     let s = &input.scenario;
     let all: Vec<&str> = s.strategies.iter().map(|x| x.name.as_str()).collect();
     let Some(base) = all.iter().position(|n| *n == BASELINE) else {

@@ -8,11 +8,18 @@ use normshift::population::Agents;
 use normshift::scenario::{NetworkKind, Scenario, builtin, builtin_names, parse_scenario};
 use std::path::{Path, PathBuf};
 
-/// Command-line values that override the scenario's.
-#[derive(Debug, Default, Clone)]
+/// Command-line values that override the scenario's (shared by `run`,
+/// `compare` and `sweep`).
+#[derive(clap::Args, Debug, Default, Clone)]
 pub struct Adjust {
+    /// Master seed (overrides the scenario's `seed`), 0 to 9223372036854775807.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
+    /// Months to simulate (overrides the scenario's `steps`).
+    #[arg(long)]
     pub steps: Option<u32>,
+    /// Replicates per strategy (overrides the scenario's `replicates`).
+    #[arg(long)]
     pub reps: Option<u32>,
 }
 

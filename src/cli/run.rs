@@ -15,18 +15,11 @@ use std::time::{Instant, SystemTime};
 pub struct RunArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub adjust: Adjust,
     /// Run only these strategies (comma-separated or repeated). Default: all.
     #[arg(long, value_delimiter = ',')]
     pub strategy: Vec<String>,
-    /// Replicates per strategy (overrides the scenario's `replicates`).
-    #[arg(long)]
-    pub reps: Option<u32>,
-    /// Master seed (overrides the scenario's `seed`), 0 to 9223372036854775807.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub seed: Option<u64>,
-    /// Months to simulate (overrides the scenario's `steps`).
-    #[arg(long)]
-    pub steps: Option<u32>,
     /// Output folder. Default: results/<scenario name>/.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -71,10 +64,10 @@ pub fn pick_strategies(s: &normshift::scenario::Scenario, names: &[String]) -> a
 
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let started = SystemTime::now();
-    if args.reps == Some(0) {
+    if args.adjust.reps == Some(0) {
         return Err(bad("--reps 0: give 1 or more replicates"));
     }
-    let input = input::load(&args.scenario, &Adjust { seed: args.seed, steps: args.steps, reps: args.reps })?;
+    let input = input::load(&args.scenario, &args.adjust)?;
     let strategies = pick_strategies(&input.scenario, &args.strategy)?;
     let threads = set_threads(args.threads)?;
     let s = &input.scenario;

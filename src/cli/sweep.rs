@@ -24,6 +24,8 @@ use std::time::{Instant, SystemTime};
 pub struct SweepArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub adjust: Adjust,
     /// A key to vary and its values: KEY=lo:hi:n (grid), KEY=lo:hi (samplers) or KEY=[a,b,c] (repeatable).
     #[arg(long = "vary", value_name = "KEY=SPEC", required = true)]
     pub vary: Vec<String>,
@@ -33,15 +35,9 @@ pub struct SweepArgs {
     /// Points of an lhs or sobol design.
     #[arg(long, default_value_t = 64)]
     pub samples: u32,
-    /// Replicates per point and strategy (overrides the scenario's `replicates`).
-    #[arg(long)]
-    pub reps: Option<u32>,
     /// Strategies to run at each point (comma-separated). Default: all.
     #[arg(long, value_delimiter = ',')]
     pub strategies: Vec<String>,
-    /// Master seed (overrides the scenario's `seed`).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub seed: Option<u64>,
     /// Output folder. Default: results/<scenario name>-sweep/ (a shard-I-of-N folder inside it for a shard).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -162,10 +158,10 @@ fn completed(path: &Path) -> anyhow::Result<BTreeSet<u64>> {
 
 pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let started = SystemTime::now();
-    if args.reps == Some(0) {
+    if args.adjust.reps == Some(0) {
         return Err(bad("--reps 0: give 1 or more replicates"));
     }
-    let input = input::load(&args.scenario, &Adjust { seed: args.seed, steps: None, reps: args.reps })?;
+    let input = input::load(&args.scenario, &args.adjust)?;
     let s = &input.scenario;
     let picked = pick_strategies(s, &args.strategies)?;
     let names: Vec<String> = picked.iter().map(|&k| s.strategies[k].name.clone()).collect();
