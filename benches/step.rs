@@ -1,31 +1,50 @@
-//! Throughput of one month of the community model, on one core.
+//! Throughput of one step, on one core unless a name says otherwise.
 //!
-//! `community_step`: one call of `normshift::model::step::step` with
-//! `parallel = false`, alternating two state buffers so that every iteration
-//! is a real step from the previous one.
+//! Community model (the default scenario's villages at 10k, 100k and 1M
+//! agents, about 18 ties per agent):
 //!
-//! `bare_neighbour_sum`: over the same network, a hand-written loop that,
-//! for every agent, sums its neighbours' public `expr` times the tie weight.
-//! It reads every tie once and does nothing else, so it is the floor for a
-//! step that perceives every tie.
+//! - `community_step`: one call of `normshift::model::step::step` with
+//!   `parallel = false`, alternating two state buffers so that every
+//!   iteration is a real step from the previous one.
+//! - `community_step_parallel`: the same at 1M agents with `parallel =
+//!   true` on rayon's global pool (all cores; `RAYON_NUM_THREADS=N` to
+//!   choose). Results are identical to the one-thread step.
+//! - `bare_neighbour_sum`: over the same network, a hand-written loop
+//!   that, for every agent, sums its neighbours' public `expr` times the tie
+//!   weight. It reads every tie once and does nothing else, so it is the
+//!   floor for a step that perceives every tie.
 //!
-//! Both count agents (`ItemsCount`, shown as item/s = agent-steps per second)
+//! Threshold rule (Erdős–Rényi, 1,000,000 agents, mean degree 10, relative
+//! threshold 1 and no adopters, so nothing cascades):
+//!
+//! - `threshold_step`: `normshift::model::reference::threshold_step`, the
+//!   full pass: every agent reads every neighbour every step.
+//! - `threshold_step_counted`: `threshold_step_counted`, as `normshift run`
+//!   uses it: the same result, reading only the ties of agents that
+//!   changed (here none), so it costs a pass over the agents.
+//! - `threshold_bare`: `bare_neighbour_sum` on this network, and
+//!   `threshold_bare_count`: a hand-written count of acting neighbours
+//!   against each agent's threshold (the least a full pass can do).
+//!
+//! All count agents (`ItemsCount`, shown as item/s = agent-steps per second)
 //! and ties (`CyclesCount`, shown as Hz = ties per second). Worlds are built
-//! once per size, outside the timed loop, and shared by both benchmarks.
-//! The setup prints ties per agent (in total and by layer) and the stances.
+//! once per size, outside the timed loop, and shared by the benchmarks. The
+//! setup prints ties per agent (in total and by layer) and the stances.
 //!
-//! Run with `cargo bench --bench step`. `NORMSHIFT_BENCH_BURN_IN=K` steps
-//! each world K months before timing (default 0: the initial state).
+//! Run with `cargo bench --bench step` (one group: `cargo bench --bench
+//! step -- threshold`). `NORMSHIFT_BENCH_BURN_IN=K` steps each community
+//! world K months before timing (default 0: the initial state).
 
 use divan::Bencher;
 use divan::counter::{CyclesCount, ItemsCount};
 use normshift::interventions::Levers;
 use normshift::model::init::{build_world, initial_state};
+use normshift::model::reference::{Counts, threshold_step as full_threshold_step, threshold_step_counted};
 use normshift::model::step::{Villages, step};
-use normshift::model::{Params, State, World, stance};
+use normshift::model::{Params, State, World, public, stance};
 use normshift::population::attr;
 use normshift::rng::replicate_seed;
-use normshift::scenario::parse_scenario;
+use normshift::scenario::{builtin, parse_scenario};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
@@ -137,6 +156,132 @@ fn bare_neighbour_sum(bencher: Bencher, n: usize) {
                 s += public[j as usize].expr * wt;
             }
             *o = s;
+        }
+        divan::black_box(&mut out);
+    });
+}
+
+/// One month of the community model split across rayon's global pool.
+#[divan::bench(args = [1_000_000], sample_count = 30, max_time = 20)]
+fn community_step_parallel(bencher: Bencher, n: usize) {
+    let f = fixture(n);
+    let world = &f.world;
+    let levers = Levers::new(world.len(), world.village_women.len());
+    let mut villages = f.villages.clone();
+    let mut cur = f.start.clone();
+    let mut next = cur.clone();
+    let mut t = f.t0;
+    bencher.counter(ItemsCount::new(world.len())).counter(CyclesCount::new(world.net.ties())).bench_local(|| {
+        step(world, &f.params, &levers, &mut villages, &cur, &mut next, f.seed, t, true);
+        std::mem::swap(&mut cur, &mut next);
+        t += 1;
+    });
+    divan::black_box(&cur);
+}
+
+/// Agents of the threshold benchmarks.
+const THRESHOLD_AGENTS: usize = 1_000_000;
+
+/// The Erdős–Rényi world of the threshold benchmarks and its start state.
+struct Threshold {
+    world: World,
+    start: State,
+}
+
+fn threshold_fixture() -> &'static Threshold {
+    static CELL: OnceLock<Threshold> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let overrides = [
+            format!("population.size={THRESHOLD_AGENTS}"),
+            "network.mean_degree=10".to_string(),
+            "rule.threshold=1".to_string(),
+            "initial.adopters=0".to_string(),
+        ];
+        let text = builtin("reference/watts-2002").expect("built-in watts-2002");
+        let s = parse_scenario(text, "watts-2002", &overrides).expect("threshold bench scenario");
+        let seed = replicate_seed(s.seed, 0);
+        let t = Instant::now();
+        let world = build_world(&s, seed, None);
+        let build_s = t.elapsed().as_secs_f64();
+        let params = Params::new(&s);
+        let start = initial_state(&s, &world, &params, seed);
+        eprintln!(
+            "[setup threshold] agents={} ties={} ties/agent={:.2} world build {build_s:.2}s, csr {:.1} MB",
+            world.len(),
+            world.net.ties(),
+            world.net.ties() as f64 / world.len() as f64,
+            world.net.bytes() as f64 / 1e6
+        );
+        Threshold { world, start }
+    })
+}
+
+/// The full threshold pass: every agent reads every neighbour.
+#[divan::bench(sample_count = 30, max_time = 20)]
+fn threshold_step(bencher: Bencher) {
+    let f = threshold_fixture();
+    let mut cur = f.start.clone();
+    let mut next = cur.clone();
+    bencher.counter(ItemsCount::new(f.world.len())).counter(CyclesCount::new(f.world.net.ties())).bench_local(|| {
+        full_threshold_step(&f.world, true, true, &cur, &mut next, false);
+        std::mem::swap(&mut cur, &mut next);
+    });
+    divan::black_box(&cur);
+}
+
+/// The threshold step as `normshift run` takes it (counts kept between
+/// steps; their first build is done before timing).
+#[divan::bench(name = "threshold_step_counted", sample_count = 30, max_time = 20)]
+fn threshold_counted(bencher: Bencher) {
+    let f = threshold_fixture();
+    let mut cur = f.start.clone();
+    let mut next = cur.clone();
+    let mut counts = Counts::default();
+    threshold_step_counted(&f.world, true, true, &cur, &mut next, &mut counts, false);
+    bencher.counter(ItemsCount::new(f.world.len())).counter(CyclesCount::new(f.world.net.ties())).bench_local(|| {
+        threshold_step_counted(&f.world, true, true, &cur, &mut next, &mut counts, false);
+        std::mem::swap(&mut cur, &mut next);
+    });
+    divan::black_box(&cur);
+}
+
+/// `bare_neighbour_sum` on the Erdős–Rényi network.
+#[divan::bench(sample_count = 30, max_time = 20)]
+fn threshold_bare(bencher: Bencher) {
+    let f = threshold_fixture();
+    let net = &f.world.net;
+    let mut out = vec![0f32; f.world.len()];
+    bencher.counter(ItemsCount::new(f.world.len())).counter(CyclesCount::new(net.ties())).bench_local(|| {
+        let public = divan::black_box(f.start.public.as_slice());
+        for (o, w) in out.iter_mut().zip(net.offsets.windows(2)) {
+            let row = w[0] as usize..w[1] as usize;
+            let mut s = 0f32;
+            for (&j, &wt) in net.targets[row.clone()].iter().zip(&net.weights[row]) {
+                s += public[j as usize].expr * wt;
+            }
+            *o = s;
+        }
+        divan::black_box(&mut out);
+    });
+}
+
+/// A hand-written threshold pass: count acting neighbours, compare the
+/// share with the agent's threshold, write the decision.
+#[divan::bench(sample_count = 30, max_time = 20)]
+fn threshold_bare_count(bencher: Bencher) {
+    let f = threshold_fixture();
+    let net = &f.world.net;
+    let theta = &f.world.theta;
+    let mut out = vec![false; f.world.len()];
+    bencher.counter(ItemsCount::new(f.world.len())).counter(CyclesCount::new(net.ties())).bench_local(|| {
+        let public = divan::black_box(f.start.public.as_slice());
+        for ((o, w), &th) in out.iter_mut().zip(net.offsets.windows(2)).zip(theta) {
+            let row = &net.targets[w[0] as usize..w[1] as usize];
+            let mut count = 0u32;
+            for &j in row {
+                count += u32::from(public[j as usize].flags & public::ACTS != 0);
+            }
+            *o = !row.is_empty() && count as f32 / row.len() as f32 >= th;
         }
         divan::black_box(&mut out);
     });

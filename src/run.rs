@@ -253,7 +253,9 @@ fn advance(
 ) {
     match s.rule.kind {
         RuleKind::Logit => step(world, params, levers, villages, cur, next, seed, t, parallel),
-        RuleKind::Threshold => reference::threshold_step(world, s.rule.relative, s.rule.permanent, cur, next, parallel),
+        RuleKind::Threshold => {
+            reference::threshold_step_counted(world, s.rule.relative, s.rule.permanent, cur, next, &mut villages.threshold, parallel)
+        }
         RuleKind::MemoryBestResponse => reference::memory_step(world, s.rule.memory.unwrap_or(1), cur, next, seed, t, parallel),
     }
 }

@@ -71,6 +71,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let strategies = pick_strategies(&input.scenario, &args.strategy)?;
     let threads = set_threads(args.threads)?;
     let s = &input.scenario;
+    check_memory(s, input.loaded.as_ref(), threads)?;
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
 
     let mut job = Job::all(s);
@@ -123,6 +124,48 @@ pub fn write_tables(out: &std::path::Path, results: &[RunResult]) -> anyhow::Res
     Ok(())
 }
 
+/// Refuse, before anything is allocated, a scenario whose replicates
+/// running at once (one per thread) would not fit in the memory this
+/// machine has available (`MemAvailable` in /proc/meminfo; not checked
+/// where that file is missing).
+pub fn check_memory(
+    s: &normshift::scenario::Scenario,
+    loaded: Option<&(normshift::population::Agents, normshift::network::Csr)>,
+    threads: usize,
+) -> anyhow::Result<()> {
+    let Some(available) = meminfo_bytes("/proc/meminfo", "MemAvailable:") else { return Ok(()) };
+    let f = normshift::model::init::footprint(s, loaded);
+    let at_once = (threads as u64).clamp(1, u64::from(s.replicates.max(1)));
+    let need = f.bytes.saturating_mul(at_once) + loaded.map_or(0, |(_, g)| g.bytes() as u64);
+    if need > available {
+        let gb = |b: u64| b as f64 / 1e9;
+        let fix = if at_once > 1 {
+            "use --threads 1 to run one replicate at a time, or fewer agents or ties"
+        } else {
+            "use fewer agents or ties"
+        };
+        return Err(bad(format!(
+            "{}: needs about {:.1} GB of memory ({:.0} agents, about {:.0} ties, {:.1} GB per replicate, {at_once} at once) \
+             but {:.1} GB is available; {fix}",
+            s.name,
+            gb(need),
+            f.agents,
+            f.ties,
+            gb(f.bytes),
+            gb(available)
+        )));
+    }
+    Ok(())
+}
+
+/// A `kB` line of a /proc file (`MemAvailable:` of /proc/meminfo, `VmHWM:`
+/// of /proc/self/status), in bytes.
+fn meminfo_bytes(file: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let kb: u64 = text.lines().find_map(|l| l.strip_prefix(key))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb * 1024)
+}
+
 /// Write `manifest.json`.
 pub fn write_manifest(
     out: &std::path::Path,
@@ -147,6 +190,7 @@ pub fn write_manifest(
         "seed": seed,
         "threads": threads,
         "runs": results.len(),
+        "peak_memory_bytes": meminfo_bytes("/proc/self/status", "VmHWM:"),
         "start_time": humantime::format_rfc3339_seconds(started).to_string(),
         "end_time": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         "timing": {

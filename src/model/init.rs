@@ -8,6 +8,60 @@ use crate::population::{self, Agents, Role, attr};
 use crate::rng::{StepKey, purpose};
 use crate::scenario::{Dist, Placement, RuleKind, Scenario};
 use rand_distr::{Beta, Distribution, Normal};
+use rayon::prelude::*;
+
+/// What one replicate of a scenario holds in memory, estimated before
+/// anything is allocated.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Footprint {
+    /// Agents (expected, for a generated community).
+    pub agents: f64,
+    /// Directed ties (expected).
+    pub ties: f64,
+    /// Bytes at the replicate's peak.
+    pub bytes: u64,
+}
+
+/// About how much memory one replicate of `s` holds at its peak, for
+/// refusing a scenario that would not fit before anything is allocated: the
+/// world (agents, network, thresholds, anchors), three state buffers (the
+/// burnt-in state and the two a run steps between), the interventions'
+/// levers and targets, and the step's scratch. `loaded` is a network read
+/// from files (each world holds a copy). The network is 9 bytes a tie and 4
+/// an agent; ties are their expected number.
+pub fn footprint(s: &Scenario, loaded: Option<&(Agents, Csr)>) -> Footprint {
+    use crate::scenario::NetworkKind;
+    use std::mem::size_of;
+    let (agents, ties) = match (loaded, s.population.size) {
+        (Some((a, g)), _) => (a.len() as f64, g.ties() as f64),
+        (None, Some(n)) => (f64::from(n), generators::from_spec(&s.network, n as usize).map_or(0.0, |g| g.expected_ties(n as usize))),
+        (None, None) => (s.approx_agents(), community::expected_ties(&s.population, &s.network)),
+    };
+    // While a network is generated: Watts–Strogatz keeps a set of its
+    // edges, Barabási–Albert a list of tie ends (bytes per tie, on top).
+    let building = match s.network.kind {
+        NetworkKind::WattsStrogatz => 10.0,
+        NetworkKind::BarabasiAlbert => 4.0,
+        _ => 0.0,
+    };
+    let network = 9.0 * ties + 4.0 * agents;
+    // Agents (attributes 1, role 1, household, head, village 4 each),
+    // theta 4, committed 1, anchor 4.
+    let world = 23.0 * agents + network;
+    let memory = if s.rule.kind == RuleKind::MemoryBestResponse { size_of::<u64>() } else { 0 };
+    let state = (size_of::<Core>() + size_of::<Hits>() + size_of::<Public>() + memory) as f64 * agents;
+    // Levers 14 bytes an agent, scratch 1 (6 more for a threshold rule,
+    // whose counts may need the network's reverse), targets 4 per
+    // intervention.
+    let interventions = s.strategies.iter().map(|x| x.interventions.len()).max().unwrap_or(0) as f64;
+    let mut scratch = 15.0 * agents + 4.0 * interventions * agents;
+    if s.rule.kind == RuleKind::Threshold {
+        scratch += 5.0 * agents + if s.network.kind == NetworkKind::File { 4.0 * (ties + agents) } else { 0.0 };
+    }
+    let run = world + 3.0 * state + scratch;
+    let bytes = run.max(23.0 * agents + network + building * ties) as u64;
+    Footprint { agents, ties, bytes }
+}
 
 /// Draw from a Beta distribution given by mean and sd (a point mass when sd is 0).
 fn beta_draw(d: &Dist, rng: &mut crate::rng::Stream) -> f32 {
@@ -48,10 +102,9 @@ pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> W
     };
     let n = agents.len();
     let key = StepKey::new(seed, 0, purpose::INITIAL);
-    let mut theta = Vec::with_capacity(n);
-    let mut a0 = Vec::with_capacity(n);
     let init = &s.initial;
-    for i in 0..n {
+    // Each agent draws from its own stream: in parallel, same values.
+    let draw = |i: usize| {
         let mut rng = key.stream(i as u32);
         let (dist, th) = if agents.is_woman(i) {
             (&init.women_attitude, (s.rule.women.theta_mean, s.rule.women.theta_sd))
@@ -62,23 +115,25 @@ pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> W
                 Role::ReligiousLeader => (&init.religious_leader_attitude, (s.rule.leaders.theta_mean, s.rule.leaders.theta_sd)),
             }
         };
-        a0.push(beta_draw(dist, &mut rng));
-        theta.push(match s.rule.kind {
+        let a0 = beta_draw(dist, &mut rng);
+        let theta = match s.rule.kind {
             RuleKind::Logit => normal_draw(th.0, th.1, &mut rng),
             RuleKind::Threshold => match (&s.rule.thresholds, s.rule.threshold) {
                 (Some(list), _) => list.get(i).copied().unwrap_or(f64::INFINITY) as f32,
                 (None, t) => normal_draw(t.unwrap_or(0.0), s.rule.threshold_sd, &mut rng).max(0.0),
             },
             RuleKind::MemoryBestResponse => 0.0,
-        });
-    }
+        };
+        (a0, theta)
+    };
+    let (a0, theta): (Vec<f32>, Vec<f32>) = (0..n).into_par_iter().map(draw).unzip();
     // Committed agents: a share chosen at random.
     let mut committed = vec![0u8; n];
     let k = (s.initial.committed * n as f64).round() as usize;
     if k > 0 {
         let ckey = StepKey::new(seed, 2, purpose::INITIAL);
         let mut order: Vec<(u64, usize)> = (0..n).map(|i| (ckey.bits(i as u32, 0), i)).collect();
-        order.sort_unstable();
+        smallest_first(&mut order, k.min(n));
         for &(_, i) in &order[..k.min(n)] {
             committed[i] = 1;
         }
@@ -106,8 +161,7 @@ pub fn initial_state(s: &Scenario, world: &World, params: &Params, seed: u64) ->
     let n = world.len();
     let key = StepKey::new(seed, 1, purpose::INITIAL);
     let fear = s.initial.fear as f32;
-    let mut core = Vec::with_capacity(n);
-    for i in 0..n {
+    let start = |i: usize| {
         let a = world.a0[i];
         let u = key.uniform(i as u32, 0);
         let st = if world.agents.is_woman(i) {
@@ -117,16 +171,18 @@ pub fn initial_state(s: &Scenario, world: &World, params: &Params, seed: u64) ->
             let v = params.m_attitude[g] * a + params.m_normative[g] * a - params.m_fear[g] * fear - world.theta[i];
             man_stance(params.beta, v, params.m_margin[g], u)
         };
-        core.push(Core { attitude: a, empirical: 0.0, normative: 0.5, fear, stance: st, ..Default::default() });
-    }
+        Core { attitude: a, empirical: 0.0, normative: 0.5, fear, stance: st, ..Default::default() }
+    };
+    let core: Vec<Core> = (0..n).into_par_iter().map(start).collect();
     let mut state = State { core, hits: vec![Hits::default(); n], public: vec![Public::default(); n], memory: Vec::new() };
     refresh_public(world, &mut state);
     // Expectations start at what each agent sees.
     let net = &world.net;
-    for i in 0..n {
+    let public = &state.public;
+    state.core.par_iter_mut().enumerate().for_each(|(i, c)| {
         let (mut ww, mut wa, mut wt, mut wn) = (0f32, 0f32, 0f32, 0f32);
         for e in net.row(i) {
-            let p = state.public[net.targets[e] as usize];
+            let p = public[net.targets[e] as usize];
             let w = net.weights[e];
             if p.flags & public::WOMAN != 0 {
                 ww += w;
@@ -137,10 +193,9 @@ pub fn initial_state(s: &Scenario, world: &World, params: &Params, seed: u64) ->
             wt += w;
             wn += w * p.expr;
         }
-        let c = &mut state.core[i];
         c.empirical = if ww > 0.0 { wa / ww } else { s.initial.participation as f32 };
         c.normative = if wt > 0.0 { wn / wt } else { 0.5 };
-    }
+    });
     state
 }
 
@@ -156,7 +211,7 @@ fn reference_state(s: &Scenario, world: &World, seed: u64) -> State {
         match s.initial.placement {
             Placement::Random => {
                 let mut order: Vec<(u64, usize)> = (0..n).map(|i| (key.bits(i as u32, 0), i)).collect();
-                order.sort_unstable();
+                smallest_first(&mut order, adopters);
                 for &(_, i) in &order[..adopters] {
                     on[i] = true;
                 }
@@ -183,25 +238,98 @@ fn reference_state(s: &Scenario, world: &World, seed: u64) -> State {
     state
 }
 
+/// Put the `k` smallest entries of `order` (as a set) in front, in linear
+/// time: all that choosing `k` agents by their random keys needs.
+fn smallest_first(order: &mut [(u64, usize)], k: usize) {
+    if k > 0 && k < order.len() {
+        order.select_nth_unstable(k - 1);
+    }
+}
+
 /// A man's stance from his utility `v`: supports with probability
 /// sigma(beta v), opposes with sigma(-beta (v + margin)), else neither.
+/// Decided as `u < sigmoid(beta v)`, then `u < sigmoid(beta v) +
+/// sigmoid(-beta (v + margin))`, with [`below_sigmoid`]'s shortcut: the
+/// same stance, rarely an `exp`.
 #[inline(always)]
 pub fn man_stance(beta: f32, v: f32, margin: f32, u: f32) -> u8 {
-    let p_support = sigmoid(beta * v);
-    let p_oppose = sigmoid(-beta * (v + margin));
-    if u < p_support {
-        stance::ACTS
-    } else if u < p_support + p_oppose {
-        stance::OPPOSES
-    } else {
-        stance::NEITHER
+    let (x_support, x_oppose) = (beta * v, -beta * (v + margin));
+    if let (Some(a), Some(b)) = (approx_sigmoid(x_support), approx_sigmoid(x_oppose)) {
+        // Decided without branches (the draw makes them unpredictable):
+        // supports if clearly below a; else opposes or not if clearly on
+        // one side of a + b.
+        let sum = a + b;
+        let supports = u < a - SIGMOID_MARGIN;
+        let opposes = u < sum - SIGMOID_MARGIN;
+        let clear = supports | (u > a + SIGMOID_MARGIN) & (opposes | (u > sum + SIGMOID_MARGIN));
+        if clear {
+            const _: () = assert!(stance::NEITHER == 0);
+            return u8::from(supports) * stance::ACTS + u8::from(!supports & opposes) * stance::OPPOSES;
+        }
     }
+    let p_support = sigmoid(x_support);
+    if u < p_support {
+        return stance::ACTS;
+    }
+    let p_oppose = sigmoid(x_oppose);
+    if u < p_support + p_oppose { stance::OPPOSES } else { stance::NEITHER }
 }
 
 /// The logistic function.
 #[inline(always)]
 pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
+}
+
+/// How far from the cheap sigmoid a draw must be for the shortcut of
+/// [`below_sigmoid`] to decide. The cheap sigmoid is within 1e-5 of the true
+/// one and [`sigmoid`] within 1e-6 (its `exp` is within an ulp or two), so a
+/// draw farther than 1e-4 from the cheap value is on the same side of both.
+const SIGMOID_MARGIN: f32 = 1e-4;
+
+/// `u < sigmoid(x)`, exactly, without an `exp` unless `u` is within
+/// [`SIGMOID_MARGIN`] of the cheap sigmoid (one draw in about 5,000).
+#[inline(always)]
+pub fn below_sigmoid(u: f32, x: f32) -> bool {
+    if let Some(a) = approx_sigmoid(x) {
+        if u < a - SIGMOID_MARGIN {
+            return true;
+        }
+        if u > a + SIGMOID_MARGIN {
+            return false;
+        }
+    }
+    u < sigmoid(x)
+}
+
+/// The logistic function within 1e-5 for every number (None for NaN):
+/// 2^t for t = -x log2(e) as 2^round(t) times a polynomial for the rest;
+/// 0 or 1 beyond |x| = 16, where the true value is within 1.2e-7 of them.
+#[inline(always)]
+fn approx_sigmoid(x: f32) -> Option<f32> {
+    if x > 16.0 {
+        return Some(1.0);
+    }
+    if x < -16.0 {
+        return Some(0.0);
+    }
+    if x.is_nan() {
+        return None;
+    }
+    let t = -x * std::f32::consts::LOG2_E;
+    // Round to the nearest integer by adding and taking away 1.5 * 2^23
+    // (exact for |t| < 2^22; `round` would be a call to libm's `roundf`).
+    const SHIFT: f32 = 12_582_912.0;
+    let n = (t + SHIFT) - SHIFT;
+    let f = (t - n) * std::f32::consts::LN_2;
+    // e^f, |f| <= ln(2)/2, by its Taylor polynomial of degree 5 (relative
+    // error below 3e-6), evaluated in three independent parts (Estrin) for
+    // a short chain of dependent operations.
+    let f2 = f * f;
+    let p = (1.0 + f) + f2 * (0.5 + f * (1.0 / 6.0)) + (f2 * f2) * (1.0 / 24.0 + f * (1.0 / 120.0));
+    // 2^n for |n| <= 24 as the bits of a normal float.
+    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    Some(1.0 / (1.0 + p * scale))
 }
 
 /// Recompute what neighbours see of every agent.
@@ -214,37 +342,95 @@ pub fn refresh_public(world: &World, state: &mut State) {
 /// What neighbours see of one agent.
 #[inline(always)]
 pub fn public_of(c: &Core, h: &Hits, woman: bool) -> Public {
-    let mut flags = 0u8;
-    let expr = if woman {
-        flags |= public::WOMAN;
-        if c.stance == stance::ACTS {
-            flags |= public::ACTS;
-            c.attitude
-        } else {
-            0.5
-        }
-    } else {
-        match c.stance {
-            stance::ACTS => {
-                flags |= public::SUPPORTS;
-                1.0
-            }
-            stance::OPPOSES => 0.0,
-            _ => 0.5,
-        }
-    };
-    if h.sanctions > 0 {
-        flags |= public::SANCTIONED;
-    }
-    if h.champion == super::champion::ACTIVE {
-        flags |= public::CHAMPION;
-    }
+    // Without branches (gender and stance are not predictable from one
+    // agent to the next): both readings are made and one is picked.
+    // A man expresses 0.5 (neither), 1 (supports) or 0 (opposes).
+    const MEN_EXPR: [f32; 4] = [0.5, 1.0, 0.0, 0.5];
+    let acts = c.stance == stance::ACTS;
+    let women_expr = if acts { c.attitude } else { 0.5 };
+    let men_expr = MEN_EXPR[usize::from(c.stance.min(3))];
+    let expr = if woman { women_expr } else { men_expr };
+    let acting_flag = [public::SUPPORTS, public::ACTS][usize::from(woman)];
+    let flags = (u8::from(woman) * public::WOMAN)
+        | (u8::from(acts) * acting_flag)
+        | (u8::from(h.sanctions > 0) * public::SANCTIONED)
+        | (u8::from(h.champion == super::champion::ACTIVE) * public::CHAMPION);
     Public { expr, flags }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sigmoid_shortcut_decides_as_the_exact_comparison() {
+        let exact_man = |beta: f32, v: f32, margin: f32, u: f32| {
+            let p_support = sigmoid(beta * v);
+            let p_oppose = sigmoid(-beta * (v + margin));
+            if u < p_support {
+                stance::ACTS
+            } else if u < p_support + p_oppose {
+                stance::OPPOSES
+            } else {
+                stance::NEITHER
+            }
+        };
+        let key = StepKey::new(3, 0, purpose::DECIDE);
+        let mut checked = 0u32;
+        for k in 0..400_000u32 {
+            // Arguments over the whole useful range and beyond, and draws
+            // both at random and right at the decision boundary.
+            let x = (key.uniform(k, 0) - 0.5) * 50.0;
+            let s = sigmoid(x);
+            let near = [s, f32::from_bits(s.to_bits().saturating_sub(1)), f32::from_bits(s.to_bits() + 1)];
+            for u in [key.uniform(k, 1), near[(k % 3) as usize].clamp(0.0, 0.99999994)] {
+                assert_eq!(below_sigmoid(u, x), u < s, "x {x} u {u}");
+                let (beta, margin) = (1.0 + 7.0 * key.uniform(k, 2), key.uniform(k, 3));
+                let v = x / beta;
+                assert_eq!(man_stance(beta, v, margin, u), exact_man(beta, v, margin, u), "beta {beta} v {v} margin {margin} u {u}");
+                checked += 1;
+            }
+        }
+        for x in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 16.0, -16.0, 16.000002, -16.000002, 0.0, -0.0, 88.8, -88.8, 104.0, -104.0] {
+            for u in [0.0, 1e-9, 1e-4, 0.5, 0.9999, 0.99999994] {
+                assert_eq!(below_sigmoid(u, x), u < sigmoid(x), "x {x} u {u}");
+                assert_eq!(man_stance(4.0, x / 4.0, 0.3, u), exact_man(4.0, x / 4.0, 0.3, u), "x {x} u {u}");
+            }
+        }
+        assert!(checked > 0);
+        // The cheap sigmoid is as close as claimed.
+        for k in 0..100_000u32 {
+            let x = (key.uniform(k, 4) - 0.5) * 40.0;
+            let truth = 1.0 / (1.0 + (-f64::from(x)).exp());
+            let err = (f64::from(approx_sigmoid(x).unwrap()) - truth).abs();
+            assert!(err < 1e-5, "x {x}: error {err}");
+        }
+    }
+
+    #[test]
+    fn footprint_is_close_to_what_a_replicate_holds() {
+        use crate::scenario::parse_scenario;
+        let cases: [(&str, &[&str]); 3] = [
+            ("name = \"f\"", &["population.villages=40"]),
+            (
+                "name = \"e\"\n[population]\nsize = 50000\n[network]\nkind = \"erdos_renyi\"\nmean_degree = 10.0\n[rule]\nkind = \"threshold\"\nthreshold = 0.5\n",
+                &[],
+            ),
+            ("name = \"g\"", &["population.villages=3", "population.households_per_village=900"]),
+        ];
+        for (text, overrides) in cases {
+            let overrides: Vec<String> = overrides.iter().map(|x| x.to_string()).collect();
+            let s = parse_scenario(text, "test", &overrides).unwrap();
+            let f = footprint(&s, None);
+            let world = build_world(&s, 1, None);
+            assert!((f.agents / world.len() as f64 - 1.0).abs() < 0.05, "{text}: agents {} vs {}", f.agents, world.len());
+            assert!((f.ties / world.net.ties() as f64 - 1.0).abs() < 0.08, "{text}: ties {} vs {}", f.ties, world.net.ties());
+            let state = std::mem::size_of::<Core>() + std::mem::size_of::<Hits>() + std::mem::size_of::<Public>();
+            let held = world.net.bytes() + world.len() * (23 + 3 * state + 15);
+            let ratio = f.bytes as f64 / held as f64;
+            assert!((0.95..1.4).contains(&ratio), "{text}: estimate {} vs {held} held", f.bytes);
+        }
+    }
 
     #[test]
     fn beta_draws_have_the_asked_mean() {

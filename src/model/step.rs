@@ -21,18 +21,19 @@
 //! reads only `next` stances and its own agent; so the step is identical at
 //! any thread count. No allocation, I/O, hash maps or trait objects here.
 
-use super::init::{man_stance, public_of, sigmoid};
-use super::{Core, Hits, Params, Public, State, World, champion, public, stance};
+use super::init::{below_sigmoid, man_stance, public_of};
+use super::{Core, Hits, Params, Public, State, World, champion, public, reference, stance};
 use crate::interventions::Levers;
 use crate::network::layer;
-use crate::population::attr;
+use crate::population::{Role, attr};
 use crate::rng::{StepKey, purpose};
 use rayon::prelude::*;
 
 /// Agents per parallel work item.
 pub const CHUNK: usize = 4096;
 
-/// Per-village aggregates the step reads and writes.
+/// Per-village aggregates the step reads and writes, and the step's
+/// per-agent scratch (so that the step itself allocates nothing).
 #[derive(Clone, Debug, Default)]
 pub struct Villages {
     /// Share of the village's women taking part (after this month's
@@ -42,19 +43,81 @@ pub struct Villages {
     pub attitude: Vec<f32>,
     /// Scratch counts.
     pub counts: Vec<u32>,
+    /// First agent of each village and one past the last, when every
+    /// village is one run of consecutive agents (generated communities):
+    /// then villages are aggregated in parallel, each in agent order, with
+    /// the same sums as the sequential pass. Empty otherwise.
+    spans: Vec<u32>,
+    /// Acting neighbours kept between steps of a threshold rule (built on
+    /// first use; see [`reference::threshold_step_counted`]).
+    pub threshold: reference::Counts,
+    /// This month's decisions as the backlash phase reads them, one byte
+    /// per agent: [`OPPOSES`] and [`OPPOSING_MAN`]. Denser than `Core`, so
+    /// the backlash loops skip non-opposing neighbours from cache.
+    opposers: Vec<u8>,
 }
+
+/// Bit of [`Villages::opposers`]: the agent opposes.
+const OPPOSES: u8 = 1;
+/// Bit of [`Villages::opposers`]: the agent is a man who opposes.
+const OPPOSING_MAN: u8 = 2;
 
 impl Villages {
     /// Aggregates of `state`.
     pub fn new(world: &World, state: &State) -> Villages {
         let v = world.village_women.len();
-        let mut out = Villages { q_now: vec![0.0; v], attitude: vec![0.0; v], counts: vec![0; v] };
+        let village = &world.agents.village;
+        let contiguous = village.windows(2).all(|w| w[0] <= w[1]) && village.last().is_none_or(|&l| (l as usize) < v);
+        let mut spans = Vec::new();
+        if contiguous && world.len() <= u32::MAX as usize {
+            spans = vec![0u32; v + 1];
+            for &x in village {
+                spans[x as usize + 1] += 1;
+            }
+            for k in 0..v {
+                spans[k + 1] += spans[k];
+            }
+        }
+        let mut out = Villages {
+            q_now: vec![0.0; v],
+            attitude: vec![0.0; v],
+            counts: vec![0; v],
+            spans,
+            threshold: reference::Counts::default(),
+            opposers: vec![0; world.len()],
+        };
         out.record(world, state);
         out
     }
 
     /// Recompute this month's visible participation and mean attitudes.
     pub fn record(&mut self, world: &World, state: &State) {
+        self.record_with(world, state, false);
+    }
+
+    /// [`record`](Self::record), village by village in parallel when
+    /// `parallel` and villages are runs of consecutive agents.
+    fn record_with(&mut self, world: &World, state: &State, parallel: bool) {
+        if parallel && !self.spans.is_empty() {
+            let spans = &self.spans;
+            let core = &state.core;
+            self.q_now.par_iter_mut().zip(self.attitude.par_iter_mut()).zip(self.counts.par_iter_mut()).enumerate().for_each(
+                |(v, ((q, a), n))| {
+                    let (mut count, mut sum) = (0u32, 0f32);
+                    let (lo, hi) = (spans[v] as usize, spans[v + 1] as usize);
+                    for (i, c) in core[lo..hi].iter().enumerate().map(|(k, c)| (lo + k, c)) {
+                        if c.stance == stance::ACTS && world.agents.has(i, attr::WOMAN) {
+                            count += 1;
+                        }
+                        sum += c.attitude;
+                    }
+                    *n = count;
+                    *q = count as f32 / world.village_women[v].max(1) as f32;
+                    *a = sum / world.village_adults[v].max(1) as f32;
+                },
+            );
+            return;
+        }
         self.counts.fill(0);
         self.attitude.fill(0.0);
         for (i, c) in state.core.iter().enumerate() {
@@ -86,26 +149,45 @@ pub fn step(
     parallel: bool,
 ) {
     let keys = Keys::new(seed, t);
+    let table = flag_table();
+    if villages.opposers.len() != world.len() {
+        villages.opposers.resize(world.len(), 0);
+    }
     // Phases 2-4.
-    let perceive = |base: usize, out: &mut [Core]| {
-        for (k, c) in out.iter_mut().enumerate() {
-            *c = perceive_decide(world, p, levers, villages, cur, base + k, &keys);
+    {
+        let q_prev = &villages.q_now;
+        let perceive = |base: usize, out: &mut [Core], opp: &mut [u8]| {
+            let chunk = Chunk::new(world, levers, cur, base, out.len());
+            for (k, (c, o)) in out.iter_mut().zip(opp.iter_mut()).enumerate() {
+                *c = perceive_decide(world, p, levers, q_prev, cur, &chunk, k, &keys, &table);
+                *o = if c.stance == stance::OPPOSES {
+                    if chunk.attrs[k] & attr::WOMAN != 0 { OPPOSES } else { OPPOSES | OPPOSING_MAN }
+                } else {
+                    0
+                };
+            }
+        };
+        let opp = &mut villages.opposers;
+        if parallel {
+            next.core
+                .par_chunks_mut(CHUNK)
+                .zip(opp.par_chunks_mut(CHUNK))
+                .enumerate()
+                .for_each(|(ci, (out, o))| perceive(ci * CHUNK, out, o));
+        } else {
+            next.core.chunks_mut(CHUNK).zip(opp.chunks_mut(CHUNK)).enumerate().for_each(|(ci, (out, o))| perceive(ci * CHUNK, out, o));
         }
-    };
-    if parallel {
-        next.core.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, out)| perceive(ci * CHUNK, out));
-    } else {
-        next.core.chunks_mut(CHUNK).enumerate().for_each(|(ci, out)| perceive(ci * CHUNK, out));
     }
     // Visible participation after decisions, for the threat of backlash.
-    villages.record(world, next);
+    villages.record_with(world, next, parallel);
     // Phase 5: reads every agent's decision, writes only its own hits.
     let q_now = &villages.q_now;
+    let opp = &villages.opposers[..];
     let decided = &next.core;
     let backlash = |base: usize, hits: &mut [Hits], pubs: &mut [Public]| {
         for (k, (h, pb)) in hits.iter_mut().zip(pubs.iter_mut()).enumerate() {
             let i = base + k;
-            *h = sanction(world, p, levers, q_now, decided, cur.hits[i].champion, i, &keys);
+            *h = sanction(world, p, levers, q_now, decided, opp, cur.hits[i].champion, i, &keys);
             *pb = public_of(&decided[i], h, world.agents.has(i, attr::WOMAN));
         }
     };
@@ -117,6 +199,123 @@ pub fn step(
             .for_each(|(ci, (h, pb))| backlash(ci * CHUNK, h, pb));
     } else {
         next.hits.chunks_mut(CHUNK).zip(next.public.chunks_mut(CHUNK)).enumerate().for_each(|(ci, (h, pb))| backlash(ci * CHUNK, h, pb));
+    }
+}
+
+/// What a neighbour adds to the perceive sums per unit of tie weight, by
+/// its public flags: [woman, woman acting, 1, sanctioned] (each 1 or 0). A
+/// lookup per tie instead of shifts, masks and integer-to-float
+/// conversions; the products and sums are the same.
+type FlagTable = [[f32; 4]; 32];
+
+fn flag_table() -> FlagTable {
+    let mut t = [[0f32; 4]; 32];
+    for (f, row) in t.iter_mut().enumerate() {
+        let f = f as u8;
+        let woman = f & public::WOMAN != 0;
+        row[0] = f32::from(u8::from(woman));
+        row[1] = f32::from(u8::from(woman && f & public::ACTS != 0));
+        row[2] = 1.0;
+        row[3] = f32::from(u8::from(f & public::SANCTIONED != 0));
+    }
+    t
+}
+
+/// Weighted sums over one agent's ties.
+struct Sums {
+    /// Weights of women, of women acting, of everyone, of the sanctioned.
+    acc: [f32; 4],
+    /// Weighted expressed approval.
+    wn: f32,
+    /// Active champions among household and peers.
+    champions: u32,
+    /// An active champion in the household.
+    champion_home: bool,
+}
+
+/// The perceive pass over one agent's ties (`row`): each tie's weight is
+/// (w0 * champion multiplier) * (women's solidarity multiplier when
+/// `SOLIDARITY`, else exactly 1), summed in tie order. Branch-free over the
+/// flags (the gender of neighbours is not predictable); only the rare
+/// champion takes a branch.
+#[inline(always)]
+fn perceive_row<const SOLIDARITY: bool>(
+    net: &crate::network::Csr,
+    row: std::ops::Range<usize>,
+    public: &[Public],
+    table: &FlagTable,
+    champion_weight: f32,
+    solidarity: f32,
+) -> Sums {
+    let targets = &net.targets[row.clone()];
+    let weights = &net.weights[row.clone()];
+    let woman_mult = [1.0, solidarity];
+    let mut acc = Lanes::ZERO;
+    let mut wn = 0f32;
+    let mut champions = 0u32;
+    let mut champion_home = false;
+    for (e, (&j, &w0)) in targets.iter().zip(weights).enumerate() {
+        let pb = public[j as usize];
+        let f = usize::from(pb.flags & 31);
+        let mut w = w0;
+        if f & usize::from(public::CHAMPION) != 0 {
+            w *= champion_weight;
+            let l = net.layers[row.start + e];
+            if l <= layer::PEER {
+                champions += 1;
+                champion_home |= l == layer::HOUSEHOLD;
+            }
+        }
+        if SOLIDARITY {
+            w *= woman_mult[f & 1];
+        }
+        acc = acc.add_scaled(w, &table[f]);
+        wn += w * pb.expr;
+    }
+    Sums { acc: acc.get(), wn, champions, champion_home }
+}
+
+/// Four `f32` sums updated together: `acc[q] += w * t[q]` for each lane,
+/// a multiply then an add in single precision (never fused), so the sums
+/// are exactly those of four scalar loops. One SSE multiply and add on
+/// x86_64 (where SSE2 is always present), plain arrays elsewhere.
+#[derive(Clone, Copy)]
+struct Lanes(#[cfg(target_arch = "x86_64")] std::arch::x86_64::__m128, #[cfg(not(target_arch = "x86_64"))] [f32; 4]);
+
+impl Lanes {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE is part of the x86_64 baseline.
+    const ZERO: Lanes = Lanes(unsafe { std::mem::transmute::<[f32; 4], std::arch::x86_64::__m128>([0.0; 4]) });
+    #[cfg(not(target_arch = "x86_64"))]
+    const ZERO: Lanes = Lanes([0.0; 4]);
+
+    #[inline(always)]
+    fn add_scaled(self, w: f32, t: &[f32; 4]) -> Lanes {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE is part of the x86_64 baseline; `t` is 16 readable bytes.
+        unsafe {
+            use std::arch::x86_64::*;
+            Lanes(_mm_add_ps(self.0, _mm_mul_ps(_mm_set1_ps(w), _mm_loadu_ps(t.as_ptr()))))
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let mut a = self.0;
+            for q in 0..4 {
+                a[q] += w * t[q];
+            }
+            Lanes(a)
+        }
+    }
+
+    #[inline(always)]
+    fn get(self) -> [f32; 4] {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: same size and every bit pattern is a valid `[f32; 4]`.
+        unsafe {
+            std::mem::transmute::<std::arch::x86_64::__m128, [f32; 4]>(self.0)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        self.0
     }
 }
 
@@ -145,63 +344,99 @@ impl Keys {
     }
 }
 
-/// Phases 2-4 for agent `i`: returns its next state (sanctions cleared).
-#[inline(always)]
-fn perceive_decide(world: &World, p: &Params, lv: &Levers, villages: &Villages, cur: &State, i: usize, keys: &Keys) -> Core {
-    let net = &world.net;
-    let me = cur.core[i];
-    let woman = world.agents.has(i, attr::WOMAN);
-    let solidarity = 1.0 + lv.solidarity[i];
-    let (mut ww, mut wa, mut wt, mut wn, mut ws) = (0f32, 0f32, 0f32, 0f32, 0f32);
-    let mut champions = 0u32;
-    let mut champion_home = false;
-    let row = net.row(i);
-    let targets = &net.targets[row.clone()];
-    let weights = &net.weights[row.clone()];
-    // Branch-free over the flags (the gender of neighbours is not
-    // predictable); only the rare champion takes a branch.
-    let champion_mult = [1.0, p.champion_weight];
-    let woman_mult = [1.0, solidarity];
-    let public = &cur.public[..];
-    for (e, (&j, &w0)) in targets.iter().zip(weights).enumerate() {
-        let pb = public[j as usize];
-        let f = pb.flags;
-        let champ = (f >> 3) & 1;
-        let is_woman = f & public::WOMAN;
-        let w = w0 * champion_mult[usize::from(champ)] * woman_mult[usize::from(is_woman)];
-        if champ != 0 {
-            let l = net.layers[row.start + e];
-            if l <= layer::PEER {
-                champions += 1;
-                champion_home |= l == layer::HOUSEHOLD;
-            }
+/// The per-agent arrays phases 2-4 read, cut to one chunk of agents once,
+/// so that the loop over the chunk indexes them without bounds checks.
+struct Chunk<'a> {
+    base: usize,
+    core: &'a [Core],
+    hits: &'a [Hits],
+    attrs: &'a [u8],
+    role: &'a [Role],
+    village: &'a [u32],
+    theta: &'a [f32],
+    a0: &'a [f32],
+    solidarity: &'a [f32],
+    support: &'a [f32],
+    recovery: &'a [f32],
+    quota: &'a [u8],
+    engaged: &'a [u8],
+    /// One more than the agents: row `k` is `offsets[k]..offsets[k + 1]`.
+    offsets: &'a [u32],
+}
+
+impl<'a> Chunk<'a> {
+    fn new(world: &'a World, lv: &'a Levers, cur: &'a State, base: usize, len: usize) -> Chunk<'a> {
+        let r = base..base + len;
+        Chunk {
+            base,
+            core: &cur.core[r.clone()],
+            hits: &cur.hits[r.clone()],
+            attrs: &world.agents.attrs[r.clone()],
+            role: &world.agents.role[r.clone()],
+            village: &world.agents.village[r.clone()],
+            theta: &world.theta[r.clone()],
+            a0: &world.a0[r.clone()],
+            solidarity: &lv.solidarity[r.clone()],
+            support: &lv.support[r.clone()],
+            recovery: &lv.recovery[r.clone()],
+            quota: &lv.quota[r.clone()],
+            engaged: &lv.engaged[r],
+            offsets: &world.net.offsets[base..base + len + 1],
         }
-        ww += w * f32::from(is_woman);
-        wa += w * f32::from(is_woman & (f >> 1) & 1);
-        wt += w;
-        wn += w * pb.expr;
-        ws += w * f32::from((f >> 2) & 1);
     }
-    let v = world.agents.village[i] as usize;
+}
+
+/// Phases 2-4 for agent `base + k` of chunk `c`: returns its next state
+/// (sanctions cleared). `q_prev` is last month's visible participation per
+/// village.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn perceive_decide(
+    world: &World,
+    p: &Params,
+    lv: &Levers,
+    q_prev: &[f32],
+    cur: &State,
+    c: &Chunk,
+    k: usize,
+    keys: &Keys,
+    table: &FlagTable,
+) -> Core {
+    let i = c.base + k;
+    let net = &world.net;
+    let me = c.core[k];
+    let woman = c.attrs[k] & attr::WOMAN != 0;
+    let solidarity = 1.0 + c.solidarity[k];
+    let public = &cur.public[..];
+    let row = c.offsets[k] as usize..c.offsets[k + 1] as usize;
+    // The solidarity multiplier is exactly 1 for almost everyone: then the
+    // loop leaves it out (multiplying by 1 changes nothing).
+    let sums = if solidarity == 1.0 {
+        perceive_row::<false>(net, row, public, table, p.champion_weight, solidarity)
+    } else {
+        perceive_row::<true>(net, row, public, table, p.champion_weight, solidarity)
+    };
+    let Sums { acc: [ww, wa, wt, ws], wn, champions, champion_home } = sums;
+    let v = c.village[k] as usize;
     let e_net = if ww > 0.0 { wa / ww } else { me.empirical };
-    let e_obs = (1.0 - p.council_visibility) * e_net + p.council_visibility * villages.q_now[v];
+    let e_obs = (1.0 - p.council_visibility) * e_net + p.council_visibility * q_prev[v];
     let (n_obs, s_obs) = if wt > 0.0 { (wn / wt, ws / wt) } else { (me.normative, 0.0) };
     let empirical = me.empirical + p.empirical_rate * (e_obs - me.empirical);
     let normative = me.normative + p.normative_rate * (n_obs - me.normative);
-    let mine = cur.hits[i];
+    let mine = c.hits[k];
     let own = if mine.sanctions > 0 { p.own_gain } else { 0.0 };
-    let fear = ((1.0 - p.fear_decay - lv.recovery[i]).max(0.0) * me.fear + p.fear_gain * s_obs + own).clamp(0.0, 1.0);
+    let fear = ((1.0 - p.fear_decay - c.recovery[k]).max(0.0) * me.fear + p.fear_gain * s_obs + own).clamp(0.0, 1.0);
 
     let u = keys.decide.uniform(i as u32, 0);
     let mut defied = 0u8;
     let st = if woman {
-        let mut support = lv.support[i];
+        let mut support = c.support[k];
         if champion_home {
             support += p.champion_support;
         }
         let util =
-            p.w_attitude * me.attitude + p.w_empirical * empirical + p.w_normative * normative - p.w_fear * fear + support - world.theta[i];
-        let mut acts = u < sigmoid(p.beta * util);
+            p.w_attitude * me.attitude + p.w_empirical * empirical + p.w_normative * normative - p.w_fear * fear + support - c.theta[k];
+        let mut acts = below_sigmoid(u, p.beta * util);
         if acts && p.permission_required {
             let head = world.agents.head_of[i] as usize;
             if head != i && cur.core[head].stance == stance::OPPOSES {
@@ -209,7 +444,7 @@ fn perceive_decide(world: &World, p: &Params, lv: &Levers, villages: &Villages, 
                 defied = u8::from(acts);
             }
         }
-        if lv.quota[i] != 0 && keys.quota.uniform(i as u32, 0) < lv.quota_enforcement {
+        if c.quota[k] != 0 && keys.quota.uniform(i as u32, 0) < lv.quota_enforcement {
             acts = true;
             defied = 0;
         }
@@ -217,22 +452,20 @@ fn perceive_decide(world: &World, p: &Params, lv: &Levers, villages: &Villages, 
     } else if mine.champion == champion::ACTIVE {
         stance::ACTS
     } else {
-        let g = world.men_group(i);
-        let util = p.m_attitude[g] * me.attitude + p.m_normative[g] * normative - p.m_fear[g] * fear - world.theta[i] - lv.theta_shift;
+        let g = usize::from(c.role[k] != Role::Member);
+        let util = p.m_attitude[g] * me.attitude + p.m_normative[g] * normative - p.m_fear[g] * fear - c.theta[k] - lv.theta_shift;
         man_stance(p.beta, util, p.m_margin[g], u)
     };
 
     // Attitudes: pulled toward neighbours' expressed approval and toward
     // one's own public behaviour; anchored by stubbornness.
-    let role = world.agents.role[i] as usize;
-    let s = if role != 0 && lv.engaged[i] != 0 { p.stubbornness_engaged } else { p.stubbornness[role] };
-    let behaviour = match st {
-        stance::ACTS => p.internalisation * (1.0 - me.attitude),
-        stance::OPPOSES => -p.internalisation * me.attitude,
-        _ => 0.0,
-    };
+    let role = c.role[k] as usize;
+    let s = if role != 0 && c.engaged[k] != 0 { p.stubbornness_engaged } else { p.stubbornness[role] };
+    // Picked from a table rather than by a branch on the stance, which is
+    // not predictable from one agent to the next.
+    let behaviour = [0.0, p.internalisation * (1.0 - me.attitude), -p.internalisation * me.attitude, 0.0][usize::from(st.min(3))];
     let free = me.attitude + p.influence * (n_obs - me.attitude) + behaviour;
-    let attitude = ((1.0 - s) * free + s * world.a0[i]).clamp(0.0, 1.0);
+    let attitude = ((1.0 - s) * free + s * c.a0[k]).clamp(0.0, 1.0);
     Core { attitude, empirical, normative, fear, stance: st, defied, near_champions: champions.min(255) as u8 }
 }
 
@@ -240,7 +473,7 @@ fn perceive_decide(world: &World, p: &Params, lv: &Levers, villages: &Villages, 
 /// champion status after them.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn sanction(world: &World, p: &Params, lv: &Levers, q_now: &[f32], decided: &[Core], champ: u8, i: usize, keys: &Keys) -> Hits {
+fn sanction(world: &World, p: &Params, lv: &Levers, q_now: &[f32], decided: &[Core], opp: &[u8], champ: u8, i: usize, keys: &Keys) -> Hits {
     let mut hits = Hits { sanctions: 0, violent: 0, champion: champ };
     let c = &decided[i];
     if c.stance != stance::ACTS {
@@ -261,12 +494,12 @@ fn sanction(world: &World, p: &Params, lv: &Levers, q_now: &[f32], decided: &[Co
         }
         let q = q_now[v];
         let violence = p.violence_share * (1.0 - lv.violence_cut[v]);
-        for (k, e) in row.enumerate() {
-            let j = net.targets[e] as usize;
-            let o = &decided[j];
-            if o.stance != stance::OPPOSES {
+        for (k, &j) in net.targets[row].iter().enumerate() {
+            let j = j as usize;
+            if opp[j] & OPPOSES == 0 {
                 continue;
             }
+            let o = &decided[j];
             let threat = 1.0 + p.reactivity * (q - o.normative).max(0.0);
             let prob = base * (1.0 - o.attitude) * p.role_mult[world.agents.role[j] as usize] * threat;
             if keys.sanction.uniform(i as u32, k as u32) < prob {
@@ -281,18 +514,18 @@ fn sanction(world: &World, p: &Params, lv: &Levers, q_now: &[f32], decided: &[Co
         if base <= 0.0 {
             return hits;
         }
-        for (k, e) in row.enumerate() {
+        for (k, (&j, &l)) in net.targets[row.clone()].iter().zip(&net.layers[row]).enumerate() {
             // A leader is policed by his household, peers and other
             // leaders, not by every villager he attends to (checked first:
             // it saves a random read for each of a leader's many ties).
-            if net.layers[e] == layer::MEMBER {
+            if l == layer::MEMBER {
                 continue;
             }
-            let j = net.targets[e] as usize;
+            let j = j as usize;
+            if opp[j] & OPPOSING_MAN == 0 {
+                continue;
+            }
             let o = &decided[j];
-            if o.stance != stance::OPPOSES || world.agents.has(j, attr::WOMAN) {
-                continue;
-            }
             let prob = base * (1.0 - o.attitude) * p.role_mult[world.agents.role[j] as usize];
             if keys.ally.uniform(i as u32, k as u32) < prob {
                 sanctions += 1;

@@ -14,6 +14,7 @@ use super::{Csr, layer};
 use crate::rng::{StepKey, Stream, purpose};
 use crate::scenario::{Network as NetworkSpec, NetworkKind};
 use rand::RngExt;
+use rayon::prelude::*;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -64,9 +65,8 @@ impl Generator {
         }
         let max_ties = u32::MAX as f64;
         let nf = n as f64;
-        // Expected number of directed ties, which must fit `u32` offsets.
-        let ties = match self {
-            Generator::Complete => nf * (nf - 1.0).max(0.0),
+        match self {
+            Generator::Complete => {}
             Generator::Ring { k } | Generator::WattsStrogatz { k, .. } => {
                 if k % 2 == 1 || (*k >= n && *k > 0) {
                     return Err(("k", format!("{} k = {k}: must be even and less than n = {n}", self.name())));
@@ -76,7 +76,6 @@ impl Generator {
                 {
                     return Err(("p", format!("watts_strogatz p = {p}: must be a probability in [0, 1]")));
                 }
-                nf * *k as f64
             }
             Generator::ErdosRenyi { mean_degree } => {
                 let d = *mean_degree;
@@ -87,7 +86,6 @@ impl Generator {
                         format!("erdos_renyi mean_degree = {d}: must be in [0, n - 1] = [0, {}] for n = {n}", max.max(0.0)),
                     ));
                 }
-                nf * d
             }
             Generator::BarabasiAlbert { m } => {
                 if *m < 1 || *m >= n {
@@ -98,7 +96,6 @@ impl Generator {
                         ),
                     ));
                 }
-                2.0 * nf * *m as f64
             }
             Generator::StochasticBlock { sizes, probs } => {
                 let sum: u64 = sizes.iter().map(|&s| u64::from(s)).sum();
@@ -115,10 +112,8 @@ impl Generator {
                         ),
                     ));
                 }
-                let mut ties = 0.0;
-                for a in 0..b {
-                    for c in 0..b {
-                        let p = probs[a][c];
+                for (a, row) in probs.iter().enumerate() {
+                    for (c, &p) in row.iter().enumerate() {
                         if !(0.0..=1.0).contains(&p) {
                             return Err(("probs", format!("stochastic_block probs[{a}][{c}] = {p}: must be a probability in [0, 1]")));
                         }
@@ -128,17 +123,12 @@ impl Generator {
                                 format!("stochastic_block probs[{a}][{c}] = {p} but probs[{c}][{a}] = {}: must be symmetric", probs[c][a]),
                             ));
                         }
-                        let pairs = if a == c {
-                            f64::from(sizes[a]) * (f64::from(sizes[a]) - 1.0).max(0.0)
-                        } else {
-                            f64::from(sizes[a]) * f64::from(sizes[c])
-                        };
-                        ties += p * pairs;
                     }
                 }
-                ties
             }
-        };
+        }
+        // Expected number of directed ties, which must fit `u32` offsets.
+        let ties = self.expected_ties(n);
         // Random graphs get some slack above their expectation.
         if ties * 1.01 > max_ties {
             let key = match self {
@@ -151,6 +141,29 @@ impl Generator {
             return Err((key, format!("{} on n = {n} nodes gives about {ties:.0} directed ties: at most {} fit", self.name(), u32::MAX)));
         }
         Ok(())
+    }
+
+    /// The expected number of directed ties on `n` nodes (of a valid
+    /// generator).
+    pub fn expected_ties(&self, n: usize) -> f64 {
+        let nf = n as f64;
+        match self {
+            Generator::Complete => nf * (nf - 1.0).max(0.0),
+            Generator::Ring { k } | Generator::WattsStrogatz { k, .. } => nf * *k as f64,
+            Generator::ErdosRenyi { mean_degree } => nf * mean_degree,
+            Generator::BarabasiAlbert { m } => 2.0 * nf * *m as f64,
+            Generator::StochasticBlock { sizes, probs } => {
+                let mut ties = 0.0;
+                for (a, &sa) in sizes.iter().enumerate() {
+                    for (c, &sc) in sizes.iter().enumerate() {
+                        let (sa, sc) = (f64::from(sa), f64::from(sc));
+                        let pairs = if a == c { sa * (sa - 1.0).max(0.0) } else { sa * sc };
+                        ties += probs.get(a).and_then(|r| r.get(c)).copied().unwrap_or(0.0) * pairs;
+                    }
+                }
+                ties
+            }
+        }
     }
 
     /// The model's name, as in scenario files.
@@ -312,14 +325,26 @@ pub fn erdos_renyi(n: usize, mean_degree: f64, seed: u64) -> Csr {
     }
     let p = mean_degree / (n as f64 - 1.0);
     let key = StepKey::new(seed, step::ERDOS_RENYI, purpose::NETWORK);
-    let expected = n as f64 * mean_degree / 2.0;
-    let mut edges = Vec::with_capacity((expected + 4.0 * expected.sqrt() + 16.0) as usize);
-    for j in 1..n {
-        let mut rng = key.stream(j as u32);
-        bernoulli_run(&mut rng, j as u64, p, |i| edges.push((j as u32, i as u32)));
-    }
-    from_edges(n, edges)
+    // Each node draws from its own stream, so blocks of nodes are drawn in
+    // parallel; the blocks are kept in node order.
+    let blocks: Vec<Vec<(u32, u32)>> = (1..n)
+        .collect::<Vec<usize>>()
+        .par_chunks(EDGE_BLOCK)
+        .map(|nodes| {
+            let expected = nodes.iter().map(|&j| j as f64 * p).sum::<f64>();
+            let mut edges = Vec::with_capacity((expected + 4.0 * expected.sqrt() + 16.0) as usize);
+            for &j in nodes {
+                let mut rng = key.stream(j as u32);
+                bernoulli_run(&mut rng, j as u64, p, |i| edges.push((j as u32, i as u32)));
+            }
+            edges
+        })
+        .collect();
+    from_edge_blocks(n, blocks)
 }
+
+/// Nodes whose edges are drawn as one parallel work item.
+const EDGE_BLOCK: usize = 16_384;
 
 /// Barabási–Albert preferential attachment: a complete graph on `m + 1`
 /// nodes, then each further node ties to `m` distinct earlier nodes chosen
@@ -445,8 +470,16 @@ fn bernoulli_run(rng: &mut Stream, len: u64, p: f64, mut f: impl FnMut(u64)) {
 /// Build an undirected `PEER` network from edges listed once each, dropping
 /// self-ties and repeats.
 fn from_edges(n: usize, edges: Vec<(u32, u32)>) -> Csr {
+    from_edge_blocks(n, vec![edges])
+}
+
+/// Rows sorted in parallel, this many at a time.
+const ROW_BLOCK: usize = 4096;
+
+/// [`from_edges`] for edges given in blocks (each block freed once placed).
+fn from_edge_blocks(n: usize, blocks: Vec<Vec<(u32, u32)>>) -> Csr {
     let mut offsets = vec![0u32; n + 1];
-    for &(a, b) in &edges {
+    for &(a, b) in blocks.iter().flatten() {
         if a != b {
             offsets[a as usize + 1] += 1;
             offsets[b as usize + 1] += 1;
@@ -457,34 +490,53 @@ fn from_edges(n: usize, edges: Vec<(u32, u32)>) -> Csr {
     }
     let mut next: Vec<u32> = offsets[..n].to_vec();
     let mut targets = vec![0u32; offsets[n] as usize];
-    for (a, b) in edges {
-        if a != b {
-            targets[next[a as usize] as usize] = b;
-            next[a as usize] += 1;
-            targets[next[b as usize] as usize] = a;
-            next[b as usize] += 1;
+    for block in blocks {
+        for (a, b) in block {
+            if a != b {
+                targets[next[a as usize] as usize] = b;
+                next[a as usize] += 1;
+                targets[next[b as usize] as usize] = a;
+                next[b as usize] += 1;
+            }
         }
     }
     drop(next);
-    // Sort each row and squeeze out repeats in place.
-    let mut out = 0usize;
-    let mut start = 0usize;
-    for i in 0..n {
-        let end = offsets[i + 1] as usize;
-        targets[start..end].sort_unstable();
-        let mut last = u32::MAX;
-        for e in start..end {
-            let t = targets[e];
-            if t != last {
-                targets[out] = t;
-                out += 1;
-                last = t;
+    // Sort each row and squeeze out repeats within it (blocks of rows in
+    // parallel), then close the gaps in one pass.
+    let mut lens = vec![0u32; n];
+    let mut slices = Vec::with_capacity(n.div_ceil(ROW_BLOCK));
+    let mut rest = &mut targets[..];
+    for r in (0..n).step_by(ROW_BLOCK) {
+        let hi = (r + ROW_BLOCK).min(n);
+        let (block, tail) = rest.split_at_mut((offsets[hi] - offsets[r]) as usize);
+        slices.push((r, block));
+        rest = tail;
+    }
+    slices.into_par_iter().zip(lens.par_chunks_mut(ROW_BLOCK)).for_each(|((r, block), lens)| {
+        let base = offsets[r] as usize;
+        for (k, len) in lens.iter_mut().enumerate() {
+            let row = &mut block[offsets[r + k] as usize - base..offsets[r + k + 1] as usize - base];
+            row.sort_unstable();
+            let mut kept = 0usize;
+            for e in 0..row.len() {
+                if kept == 0 || row[e] != row[kept - 1] {
+                    row[kept] = row[e];
+                    kept += 1;
+                }
             }
+            *len = kept as u32;
         }
-        start = end;
+    });
+    let mut out = 0usize;
+    for i in 0..n {
+        let start = offsets[i] as usize;
+        let len = lens[i] as usize;
+        targets.copy_within(start..start + len, out);
+        out += len;
         offsets[i + 1] = out as u32;
     }
     targets.truncate(out);
+    targets.shrink_to_fit();
     peer_csr(offsets, targets)
 }
 

@@ -105,49 +105,99 @@ impl TieList {
     /// Build rows for `n` nodes: counting sort by listener, then each row
     /// sorted by speaker; self-ties dropped; repeated ties merged into one,
     /// keeping the strongest (and its layer).
+    ///
+    /// Memory: the rows are filled one array at a time, each gathered
+    /// array freed before the next is made, and then sorted and merged in
+    /// place; at most 17 bytes per gathered tie are held at once (the list's
+    /// 13 plus one 4-byte array), against 9 for the finished network.
     pub fn build(self, n: usize) -> Csr {
-        let mut counts = vec![0u32; n + 1];
-        for &s in &self.src {
-            counts[s as usize + 1] += 1;
+        self.build_rows(0, n)
+    }
+
+    /// [`build`](Self::build) for the rows of listeners `lo..hi` only (every
+    /// listener must be in that range); targets stay global indices.
+    pub fn build_rows(self, lo: usize, hi: usize) -> Csr {
+        let TieList { src, dst, weight, layer } = self;
+        let n = hi - lo;
+        let mut offsets = vec![0u32; n + 1];
+        for &s in &src {
+            offsets[s as usize - lo + 1] += 1;
         }
         for i in 0..n {
-            counts[i + 1] += counts[i];
+            offsets[i + 1] += offsets[i];
         }
-        let m = self.src.len();
-        let mut order = vec![0u32; m];
-        let mut next = counts.clone();
-        for (e, &s) in self.src.iter().enumerate() {
-            order[next[s as usize] as usize] = e as u32;
-            next[s as usize] += 1;
-        }
-        drop(next);
-        let mut offsets = Vec::with_capacity(n + 1);
-        let mut targets = Vec::with_capacity(m);
-        let mut weights = Vec::with_capacity(m);
-        let mut layers = Vec::with_capacity(m);
+        let targets = scatter(&offsets, &src, lo, dst);
+        let weights = scatter(&offsets, &src, lo, weight);
+        let layers = scatter(&offsets, &src, lo, layer);
+        drop(src);
+        let mut g = Csr { offsets, targets, weights, layers };
+        g.finish_rows(lo);
+        g
+    }
+}
+
+/// Move `values` (parallel to `src`) into row order and free them.
+fn scatter<T: Copy + Default>(offsets: &[u32], src: &[u32], lo: usize, values: Vec<T>) -> Vec<T> {
+    let mut out = vec![T::default(); values.len()];
+    let mut next: Vec<u32> = offsets[..offsets.len() - 1].to_vec();
+    for (&s, &v) in src.iter().zip(&values) {
+        let r = s as usize - lo;
+        out[next[r] as usize] = v;
+        next[r] += 1;
+    }
+    out
+}
+
+impl Csr {
+    /// Sort each row by target (then strongest first, then layer), drop
+    /// self-ties (row `r` is node `lo + r`) and keep the first of repeated
+    /// targets, compacting the arrays in place.
+    fn finish_rows(&mut self, lo: usize) {
         let mut row: Vec<(u32, f32, u8)> = Vec::new();
-        offsets.push(0u32);
-        for i in 0..n {
+        let mut out = 0usize;
+        let mut start = 0usize;
+        for r in 0..self.offsets.len() - 1 {
+            let end = self.offsets[r + 1] as usize;
+            let me = (lo + r) as u32;
             row.clear();
-            for &e in &order[counts[i] as usize..counts[i + 1] as usize] {
-                let e = e as usize;
-                if self.dst[e] as usize != i {
-                    row.push((self.dst[e], self.weight[e], self.layer[e]));
+            for e in start..end {
+                if self.targets[e] != me {
+                    row.push((self.targets[e], self.weights[e], self.layers[e]));
                 }
             }
             row.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
             let mut last = u32::MAX;
             for &(t, w, l) in &row {
                 if t != last {
-                    targets.push(t);
-                    weights.push(w);
-                    layers.push(l);
+                    self.targets[out] = t;
+                    self.weights[out] = w;
+                    self.layers[out] = l;
+                    out += 1;
                     last = t;
                 }
             }
-            offsets.push(targets.len() as u32);
+            start = end;
+            self.offsets[r + 1] = out as u32;
         }
-        Csr { offsets, targets, weights, layers }
+        self.targets.truncate(out);
+        self.weights.truncate(out);
+        self.layers.truncate(out);
+        self.targets.shrink_to_fit();
+        self.weights.shrink_to_fit();
+        self.layers.shrink_to_fit();
+    }
+
+    /// Append the rows of `part` (built for the nodes that follow this
+    /// network's last row).
+    pub fn append(&mut self, part: &Csr) {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        let base = *self.offsets.last().unwrap();
+        self.offsets.extend(part.offsets[1..].iter().map(|&o| base + o));
+        self.targets.extend_from_slice(&part.targets);
+        self.weights.extend_from_slice(&part.weights);
+        self.layers.extend_from_slice(&part.layers);
     }
 }
 
