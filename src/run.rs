@@ -38,8 +38,12 @@ pub struct RunResult {
     pub ties: usize,
     /// Seconds spent building the world (shared by the replicate's strategies).
     pub build_seconds: f64,
-    /// Seconds spent stepping (burn-in included).
+    /// Seconds spent stepping: this strategy's months plus its share of the
+    /// replicate's burn-in (which all its strategies share).
     pub simulate_seconds: f64,
+    /// Agent-steps those seconds paid for: agents times (months plus the
+    /// same share of the burn-in).
+    pub agent_steps: f64,
     /// Month-by-month states of one village, for pictures (first replicate only).
     pub trace: Option<Trace>,
 }
@@ -213,7 +217,9 @@ impl<'a> Job<'a> {
                     agents: world.len(),
                     ties: world.net.ties(),
                     build_seconds,
-                    simulate_seconds: t1.elapsed().as_secs_f64() + start.1,
+                    simulate_seconds: t1.elapsed().as_secs_f64() + start.1 / self.strategies.len() as f64,
+                    agent_steps: world.len() as f64
+                        * (f64::from(self.scenario.steps) + f64::from(self.scenario.burn_in()) / self.strategies.len() as f64),
                     trace,
                 }
             })

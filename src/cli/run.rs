@@ -182,7 +182,7 @@ pub fn write_manifest(
     }
     let build: f64 = seen.values().sum();
     let simulate: f64 = results.iter().map(|r| r.simulate_seconds).sum();
-    let agent_steps: f64 = results.iter().map(|r| r.agents as f64 * r.months.len() as f64).sum();
+    let agent_steps: f64 = results.iter().map(|r| r.agent_steps).sum();
     let manifest = serde_json::json!({
         "normshift_version": env!("CARGO_PKG_VERSION"),
         "command_line": std::env::args().collect::<Vec<_>>(),
