@@ -34,6 +34,12 @@
 //! Run with `cargo bench --bench step` (one group: `cargo bench --bench
 //! step -- threshold`). `NORMSHIFT_BENCH_BURN_IN=K` steps each community
 //! world K months before timing (default 0: the initial state).
+//!
+//! On a shared machine the two benchmarks of a ratio run at different
+//! times, under different loads. `NORMSHIFT_BENCH_RATIO=R` also measures
+//! each ratio interleaved while the world is set up: R rounds of three
+//! steps then three bare passes, the fastest of each, printed as
+//! `[ratio ...]` lines (one thread).
 
 use divan::Bencher;
 use divan::counter::{CyclesCount, ItemsCount};
@@ -119,7 +125,71 @@ fn build(n: usize) -> Fixture {
         world.net.bytes() as f64 / 1e6,
         per_agent.join(", "),
     );
-    Fixture { world, params, seed, start: cur, villages: villages_agg, t0: burn_in + 2 }
+    let f = Fixture { world, params, seed, start: cur, villages: villages_agg, t0: burn_in + 2 };
+    if let Some(rounds) = ratio_rounds() {
+        let levers = Levers::new(f.world.len(), f.world.village_women.len());
+        let (mut v, mut cur, mut t) = (f.villages.clone(), f.start.clone(), f.t0);
+        let mut next = cur.clone();
+        let (step_s, bare_s) = interleaved(rounds, &f.world, &f.start, || {
+            step(&f.world, &f.params, &levers, &mut v, &cur, &mut next, f.seed, t, false);
+            std::mem::swap(&mut cur, &mut next);
+            t += 1;
+        });
+        report_ratio(&format!("community n={n} burn-in {burn_in}"), &f.world, rounds, step_s, bare_s);
+    }
+    f
+}
+
+/// Rounds of the interleaved ratio measurement, if asked for.
+fn ratio_rounds() -> Option<u32> {
+    std::env::var("NORMSHIFT_BENCH_RATIO").ok().and_then(|v| v.parse().ok()).filter(|&r| r > 0)
+}
+
+/// `rounds` rounds of three calls of `step` then three bare passes over
+/// `world`'s network; the fastest step and the fastest bare pass, seconds.
+fn interleaved(rounds: u32, world: &World, state: &State, mut step: impl FnMut()) -> (f64, f64) {
+    let (mut best_step, mut best_bare) = (f64::MAX, f64::MAX);
+    let mut out = vec![0f32; world.len()];
+    for _ in 0..rounds {
+        for _ in 0..3 {
+            let t = Instant::now();
+            step();
+            best_step = best_step.min(t.elapsed().as_secs_f64());
+        }
+        for _ in 0..3 {
+            let t = Instant::now();
+            bare_pass(world, divan::black_box(&state.public), &mut out);
+            best_bare = best_bare.min(t.elapsed().as_secs_f64());
+            divan::black_box(&mut out);
+        }
+    }
+    (best_step, best_bare)
+}
+
+fn report_ratio(what: &str, world: &World, rounds: u32, step_s: f64, bare_s: f64) {
+    let ties = world.net.ties() as f64;
+    eprintln!(
+        "[ratio {what}] step {:.3} ms ({:.0} M ties/s), bare {:.3} ms ({:.0} M ties/s): step/bare ties per second = {:.3} \
+         (fastest of {rounds} interleaved rounds)",
+        step_s * 1e3,
+        ties / step_s / 1e6,
+        bare_s * 1e3,
+        ties / bare_s / 1e6,
+        bare_s / step_s
+    );
+}
+
+/// The bare loop: every agent sums `expr * weight` over its ties.
+fn bare_pass(world: &World, public: &[normshift::model::Public], out: &mut [f32]) {
+    let net = &world.net;
+    for (o, w) in out.iter_mut().zip(net.offsets.windows(2)) {
+        let row = w[0] as usize..w[1] as usize;
+        let mut s = 0f32;
+        for (&j, &wt) in net.targets[row.clone()].iter().zip(&net.weights[row]) {
+            s += public[j as usize].expr * wt;
+        }
+        *o = s;
+    }
 }
 
 /// One month of the community model on one thread.
@@ -148,15 +218,7 @@ fn bare_neighbour_sum(bencher: Bencher, n: usize) {
     let public = &f.start.public;
     let mut out = vec![0f32; f.world.len()];
     bencher.counter(ItemsCount::new(f.world.len())).counter(CyclesCount::new(net.ties())).bench_local(|| {
-        let public = divan::black_box(public.as_slice());
-        for (o, w) in out.iter_mut().zip(net.offsets.windows(2)) {
-            let row = w[0] as usize..w[1] as usize;
-            let mut s = 0f32;
-            for (&j, &wt) in net.targets[row.clone()].iter().zip(&net.weights[row]) {
-                s += public[j as usize].expr * wt;
-            }
-            *o = s;
-        }
+        bare_pass(&f.world, divan::black_box(public.as_slice()), &mut out);
         divan::black_box(&mut out);
     });
 }
@@ -212,6 +274,15 @@ fn threshold_fixture() -> &'static Threshold {
             world.net.ties() as f64 / world.len() as f64,
             world.net.bytes() as f64 / 1e6
         );
+        if let Some(rounds) = ratio_rounds() {
+            let mut cur = start.clone();
+            let mut next = cur.clone();
+            let (step_s, bare_s) = interleaved(rounds, &world, &start, || {
+                full_threshold_step(&world, true, true, &cur, &mut next, false);
+                std::mem::swap(&mut cur, &mut next);
+            });
+            report_ratio("threshold_step (full pass)", &world, rounds, step_s, bare_s);
+        }
         Threshold { world, start }
     })
 }
@@ -252,15 +323,7 @@ fn threshold_bare(bencher: Bencher) {
     let net = &f.world.net;
     let mut out = vec![0f32; f.world.len()];
     bencher.counter(ItemsCount::new(f.world.len())).counter(CyclesCount::new(net.ties())).bench_local(|| {
-        let public = divan::black_box(f.start.public.as_slice());
-        for (o, w) in out.iter_mut().zip(net.offsets.windows(2)) {
-            let row = w[0] as usize..w[1] as usize;
-            let mut s = 0f32;
-            for (&j, &wt) in net.targets[row.clone()].iter().zip(&net.weights[row]) {
-                s += public[j as usize].expr * wt;
-            }
-            *o = s;
-        }
+        bare_pass(&f.world, divan::black_box(f.start.public.as_slice()), &mut out);
         divan::black_box(&mut out);
     });
 }

@@ -107,6 +107,11 @@ fn cli_writes_indices_and_samples_identically_at_any_thread_count() {
     for f in ["sensitivity.csv", "samples.csv", "scenario.toml"] {
         assert_eq!(read(dir.path().join("one").join(f)), read(dir.path().join("two").join(f)), "{f} differs between thread counts");
     }
+    // The bar chart: a PNG that decodes and an SVG, identical at any thread count.
+    let png = std::fs::read(dir.path().join("one/figures/sensitivity.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    assert_eq!(png, std::fs::read(dir.path().join("two/figures/sensitivity.png")).unwrap());
+    assert!(read(dir.path().join("one/figures/sensitivity.svg")).contains("<svg"));
 
     let table = read(dir.path().join("one/sensitivity.csv"));
     let lines: Vec<&str> = table.lines().collect();

@@ -246,6 +246,27 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
         }
         Ok(())
     })?;
+    // The bar chart of the indices, beside the table.
+    let bars: Vec<normshift::plot::sensitivity::IndexBar> = table
+        .iter()
+        .flat_map(|(c, rows)| {
+            rows.iter().map(|r| normshift::plot::sensitivity::IndexBar {
+                metric: SUMMARY_COLUMNS[*c].to_string(),
+                parameter: factors[r.factor].name.clone(),
+                s1: r.s1,
+                s1_lo: r.s1_lo,
+                s1_hi: r.s1_hi,
+                st: r.st,
+                st_lo: r.st_lo,
+                st_hi: r.st_hi,
+            })
+        })
+        .collect();
+    if let Some(fig) = normshift::plot::sensitivity::sensitivity(&bars, &normshift::plot::Options::default())? {
+        ensure_dir(&out.join("figures"))?;
+        write_atomic(&out.join("figures/sensitivity.svg"), |w| w.write_all(fig.svg.as_bytes()))?;
+        write_atomic(&out.join("figures/sensitivity.png"), |w| w.write_all(&fig.png))?;
+    }
     write_atomic(&out.join("samples.csv"), |w| {
         let keys: Vec<&str> = factors.iter().map(|f| f.name.as_str()).collect();
         let names: Vec<&str> = metrics.iter().map(|&c| SUMMARY_COLUMNS[c]).collect();

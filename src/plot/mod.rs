@@ -32,6 +32,7 @@ pub mod network;
 pub mod parts;
 pub mod render;
 pub mod report;
+pub mod sensitivity;
 pub mod style;
 pub mod tables;
 pub mod text;
