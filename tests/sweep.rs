@@ -65,6 +65,13 @@ fn rows_stream_and_results_do_not_depend_on_threads() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(runs, read(&tmp.path().join("two/runs.csv")));
     assert_eq!(points, read(&tmp.path().join("two/points.csv")));
+    // Two varied keys: a heatmap per strategy, the same at any thread count.
+    for s in ["baseline", "male_champions"] {
+        let png = std::fs::read(tmp.path().join(format!("one/figures/sweep_{s}.png"))).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        assert_eq!(png, std::fs::read(tmp.path().join(format!("two/figures/sweep_{s}.png"))).unwrap());
+        assert!(read(&tmp.path().join(format!("one/figures/sweep_{s}.svg"))).contains("<svg"));
+    }
 }
 
 #[test]

@@ -10,6 +10,7 @@ use super::run::{pick_strategies, set_threads};
 use super::{Interrupted, ScenarioArgs, bad};
 use normshift::outcomes::{SUMMARY_COLUMNS, Summary};
 use normshift::output::num;
+use normshift::plot::sweep::SweepPoint;
 use normshift::run::Job;
 use normshift::scenario::parse_scenario;
 use normshift::sweep::{DesignKind, Plan, Unit, Vary, aggregate, design, digest, parse_shard, parse_vary};
@@ -444,7 +445,28 @@ fn write_outputs(out: &Path, header: &str, keys: &[String], rows: &[Row]) -> any
             writeln!(w)?;
         }
         Ok(())
-    })
+    })?;
+    // Figures of participation at the programme's end over the design
+    // (numeric varied values only).
+    let points: Option<Vec<SweepPoint>> = groups
+        .iter()
+        .map(|((_, st), (values, sums))| {
+            let x: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
+            let a = &aggregate(sums)[normshift::outcomes::sum::PARTICIPATION_END];
+            Some(SweepPoint { strategy: st.clone(), x: x?, mean: a.mean, p05: a.p05, p95: a.p95 })
+        })
+        .collect();
+    if let Some(points) = points {
+        let figures = normshift::plot::sweep::sweep(keys, "participation_end", &points, &normshift::plot::Options::default())?;
+        if !figures.is_empty() {
+            ensure_dir(&out.join("figures"))?;
+        }
+        for f in figures {
+            write_atomic(&out.join("figures").join(format!("{}.svg", f.id)), |w| w.write_all(f.svg.as_bytes()))?;
+            write_atomic(&out.join("figures").join(format!("{}.png", f.id)), |w| w.write_all(&f.png))?;
+        }
+    }
+    Ok(())
 }
 
 pub fn merge(args: MergeArgs) -> anyhow::Result<()> {

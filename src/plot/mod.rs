@@ -34,6 +34,7 @@ pub mod render;
 pub mod report;
 pub mod sensitivity;
 pub mod style;
+pub mod sweep;
 pub mod tables;
 pub mod text;
 pub mod time;
