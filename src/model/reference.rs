@@ -11,7 +11,13 @@
 //!   majority of its memory, ties broken at random; committed agents always
 //!   play the new choice.
 //!
-//! Synchronous and double-buffered like the community step; no allocation.
+//! The threshold rule has two steps with the same result:
+//! [`threshold_step`] reads every tie every step; [`threshold_step_counted`]
+//! (what `normshift run` uses) keeps each agent's count of acting
+//! neighbours in [`Counts`] and reads only the ties of agents that changed.
+//!
+//! Synchronous and double-buffered like the community step; no allocation
+//! (except the counts, built once on their first step).
 
 use super::{Public, State, World, public, stance};
 use crate::network::Csr;
