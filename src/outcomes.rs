@@ -100,104 +100,169 @@ pub mod sum {
 /// A run's summary, indexed by [`sum`]; NaN where there is no value (no tipping).
 pub type Summary = [f64; SUMMARY_COLUMNS.len()];
 
-#[derive(Default, Clone, Copy)]
-struct Share {
-    n: u64,
-    k: u64,
+/// Attribute bits that split the monthly aggregates (see [`group`]).
+const GROUP_ATTRS: u8 = attr::WOMAN | attr::ELITE | attr::DISABLED | attr::MARGINALISED | attr::YOUTH;
+/// The bit of [`group`] that marks a leader (the place of `attr::HEAD`,
+/// which the aggregates do not use).
+const GROUP_LEADER: u8 = attr::HEAD;
+const GROUPS: usize = 64;
+
+/// An agent's aggregation group: its attribute bits that outcomes split by,
+/// plus whether it is a leader.
+fn group(attrs: u8, role: Role) -> u8 {
+    (attrs & GROUP_ATTRS) | if role == Role::Member { 0 } else { GROUP_LEADER }
 }
 
-impl Share {
-    fn add(&mut self, yes: bool) {
-        self.n += 1;
-        self.k += u64::from(yes);
-    }
-    fn get(self) -> f64 {
-        if self.n == 0 { 0.0 } else { self.k as f64 / self.n as f64 }
-    }
+/// Byte lanes of the tally word: acting agents by group (opposing men in
+/// the last lane).
+mod lane {
+    pub const WOMEN: usize = 0;
+    pub const ELITE: usize = 1;
+    pub const NON_ELITE: usize = 2;
+    pub const DISABLED: usize = 3;
+    pub const MARGINALISED: usize = 4;
+    pub const YOUTH: usize = 5;
+    pub const MEN: usize = 6;
+    pub const MEN_OPPOSING: usize = 7;
 }
 
-/// Aggregate one month from the state after its step.
-pub fn record(world: &World, state: &State, levers: &Levers, cost: f64) -> Month {
-    let a = &world.agents;
-    let (mut women, mut elite, mut non_elite, mut disabled, mut marg, mut youth) =
-        (Share::default(), Share::default(), Share::default(), Share::default(), Share::default(), Share::default());
-    let (mut support, mut oppose) = (Share::default(), Share::default());
-    let (mut att_w, mut att_m, mut att_l) = ((0.0f64, 0u64), (0.0f64, 0u64), (0.0f64, 0u64));
-    let (mut emp, mut norm) = (0.0f64, 0.0f64);
-    let (mut sanctions, mut violence, mut ally) = (0u64, 0u64, 0u64);
-    let mut sanctioned = Share::default();
-    let (mut champions, mut engaged, mut adopters) = (0u64, 0u64, 0u64);
-    for (i, (c, h)) in state.core.iter().zip(&state.hits).enumerate() {
-        let acts = c.stance == stance::ACTS;
-        adopters += u64::from(acts);
-        emp += f64::from(c.empirical);
-        norm += f64::from(c.normative);
-        if a.has(i, attr::WOMAN) {
-            women.add(acts);
-            if a.has(i, attr::ELITE) {
-                elite.add(acts);
-            } else {
-                non_elite.add(acts);
-            }
-            if a.has(i, attr::DISABLED) {
-                disabled.add(acts);
-            }
-            if a.has(i, attr::MARGINALISED) {
-                marg.add(acts);
-            }
-            if a.has(i, attr::YOUTH) {
-                youth.add(acts);
-            }
-            att_w.0 += f64::from(c.attitude);
-            att_w.1 += 1;
-            sanctions += u64::from(h.sanctions);
-            violence += u64::from(h.violent);
-            if acts {
-                sanctioned.add(h.sanctions > 0);
-            }
-        } else {
-            support.add(acts);
-            oppose.add(c.stance == stance::OPPOSES);
-            ally += u64::from(h.sanctions);
-            champions += u64::from(h.champion == champion::ACTIVE);
+/// A run's monthly aggregation: each agent's group, the size of every
+/// group, and the lane words a group adds to. Built once per run; each
+/// month is then one branch-light pass over the agents.
+pub struct Recorder {
+    group: Vec<u8>,
+    /// Agents per group.
+    size: [u64; GROUPS],
+    /// `acts` lane word by group and stance: `[group << 2 | stance]`.
+    acts: [u64; GROUPS * 4],
+    /// Per group, which attitude mean an agent counts in: women, men, leaders.
+    attitude: [[f64; 3]; GROUPS],
+}
+
+/// Totals of what the rare path counts.
+#[derive(Default)]
+struct Rare {
+    women_sanctions: u64,
+    women_violent: u64,
+    men_sanctions: u64,
+    women_acting_sanctioned: u64,
+    men_champions: u64,
+    leaders_engaged: u64,
+}
+
+impl Recorder {
+    /// The recorder for `world`.
+    pub fn new(world: &World) -> Recorder {
+        let a = &world.agents;
+        let group: Vec<u8> = a.attrs.iter().zip(&a.role).map(|(&x, &r)| group(x, r)).collect();
+        let mut size = [0u64; GROUPS];
+        for &k in &group {
+            size[usize::from(k)] += 1;
         }
-        if a.role[i] == Role::Member {
-            if !a.has(i, attr::WOMAN) {
-                att_m.0 += f64::from(c.attitude);
-                att_m.1 += 1;
-            }
-        } else {
-            att_l.0 += f64::from(c.attitude);
-            att_l.1 += 1;
-            engaged += u64::from(levers.engaged[i] != 0);
+        let byte = |on: bool, lane: usize| u64::from(on) << (8 * lane);
+        let mut acts = [0u64; GROUPS * 4];
+        let mut attitude = [[0.0; 3]; GROUPS];
+        for k in 0..GROUPS {
+            let has = |bit: u8| k as u8 & bit != 0;
+            let (woman, leader) = (has(attr::WOMAN), has(GROUP_LEADER));
+            let man = !woman;
+            acts[k << 2 | usize::from(stance::ACTS)] = byte(woman, lane::WOMEN)
+                | byte(woman && has(attr::ELITE), lane::ELITE)
+                | byte(woman && !has(attr::ELITE), lane::NON_ELITE)
+                | byte(woman && has(attr::DISABLED), lane::DISABLED)
+                | byte(woman && has(attr::MARGINALISED), lane::MARGINALISED)
+                | byte(woman && has(attr::YOUTH), lane::YOUTH)
+                | byte(man, lane::MEN);
+            acts[k << 2 | usize::from(stance::OPPOSES)] = byte(man, lane::MEN_OPPOSING);
+            attitude[k] = [f64::from(u8::from(woman)), f64::from(u8::from(man && !leader)), f64::from(u8::from(leader))];
         }
+        Recorder { group, size, acts, attitude }
     }
-    let mean = |x: (f64, u64)| if x.1 == 0 { 0.0 } else { x.0 / x.1 as f64 };
-    let n = state.core.len().max(1) as f64;
-    let mut m = [0.0; MONTH_COLUMNS.len()];
-    m[col::PARTICIPATION] = women.get();
-    m[col::PARTICIPATION_ELITE] = elite.get();
-    m[col::PARTICIPATION_NON_ELITE] = non_elite.get();
-    m[col::PARTICIPATION_DISABLED] = disabled.get();
-    m[col::PARTICIPATION_MARGINALISED] = marg.get();
-    m[col::PARTICIPATION_YOUTH] = youth.get();
-    m[col::PARTICIPATION_GAP] = elite.get() - non_elite.get();
-    m[col::MEN_SUPPORT] = support.get();
-    m[col::MEN_OPPOSE] = oppose.get();
-    m[col::ATTITUDE_WOMEN] = mean(att_w);
-    m[col::ATTITUDE_MEN] = mean(att_m);
-    m[col::ATTITUDE_LEADERS] = mean(att_l);
-    m[col::EMPIRICAL] = emp / n;
-    m[col::NORMATIVE] = norm / n;
-    m[col::SANCTIONS] = sanctions as f64;
-    m[col::VIOLENCE] = violence as f64;
-    m[col::WOMEN_SANCTIONED] = sanctioned.get();
-    m[col::CHAMPIONS_ACTIVE] = champions as f64;
-    m[col::LEADERS_ENGAGED] = engaged as f64;
-    m[col::COST] = cost;
-    m[col::ADOPTION] = adopters as f64 / n;
-    m[col::ALLY_SANCTIONS] = ally as f64;
-    m
+
+    /// Agents in the groups `pick` accepts.
+    fn count(&self, pick: impl Fn(u8) -> bool) -> u64 {
+        (0..GROUPS as u8).filter(|&k| pick(k)).map(|k| self.size[usize::from(k)]).sum()
+    }
+
+    /// Aggregate one month from the state after its step.
+    ///
+    /// Each agent adds its group's lane word for its stance to a 64-bit
+    /// tally of byte-wide counters, spilled into totals every 255 agents
+    /// before a byte can overflow; sanctions, champions and engagement (rare)
+    /// take a branch; attitude sums are kept per audience in the agents'
+    /// order. Every column is exactly what a plain per-agent count gives.
+    pub fn month(&self, state: &State, levers: &Levers, cost: f64) -> Month {
+        let n = state.core.len();
+        let (group, hits, engaged) = (&self.group[..n], &state.hits[..n], &levers.engaged[..n]);
+        let mut acts = [0u64; 8];
+        let mut rare = Rare::default();
+        let (mut att, mut emp, mut norm) = ([0.0f64; 3], 0.0f64, 0.0f64);
+        // 255 agents add at most 255 to a byte lane.
+        const SPAN: usize = 255;
+        for start in (0..n).step_by(SPAN) {
+            let mut tally = 0u64;
+            for i in start..(start + SPAN).min(n) {
+                let c = &state.core[i];
+                let k = usize::from(group[i]);
+                tally += self.acts[k << 2 | usize::from(c.stance & 3)];
+                let (h, e) = (hits[i], engaged[i]);
+                if h.sanctions | h.champion | e != 0 {
+                    let (woman, leader) = (k as u8 & attr::WOMAN != 0, k as u8 & GROUP_LEADER != 0);
+                    let s = u64::from(h.sanctions);
+                    if woman {
+                        rare.women_sanctions += s;
+                        rare.women_violent += u64::from(h.violent);
+                        rare.women_acting_sanctioned += u64::from(s > 0 && c.stance == stance::ACTS);
+                    } else {
+                        rare.men_sanctions += s;
+                        rare.men_champions += u64::from(h.champion == champion::ACTIVE);
+                    }
+                    rare.leaders_engaged += u64::from(leader && e != 0);
+                }
+                let x = f64::from(c.attitude);
+                for (sum, w) in att.iter_mut().zip(self.attitude[k]) {
+                    *sum += x * w;
+                }
+                emp += f64::from(c.empirical);
+                norm += f64::from(c.normative);
+            }
+            for (l, total) in acts.iter_mut().enumerate() {
+                *total += (tally >> (8 * l)) & 0xFF;
+            }
+        }
+        let woman = |k: u8| k & attr::WOMAN != 0;
+        let man = |k: u8| !woman(k);
+        let leader = |k: u8| k & GROUP_LEADER != 0;
+        let woman_with = |bit: u8| move |k: u8| woman(k) && k & bit != 0;
+        let share = |lane: usize, who: u64| if who == 0 { 0.0 } else { acts[lane] as f64 / who as f64 };
+        let mean = |sum: f64, who: u64| if who == 0 { 0.0 } else { sum / who as f64 };
+        let (women, men) = (self.count(woman), self.count(man));
+        let nf = n.max(1) as f64;
+        let mut m = [0.0; MONTH_COLUMNS.len()];
+        m[col::PARTICIPATION] = share(lane::WOMEN, women);
+        m[col::PARTICIPATION_ELITE] = share(lane::ELITE, self.count(woman_with(attr::ELITE)));
+        m[col::PARTICIPATION_NON_ELITE] = share(lane::NON_ELITE, self.count(|k| woman(k) && k & attr::ELITE == 0));
+        m[col::PARTICIPATION_DISABLED] = share(lane::DISABLED, self.count(woman_with(attr::DISABLED)));
+        m[col::PARTICIPATION_MARGINALISED] = share(lane::MARGINALISED, self.count(woman_with(attr::MARGINALISED)));
+        m[col::PARTICIPATION_YOUTH] = share(lane::YOUTH, self.count(woman_with(attr::YOUTH)));
+        m[col::PARTICIPATION_GAP] = m[col::PARTICIPATION_ELITE] - m[col::PARTICIPATION_NON_ELITE];
+        m[col::MEN_SUPPORT] = share(lane::MEN, men);
+        m[col::MEN_OPPOSE] = share(lane::MEN_OPPOSING, men);
+        m[col::ATTITUDE_WOMEN] = mean(att[0], women);
+        m[col::ATTITUDE_MEN] = mean(att[1], self.count(|k| man(k) && !leader(k)));
+        m[col::ATTITUDE_LEADERS] = mean(att[2], self.count(leader));
+        m[col::EMPIRICAL] = emp / nf;
+        m[col::NORMATIVE] = norm / nf;
+        m[col::SANCTIONS] = rare.women_sanctions as f64;
+        m[col::VIOLENCE] = rare.women_violent as f64;
+        m[col::WOMEN_SANCTIONED] = mean(rare.women_acting_sanctioned as f64, acts[lane::WOMEN]);
+        m[col::CHAMPIONS_ACTIVE] = rare.men_champions as f64;
+        m[col::LEADERS_ENGAGED] = rare.leaders_engaged as f64;
+        m[col::COST] = cost;
+        m[col::ADOPTION] = (acts[lane::WOMEN] + acts[lane::MEN]) as f64 / nf;
+        m[col::ALLY_SANCTIONS] = rare.men_sanctions as f64;
+        m
+    }
 }
 
 /// Summarise a run's months. `programme_end` is the month whose
@@ -246,6 +311,81 @@ mod tests {
                 m
             })
             .collect()
+    }
+
+    /// The month's columns computed agent by agent, the plain way.
+    fn record_plainly(world: &World, state: &State, levers: &Levers) -> Month {
+        let a = &world.agents;
+        let share = |pick: &dyn Fn(usize) -> bool, yes: &dyn Fn(usize) -> bool| {
+            let who: Vec<usize> = (0..world.len()).filter(|&i| pick(i)).collect();
+            if who.is_empty() { 0.0 } else { who.iter().filter(|&&i| yes(i)).count() as f64 / who.len() as f64 }
+        };
+        let mean = |pick: &dyn Fn(usize) -> bool| {
+            let who: Vec<usize> = (0..world.len()).filter(|&i| pick(i)).collect();
+            who.iter().map(|&i| f64::from(state.core[i].attitude)).sum::<f64>() / who.len().max(1) as f64
+        };
+        let total =
+            |pick: &dyn Fn(usize) -> bool, x: &dyn Fn(usize) -> u64| (0..world.len()).filter(|&i| pick(i)).map(x).sum::<u64>() as f64;
+        let acts = |i: usize| state.core[i].stance == stance::ACTS;
+        let woman = |i: usize| a.has(i, attr::WOMAN);
+        let man = |i: usize| !woman(i);
+        let leader = |i: usize| a.role[i] != Role::Member;
+        let n = world.len() as f64;
+        let mut m = [0.0; MONTH_COLUMNS.len()];
+        m[col::PARTICIPATION] = share(&woman, &acts);
+        m[col::PARTICIPATION_ELITE] = share(&|i| woman(i) && a.has(i, attr::ELITE), &acts);
+        m[col::PARTICIPATION_NON_ELITE] = share(&|i| woman(i) && !a.has(i, attr::ELITE), &acts);
+        m[col::PARTICIPATION_DISABLED] = share(&|i| woman(i) && a.has(i, attr::DISABLED), &acts);
+        m[col::PARTICIPATION_MARGINALISED] = share(&|i| woman(i) && a.has(i, attr::MARGINALISED), &acts);
+        m[col::PARTICIPATION_YOUTH] = share(&|i| woman(i) && a.has(i, attr::YOUTH), &acts);
+        m[col::PARTICIPATION_GAP] = m[col::PARTICIPATION_ELITE] - m[col::PARTICIPATION_NON_ELITE];
+        m[col::MEN_SUPPORT] = share(&man, &acts);
+        m[col::MEN_OPPOSE] = share(&man, &|i| state.core[i].stance == stance::OPPOSES);
+        m[col::ATTITUDE_WOMEN] = mean(&woman);
+        m[col::ATTITUDE_MEN] = mean(&|i| man(i) && !leader(i));
+        m[col::ATTITUDE_LEADERS] = mean(&leader);
+        m[col::EMPIRICAL] = state.core.iter().map(|c| f64::from(c.empirical)).sum::<f64>() / n;
+        m[col::NORMATIVE] = state.core.iter().map(|c| f64::from(c.normative)).sum::<f64>() / n;
+        m[col::SANCTIONS] = total(&woman, &|i| u64::from(state.hits[i].sanctions));
+        m[col::VIOLENCE] = total(&woman, &|i| u64::from(state.hits[i].violent));
+        m[col::WOMEN_SANCTIONED] = share(&|i| woman(i) && acts(i), &|i| state.hits[i].sanctions > 0);
+        m[col::CHAMPIONS_ACTIVE] = total(&man, &|i| u64::from(state.hits[i].champion == champion::ACTIVE));
+        m[col::LEADERS_ENGAGED] = total(&leader, &|i| u64::from(levers.engaged[i] != 0));
+        m[col::ADOPTION] = (0..world.len()).filter(|&i| acts(i)).count() as f64 / n;
+        m[col::ALLY_SANCTIONS] = total(&man, &|i| u64::from(state.hits[i].sanctions));
+        m
+    }
+
+    #[test]
+    fn grouped_sums_equal_plain_sums() {
+        use crate::model::{Hits, init::build_world};
+        use crate::scenario::parse_scenario;
+        let s = parse_scenario("name = \"g\"", "test", &["population.villages=4".to_string()]).unwrap();
+        let world = build_world(&s, 7, None);
+        let n = world.len();
+        let mut state = State { core: vec![Default::default(); n], hits: vec![Hits::default(); n], ..Default::default() };
+        let mut levers = Levers::new(n, world.village_women.len());
+        // A spread of states that touches every group and column.
+        for i in 0..n {
+            let x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+            let c = &mut state.core[i];
+            c.stance = (x % 3) as u8;
+            c.attitude = (x % 1000) as f32 / 1000.0;
+            c.empirical = (x % 97) as f32 / 97.0;
+            c.normative = (x % 89) as f32 / 89.0;
+            let h = &mut state.hits[i];
+            h.sanctions = (x % 4) as u8;
+            h.violent = h.sanctions.min((x % 2) as u8);
+            h.champion = ((x >> 3) % 3) as u8;
+            levers.engaged[i] = ((x >> 5) % 2) as u8;
+        }
+        let got = Recorder::new(&world).month(&state, &levers, 12.5);
+        let mut want = record_plainly(&world, &state, &levers);
+        want[col::COST] = 12.5;
+        for (k, name) in MONTH_COLUMNS.iter().enumerate() {
+            assert!((got[k] - want[k]).abs() <= 1e-12 * want[k].abs().max(1.0), "{name}: {} vs {}", got[k], want[k]);
+        }
+        assert!(want[col::PARTICIPATION_DISABLED] > 0.0 && want[col::LEADERS_ENGAGED] > 0.0 && want[col::CHAMPIONS_ACTIVE] > 0.0);
     }
 
     #[test]

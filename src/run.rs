@@ -8,7 +8,7 @@ use crate::model::init::{build_world, initial_state};
 use crate::model::step::{Villages, step};
 use crate::model::{Params, State, World, champion, reference, stance};
 use crate::network::Csr;
-use crate::outcomes::{Month, Summary, record, summarise};
+use crate::outcomes::{Month, Recorder, Summary, summarise};
 use crate::population::Agents;
 use crate::rng::replicate_seed;
 use crate::scenario::{RuleKind, Scenario};
@@ -286,11 +286,12 @@ fn simulate(
     let parallel = world.len() >= PARALLEL_STEP_MIN;
     let base = s.burn_in() + 2;
     let mut months = Vec::with_capacity(s.steps as usize);
+    let recorder = Recorder::new(world);
     for m in 0..s.steps {
         programme.apply(world, &mut cur, &mut levers, &villages, seed, m);
         advance(s, world, params, &levers, &mut villages, &cur, &mut next, seed, base + m, parallel);
         std::mem::swap(&mut cur, &mut next);
-        months.push(record(world, &cur, &levers, programme.cost));
+        months.push(recorder.month(&cur, &levers, programme.cost));
         if let Some(t) = trace.as_deref_mut() {
             t.states.push(trace_states(world, &cur, &t.agents));
         }
