@@ -2,7 +2,7 @@
 //! state at the start of burn-in. Pure functions of the scenario and the
 //! replicate's seed.
 
-use super::{Core, Hits, Params, Public, State, World, public, stance};
+use super::{Core, Hits, Params, Public, State, World, public, reference, stance};
 use crate::network::{Csr, community, generators};
 use crate::population::{self, Agents, Role, attr};
 use crate::rng::{StepKey, purpose};
@@ -147,7 +147,11 @@ pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> W
             village_women[agents.village[i] as usize] += 1;
         }
     }
-    World { agents, net, theta, committed, a0, village_women, village_adults }
+    let symmetric = match (loaded, s.population.size) {
+        (None, Some(_)) => true,
+        _ => s.rule.kind == RuleKind::Threshold && reference::symmetric(&net),
+    };
+    World { agents, net, theta, committed, a0, village_women, village_adults, symmetric }
 }
 
 /// The state at the start of burn-in: attitudes at their anchors; women take

@@ -184,6 +184,12 @@ pub struct World {
     pub village_women: Vec<u32>,
     /// Adults per village.
     pub village_adults: Vec<u32>,
+    /// Every tie has its reverse and every row is strictly increasing (see
+    /// [`reference::symmetric`]): a threshold rule's listeners are then the
+    /// network itself. True for every generator (undirected by
+    /// construction); checked for other networks when a threshold rule
+    /// will need it, else false.
+    pub symmetric: bool,
 }
 
 impl World {

@@ -95,6 +95,39 @@ pub struct Counts {
     /// Listeners of each agent (offsets, listeners) when the network is
     /// not symmetric.
     reverse: Option<(Vec<u32>, Vec<u32>)>,
+    /// Acting neighbours each agent needs to act (see [`need`]), for the
+    /// rule's `relative` setting in `need_relative`.
+    need: Vec<u32>,
+    need_relative: bool,
+}
+
+/// [`Counts::need`] of an agent with no neighbours: it keeps its state.
+const KEEP: u32 = u32::MAX;
+/// [`Counts::need`] of an agent whose threshold no count reaches.
+const NEVER: u32 = u32::MAX - 1;
+
+/// The fewest acting neighbours with which an agent of `degree` neighbours
+/// and threshold `theta` acts: the least `k` with `level(k) >= theta`,
+/// found exactly with the same `f32` arithmetic as the rule (the level
+/// grows with `k`). 0 for the committed, [`KEEP`] for the isolated.
+fn need(theta: f32, degree: usize, committed: bool, relative: bool) -> u32 {
+    if committed {
+        return 0;
+    }
+    if degree == 0 {
+        return KEEP;
+    }
+    let d = degree.min(NEVER as usize - 1) as u32;
+    let guess = if relative { f64::from(theta) * f64::from(d) } else { f64::from(theta) };
+    let mut k = guess.ceil().clamp(0.0, f64::from(d) + 1.0) as u32;
+    let reached = |k: u32| level(k, degree, relative) >= theta;
+    while k > 0 && reached(k - 1) {
+        k -= 1;
+    }
+    while k <= d && !reached(k) {
+        k += 1;
+    }
+    if k > d { NEVER } else { k }
 }
 
 impl Counts {
@@ -102,8 +135,18 @@ impl Counts {
     pub fn new(world: &World) -> Counts {
         let net = &world.net;
         let n = net.nodes();
-        let reverse = if symmetric(net) { None } else { Some(transpose(net)) };
-        Counts { count: vec![0; n], seen: vec![false; n], reverse }
+        let reverse = if world.symmetric { None } else { Some(transpose(net)) };
+        Counts { count: vec![0; n], seen: vec![false; n], reverse, need: Vec::new(), need_relative: false }
+    }
+
+    /// Fill [`Counts::need`] for the rule's `relative` setting.
+    fn needs(&mut self, world: &World, relative: bool) {
+        if self.need.len() == world.len() && self.need_relative == relative {
+            return;
+        }
+        let net = &world.net;
+        self.need = (0..world.len()).map(|i| need(world.theta[i], net.degree(i), world.committed[i] != 0, relative)).collect();
+        self.need_relative = relative;
     }
 
     /// Bring the counts up to date with `state`.
@@ -129,7 +172,7 @@ impl Counts {
 /// in one pass over the ties: nodes are visited in increasing order, so the
 /// reverses of a node's ties to later nodes are found at a cursor that
 /// moves forward through each later node's row.
-fn symmetric(net: &Csr) -> bool {
+pub fn symmetric(net: &Csr) -> bool {
     let n = net.nodes();
     // matched[j]: entries of row j (all below the node being visited)
     // already matched by the reverse tie.
@@ -194,20 +237,15 @@ pub fn threshold_step_counted(
         *counts = Counts::new(world);
     }
     counts.sync(net, cur);
-    let count = &counts.count;
+    counts.needs(world, relative);
+    let (count, need) = (&counts.count, &counts.need);
     let f = |base: usize, core: &mut [super::Core], pubs: &mut [Public]| {
+        let end = base + core.len();
+        let (was, count, need, old) = (&cur.public[base..end], &count[base..end], &need[base..end], &cur.core[base..end]);
         for (k, (c, pb)) in core.iter_mut().zip(pubs.iter_mut()).enumerate() {
-            let i = base + k;
-            let was = acts(&cur.public[i]);
-            let degree = net.degree(i);
-            let on = if world.committed[i] != 0 || (permanent && was) {
-                true
-            } else if degree == 0 {
-                was
-            } else {
-                level(count[i], degree, relative) >= world.theta[i]
-            };
-            *c = cur.core[i];
+            let was = acts(&was[k]);
+            let on = count[k] >= need[k] || (was && (permanent || need[k] == KEEP));
+            *c = old[k];
             set(c, pb, on);
         }
     };
@@ -279,6 +317,7 @@ mod tests {
         let n = net.nodes();
         World {
             agents: population::flat(n as u32),
+            symmetric: symmetric(&net),
             net,
             theta,
             committed,
@@ -308,6 +347,10 @@ mod tests {
         assert!(symmetric(&generators::erdos_renyi(2000, 6.0, 3)));
         assert!(symmetric(&generators::ring(50, 4)));
         assert!(symmetric(&generators::complete(6)));
+        // build_world trusts every generator to be symmetric.
+        assert!(symmetric(&generators::watts_strogatz(3000, 6, 0.3, 5)));
+        assert!(symmetric(&generators::barabasi_albert(3000, 3, 5)));
+        assert!(symmetric(&generators::stochastic_block(&[500, 700], &[vec![0.02, 0.001], vec![0.001, 0.03]], 5)));
         assert!(symmetric(&TieList::default().build(3)));
         let mut one_way = TieList::default();
         one_way.push_both(0, 1, 1.0, layer::PEER);
@@ -321,12 +364,28 @@ mod tests {
     }
 
     #[test]
+    fn need_is_the_least_count_that_reaches_the_threshold() {
+        let thetas = [-0.5f32, 0.0, 0.1, 0.18, 0.25, 1.0 / 3.0, 0.5, 2.0 / 3.0, 0.999, 1.0, 1.5, 2.0, 3.0, 7.5, 100.0];
+        for relative in [true, false] {
+            for degree in 1..60usize {
+                for &theta in &thetas {
+                    let brute = (0..=degree as u32).find(|&k| level(k, degree, relative) >= theta).unwrap_or(NEVER);
+                    assert_eq!(need(theta, degree, false, relative), brute, "theta {theta} degree {degree} relative {relative}");
+                }
+            }
+        }
+        assert_eq!(need(0.5, 0, false, true), KEEP);
+        assert_eq!(need(0.5, 10, true, true), 0);
+    }
+
+    #[test]
     fn counted_threshold_steps_equal_full_passes() {
         let n = 400usize;
         let key = StepKey::new(7, 0, purpose::NETWORK);
         for directed in [false, true] {
             let mut ties = TieList::default();
-            for a in 0..n as u32 {
+            // Every 41st agent listens to nobody (it keeps its state).
+            for a in (0..n as u32).filter(|a| a % 41 != 5) {
                 for k in 0..4 {
                     let b = (key.bits(a, k) % n as u64) as u32;
                     if directed {
