@@ -617,3 +617,37 @@ fn every_scenario_file_runs() {
         assert_eq!(rows.len(), n, "{}: runs.csv rows", f.display());
     }
 }
+
+/// Bytes of memory available now (`MemAvailable`), if the system says.
+fn memory_available() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb: u64 = text.lines().find_map(|l| l.strip_prefix("MemAvailable:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb * 1024)
+}
+
+#[test]
+fn every_command_refuses_a_scenario_too_big_for_memory_before_starting() {
+    // 50 million agents with 80 ties each: about 43 GB for one replicate.
+    let Some(available) = memory_available() else { return };
+    if available > 40_000_000_000 {
+        eprintln!("skipped: this machine has {} GB available, enough for the test scenario", available / 1_000_000_000);
+        return;
+    }
+    let big = ["--set", "network.mean_degree=80", "--threads", "1"];
+    let commands: [&[&str]; 4] = [
+        &["run", "reference/watts-2002", "--set", "population.size=50000000"],
+        &["compare", "reference/watts-2002", "--set", "population.size=50000000"],
+        &["sweep", "reference/watts-2002", "--vary", "population.size=[1000,50000000]"],
+        &["sensitivity", "reference/watts-2002", "--vary", "population.size=1000:50000000", "--samples", "4"],
+    ];
+    for args in commands {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(big);
+        all.extend(["--out", "out"]);
+        let o = normshift(tmp.path(), &all);
+        assert_eq!(o.code, 2, "{all:?}: {}", o.stderr);
+        assert!(o.stderr.contains("GB of memory") && o.stderr.contains("is available"), "{all:?}: {}", o.stderr);
+        assert!(!tmp.path().join("out").exists(), "{all:?} wrote output before refusing");
+    }
+}

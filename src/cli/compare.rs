@@ -5,7 +5,7 @@
 use super::files::{ensure_dir, write_atomic};
 use super::input::{self, Adjust};
 use super::progress::Progress;
-use super::run::{set_threads, write_manifest, write_tables};
+use super::run::{check_memory, set_threads, write_manifest, write_tables};
 use super::{ScenarioArgs, bad};
 use normshift::budget::{Rescale, rescale};
 use normshift::compare::{COLUMNS, Row, compare};
@@ -74,6 +74,7 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
         }
     }
     let threads = set_threads(args.threads)?;
+    check_memory(s, input.loaded.as_ref(), threads.min(s.replicates as usize))?;
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
 
     let mut job = Job::all(s);

@@ -71,7 +71,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let strategies = pick_strategies(&input.scenario, &args.strategy)?;
     let threads = set_threads(args.threads)?;
     let s = &input.scenario;
-    check_memory(s, input.loaded.as_ref(), threads)?;
+    check_memory(s, input.loaded.as_ref(), threads.min(s.replicates as usize))?;
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
 
     let mut job = Job::all(s);
@@ -125,17 +125,18 @@ pub fn write_tables(out: &std::path::Path, results: &[RunResult]) -> anyhow::Res
 }
 
 /// Refuse, before anything is allocated, a scenario whose replicates
-/// running at once (one per thread) would not fit in the memory this
-/// machine has available (`MemAvailable` in /proc/meminfo; not checked
-/// where that file is missing).
+/// running at once (`at_once`: one per thread, at most the replicates there
+/// are) would not fit in the memory this machine has available
+/// (`MemAvailable` in /proc/meminfo; not checked where that file is
+/// missing).
 pub fn check_memory(
     s: &normshift::scenario::Scenario,
     loaded: Option<&(normshift::population::Agents, normshift::network::Csr)>,
-    threads: usize,
+    at_once: usize,
 ) -> anyhow::Result<()> {
     let Some(available) = meminfo_bytes("/proc/meminfo", "MemAvailable:") else { return Ok(()) };
     let f = normshift::model::init::footprint(s, loaded);
-    let at_once = (threads as u64).clamp(1, u64::from(s.replicates.max(1)));
+    let at_once = at_once.max(1) as u64;
     let need = f.bytes.saturating_mul(at_once) + loaded.map_or(0, |(_, g)| g.bytes() as u64);
     if need > available {
         let gb = |b: u64| b as f64 / 1e9;
@@ -156,6 +157,32 @@ pub fn check_memory(
         )));
     }
     Ok(())
+}
+
+/// [`check_memory`] for the largest of the `points` scenarios of a design
+/// (a sweep or a sensitivity analysis), with `at_once` replicates of it held
+/// at once. `scenario(i)` builds point `i`; the first point it refuses is
+/// the error.
+pub fn check_memory_largest(
+    points: usize,
+    scenario: impl Fn(usize) -> anyhow::Result<normshift::scenario::Scenario> + Sync,
+    loaded: Option<&(normshift::population::Agents, normshift::network::Csr)>,
+    at_once: usize,
+) -> anyhow::Result<()> {
+    use rayon::prelude::*;
+    let bytes: Vec<anyhow::Result<u64>> =
+        (0..points).into_par_iter().map(|i| scenario(i).map(|s| normshift::model::init::footprint(&s, loaded).bytes)).collect();
+    let mut largest: Option<(u64, usize)> = None;
+    for (i, b) in bytes.into_iter().enumerate() {
+        let b = b?;
+        if largest.is_none_or(|(most, _)| b > most) {
+            largest = Some((b, i));
+        }
+    }
+    match largest {
+        Some((_, i)) => check_memory(&scenario(i)?, loaded, at_once),
+        None => Ok(()),
+    }
 }
 
 /// A `kB` line of a /proc file (`MemAvailable:` of /proc/meminfo, `VmHWM:`

@@ -10,7 +10,7 @@
 use super::files::{ensure_dir, write_atomic};
 use super::input::{self, Adjust, Input};
 use super::progress::Progress;
-use super::run::set_threads;
+use super::run::{check_memory_largest, set_threads};
 use super::{ScenarioArgs, bad};
 use normshift::outcomes::SUMMARY_COLUMNS;
 use normshift::output::num;
@@ -170,14 +170,20 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
     let threads = set_threads(args.threads)?;
 
     // Every point must be a valid scenario before anything runs (ranges are
-    // checked at their bounds above; this catches rules across keys).
-    let refused = (0..design.len())
-        .into_par_iter()
-        .find_map_first(|i| parse_scenario(&input.text, &input.origin, &scenario_sets(&input, factors, &values[i])).err().map(|e| (i, e)));
-    if let Some((i, e)) = refused {
-        let point: Vec<String> = factors.iter().zip(&values[i]).map(|(f, v)| format!("{}={v}", f.name)).collect();
-        return Err(bad(format!("--vary: the scenario refuses the sampled point {}: {e}; narrow the ranges", point.join(" "))));
-    }
+    // checked at their bounds above; this catches rules across keys), and
+    // each thread holds one replicate of some point: the largest must fit
+    // that many times.
+    check_memory_largest(
+        design.len(),
+        |i| {
+            parse_scenario(&input.text, &input.origin, &scenario_sets(&input, factors, &values[i])).map_err(|e| {
+                let point: Vec<String> = factors.iter().zip(&values[i]).map(|(f, v)| format!("{}={v}", f.name)).collect();
+                bad(format!("--vary: the scenario refuses the sampled point {}: {e}; narrow the ranges", point.join(" ")))
+            })
+        },
+        input.loaded.as_ref(),
+        threads,
+    )?;
 
     if !args.samples.is_power_of_two() {
         eprintln!("note: --samples {} is not a power of two; Sobol' points balance best at 64, 128, 256...", args.samples);

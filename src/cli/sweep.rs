@@ -6,7 +6,7 @@
 use super::files::{ensure_dir, write_atomic};
 use super::input::{self, Adjust};
 use super::progress::Progress;
-use super::run::{pick_strategies, set_threads};
+use super::run::{check_memory_largest, pick_strategies, set_threads};
 use super::{Interrupted, ScenarioArgs, bad};
 use normshift::outcomes::{SUMMARY_COLUMNS, Summary};
 use normshift::output::num;
@@ -243,6 +243,13 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         return Err(bad(format!("{} holds another sweep's manifest; choose another --out", out.display())));
     }
     let threads = set_threads(args.threads)?;
+    // Each thread holds one replicate of some point: the largest must fit that many times.
+    check_memory_largest(
+        points.len(),
+        |p| parse_scenario(&input.text, &input.origin, &point_sets(&input.sets, &vary, &points[p])).map_err(|e| bad(e.to_string())),
+        input.loaded.as_ref(),
+        threads,
+    )?;
     ensure_dir(&out)?;
     let manifest = |status: &str, wall: f64| {
         serde_json::json!({
