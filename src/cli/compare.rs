@@ -3,7 +3,7 @@
 //! budgets, and write `comparison.csv` beside the tables `run` writes.
 
 use super::files::{ensure_dir, write_atomic};
-use super::input::{self, Adjust};
+use super::input::{self, Adjust, Output};
 use super::progress::Progress;
 use super::run::{check_memory, set_threads, write_manifest, write_tables};
 use super::{ScenarioArgs, bad};
@@ -12,7 +12,6 @@ use normshift::compare::{COLUMNS, Row, compare};
 use normshift::output::num;
 use normshift::run::Job;
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
 /// The strategy every other is compared with.
@@ -30,15 +29,8 @@ pub struct CompareArgs {
     /// Give every strategy this total budget by rescaling its reach.
     #[arg(long, allow_negative_numbers = true)]
     pub budget: Option<f64>,
-    /// Output folder. Default: results/<scenario name>/.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Worker threads. Default: all cores. Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Do not draw the figures (DIR/figures/) or write DIR/report.html.
-    #[arg(long)]
-    pub no_plots: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
@@ -73,9 +65,9 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
             picked.push(k);
         }
     }
-    let threads = set_threads(args.threads)?;
+    let threads = set_threads(args.output.threads)?;
     check_memory(s, input.loaded.as_ref(), threads.min(s.replicates as usize))?;
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+    let out = args.output.folder(&s.name);
 
     let mut job = Job::all(s);
     job.strategies = picked;
@@ -134,7 +126,7 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     }
     print_table(s, &names, &rows, results.len() / names.len().max(1), wall);
     println!("results in {}", out.display());
-    if !args.no_plots {
+    if !args.output.no_plots {
         super::plot::draw_folder(&out)?;
     }
     Ok(())

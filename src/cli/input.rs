@@ -8,6 +8,27 @@ use normshift::population::Agents;
 use normshift::scenario::{NetworkKind, Scenario, builtin, builtin_names, parse_scenario};
 use std::path::{Path, PathBuf};
 
+/// Where `run` and `compare` write, on how many threads, and whether they draw.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct Output {
+    /// Output folder. Default: results/<scenario name>/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads. Default: all cores. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Do not draw the figures (DIR/figures/) or write DIR/report.html.
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+impl Output {
+    /// The output folder: `--out`, else results/<name>/.
+    pub fn folder(&self, name: &str) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| PathBuf::from("results").join(name))
+    }
+}
+
 /// Command-line values that override the scenario's (shared by `run`,
 /// `compare` and `sweep`).
 #[derive(clap::Args, Debug, Default, Clone)]

@@ -2,13 +2,12 @@
 //! `runs.csv`, `scenario.toml` and `manifest.json` into the output folder.
 
 use super::files::{ensure_dir, write_atomic};
-use super::input::{self, Adjust};
+use super::input::{self, Adjust, Output};
 use super::progress::Progress;
 use super::{ScenarioArgs, bad};
 use normshift::outcomes::sum;
 use normshift::output;
 use normshift::run::{Job, RunResult};
-use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
 #[derive(clap::Args, Debug)]
@@ -20,15 +19,8 @@ pub struct RunArgs {
     /// Run only these strategies (comma-separated or repeated). Default: all.
     #[arg(long, value_delimiter = ',')]
     pub strategy: Vec<String>,
-    /// Output folder. Default: results/<scenario name>/.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Worker threads. Default: all cores. Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Do not draw the figures (DIR/figures/) or write DIR/report.html.
-    #[arg(long)]
-    pub no_plots: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// Set the global thread pool's size.
@@ -69,10 +61,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let input = input::load(&args.scenario, &args.adjust)?;
     let strategies = pick_strategies(&input.scenario, &args.strategy)?;
-    let threads = set_threads(args.threads)?;
+    let threads = set_threads(args.output.threads)?;
     let s = &input.scenario;
     check_memory(s, input.loaded.as_ref(), threads.min(s.replicates as usize))?;
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+    let out = args.output.folder(&s.name);
 
     let mut job = Job::all(s);
     job.strategies = strategies;
@@ -94,7 +86,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     write_atomic(&out.join("scenario.toml"), |w| w.write_all(input::resolved_toml(s).unwrap_or_default().as_bytes()))?;
     write_manifest(&out, &input.origin, s.seed, threads, started, wall, &results)?;
     print_summary(s, &results, &out, wall);
-    if !args.no_plots {
+    if !args.output.no_plots {
         super::plot::draw_folder(&out)?;
     }
     Ok(())

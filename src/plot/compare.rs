@@ -4,9 +4,9 @@
 //! participation gained (one point per strategy, with intervals). Both are
 //! left out when the folder has no `comparison.csv` (written by `compare`).
 
-use super::parts::{self, anchored, bold, font};
+use super::parts::{self, anchored, bold};
 use super::render::{Area, Draw, de};
-use super::style::{GRID, HARM, INK, MUTED, Sizes, bold_width, fixed, short, strategy_label, thousands};
+use super::style::{HARM, INK, Sizes, bold_width, fixed, short, strategy_label, thousands};
 use super::tables::{Comparison, ComparisonRow};
 use super::{BASELINE, Context, Figure, Options, PlotError, finish};
 use plotters::prelude::*;
@@ -58,17 +58,11 @@ fn dot_panel<DB: DrawingBackend>(area: &Area<DB>, p: &DotPanel, z: Sizes) -> Res
         let s = if (x1 - x0) >= 1000.0 { thousands(*x) } else { fixed(*x, if (x1 - x0) < 4.0 { 1 } else { 0 }) };
         if *x > 0.0 { format!("+{s}") } else { s }
     };
-    chart
-        .configure_mesh()
+    parts::house_mesh(&mut chart.configure_mesh(), z)
         .disable_y_mesh()
         .y_labels(0)
         .x_labels(5)
         .x_label_formatter(&fmt)
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID.stroke_width(z.pxu(1.0)))
-        .axis_style(MUTED.stroke_width(z.pxu(1.5)))
-        .label_style(font(z.tick(), MUTED))
-        .axis_desc_style(font(z.label(), INK))
         .x_desc(p.x_label.as_str())
         .set_all_tick_mark_size(z.px(6.0))
         .draw()
@@ -285,13 +279,7 @@ impl Draw for Cost {
         let mut chart = b.build_cartesian_2d(0.0..xmax, ylo..yhi).map_err(de)?;
         let xf = |x: &f64| short(*x);
         let yf = |y: &f64| fixed(*y, 0);
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID.stroke_width(z.pxu(1.0)))
-            .axis_style(MUTED.stroke_width(z.pxu(1.5)))
-            .label_style(font(z.tick(), MUTED))
-            .axis_desc_style(font(z.label(), INK))
+        parts::house_mesh(&mut chart.configure_mesh(), z)
             .x_desc("Total programme cost over the run")
             .y_desc("Participation gained (percentage points)")
             .x_label_formatter(&xf)

@@ -4,7 +4,7 @@
 
 use super::parts::{self, Key, Mark, anchored, bold, font};
 use super::render::{Area, Draw, de};
-use super::style::{GRID, INK, MUTED, Sizes, fixed, okabe_ito, strategy_label};
+use super::style::{INK, Sizes, fixed, okabe_ito, strategy_label};
 use super::{Context, Figure, Options, PlotError, finish, mean};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
@@ -42,15 +42,9 @@ impl Draw for Bars {
         b.x_label_area_size(z.px(60.0)).y_label_area_size(z.px(110.0));
         let mut chart = b.build_cartesian_2d(0.0..n, 0.0..ymax).map_err(de)?;
         let yf = |y: &f64| fixed(*y, 0);
-        chart
-            .configure_mesh()
+        parts::house_mesh(&mut chart.configure_mesh(), z)
             .disable_x_mesh()
             .x_labels(0)
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID.stroke_width(z.pxu(1.0)))
-            .axis_style(MUTED.stroke_width(z.pxu(1.5)))
-            .label_style(font(z.tick(), MUTED))
-            .axis_desc_style(font(z.label(), INK))
             .y_desc("Women taking part in council (%)")
             .y_label_formatter(&yf)
             .y_labels(6)

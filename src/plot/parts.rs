@@ -7,6 +7,7 @@
 use super::PlotError;
 use super::render::{Area, de};
 use super::style::{FAMILY, GRID, INK, MUTED, Sizes, WINDOW, text_width};
+use plotters::chart::MeshStyle;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -102,6 +103,19 @@ impl Placed {
     }
 }
 
+/// The house style of every chart's mesh: bold grid lines only, muted axes
+/// and tick labels, axis titles in ink. Each chart adds what differs.
+pub fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+    z: Sizes,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.light_line_style(TRANSPARENT)
+        .bold_line_style(GRID.stroke_width(z.pxu(1.0)))
+        .axis_style(MUTED.stroke_width(z.pxu(1.5)))
+        .label_style(font(z.tick(), MUTED))
+        .axis_desc_style(font(z.label(), INK))
+}
+
 /// Nice tick positions every `step` from `lo` to `hi`.
 pub fn ticks(lo: f64, hi: f64, step: f64) -> Vec<f64> {
     let mut v = Vec::new();
@@ -183,12 +197,8 @@ pub fn band_panel<DB: DrawingBackend>(area: &Area<DB>, p: &BandPanel, z: Sizes) 
     let decimals = if (p.y_range.1 - p.y_range.0) < 5.0 { 1 } else { 0 };
     let y_format = |y: &f64| super::style::fixed(*y, decimals);
     let mut mesh = chart.configure_mesh();
-    mesh.disable_x_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID.stroke_width(z.pxu(1.0)))
-        .axis_style(MUTED.stroke_width(z.pxu(1.5)))
-        .label_style(tick.clone())
-        .axis_desc_style(font(z.label(), INK))
+    house_mesh(&mut mesh, z)
+        .disable_x_mesh()
         .y_desc(p.y_label.as_str())
         .y_labels(6)
         .y_label_formatter(&y_format)

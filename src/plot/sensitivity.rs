@@ -5,7 +5,7 @@
 
 use super::parts::{self, Key, Mark, anchored, bold, font};
 use super::render::{Area, Draw, de};
-use super::style::{GRID, INK, MUTED, Sizes, fixed, okabe_ito};
+use super::style::{INK, MUTED, Sizes, fixed, okabe_ito};
 use super::{Figure, Options, PlotError, finish};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
@@ -55,15 +55,9 @@ impl Draw for Chart {
         b.x_label_area_size(z.px(60.0)).y_label_area_size(z.px(400.0));
         let mut chart = b.build_cartesian_2d(0.0..xmax, 0.0..n).map_err(de)?;
         let xf = |x: &f64| fixed(*x, 1);
-        chart
-            .configure_mesh()
+        parts::house_mesh(&mut chart.configure_mesh(), z)
             .disable_y_mesh()
             .y_labels(0)
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID.stroke_width(z.pxu(1.0)))
-            .axis_style(MUTED.stroke_width(z.pxu(1.5)))
-            .label_style(font(z.tick(), MUTED))
-            .axis_desc_style(font(z.label(), INK))
             .x_desc("Sobol' index (share of variance)")
             .x_label_formatter(&xf)
             .x_labels(6)

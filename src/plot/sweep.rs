@@ -4,7 +4,7 @@
 
 use super::parts::{self, Key, Mark, anchored, bold, font};
 use super::render::{Area, Draw, de};
-use super::style::{GRID, INK, MUTED, Sizes, fixed, okabe_ito};
+use super::style::{INK, MUTED, Sizes, fixed, okabe_ito};
 use super::{Figure, Options, PlotError, finish};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
@@ -72,13 +72,7 @@ impl Draw for Lines {
         b.x_label_area_size(z.px(70.0)).y_label_area_size(z.px(110.0));
         let mut chart = b.build_cartesian_2d(x0..x1, 0.0..ymax).map_err(de)?;
         let f2 = |x: &f64| fixed(*x, 2);
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID.stroke_width(z.pxu(1.0)))
-            .axis_style(MUTED.stroke_width(z.pxu(1.5)))
-            .label_style(font(z.tick(), MUTED))
-            .axis_desc_style(font(z.label(), INK))
+        parts::house_mesh(&mut chart.configure_mesh(), z)
             .x_desc(self.key.clone())
             .y_desc(self.metric.clone())
             .x_label_formatter(&f2)
