@@ -195,6 +195,12 @@ fn bare_pass(world: &World, public: &[normshift::model::Public], out: &mut [f32]
 /// One month of the community model on one thread.
 #[divan::bench(args = SIZES, sample_count = 50, max_time = 20)]
 fn community_step(bencher: Bencher, n: usize) {
+    bench_steps(bencher, n, false);
+}
+
+/// Time successive community steps from the fixture of `n` agents,
+/// `parallel` or on one thread.
+fn bench_steps(bencher: Bencher, n: usize, parallel: bool) {
     let f = fixture(n);
     let world = &f.world;
     let levers = Levers::new(world.len(), world.village_women.len());
@@ -203,7 +209,7 @@ fn community_step(bencher: Bencher, n: usize) {
     let mut next = cur.clone();
     let mut t = f.t0;
     bencher.counter(ItemsCount::new(world.len())).counter(CyclesCount::new(world.net.ties())).bench_local(|| {
-        step(world, &f.params, &levers, &mut villages, &cur, &mut next, f.seed, t, false);
+        step(world, &f.params, &levers, &mut villages, &cur, &mut next, f.seed, t, parallel);
         std::mem::swap(&mut cur, &mut next);
         t += 1;
     });
@@ -226,19 +232,7 @@ fn bare_neighbour_sum(bencher: Bencher, n: usize) {
 /// One month of the community model split across rayon's global pool.
 #[divan::bench(args = [1_000_000], sample_count = 30, max_time = 20)]
 fn community_step_parallel(bencher: Bencher, n: usize) {
-    let f = fixture(n);
-    let world = &f.world;
-    let levers = Levers::new(world.len(), world.village_women.len());
-    let mut villages = f.villages.clone();
-    let mut cur = f.start.clone();
-    let mut next = cur.clone();
-    let mut t = f.t0;
-    bencher.counter(ItemsCount::new(world.len())).counter(CyclesCount::new(world.net.ties())).bench_local(|| {
-        step(world, &f.params, &levers, &mut villages, &cur, &mut next, f.seed, t, true);
-        std::mem::swap(&mut cur, &mut next);
-        t += 1;
-    });
-    divan::black_box(&cur);
+    bench_steps(bencher, n, true);
 }
 
 /// Agents of the threshold benchmarks.
