@@ -1,6 +1,7 @@
 //! `normshift validate`: the full-size validation of the reference models
-//! against their published results, written as a Markdown table (by
-//! default to `docs/validation.md`).
+//! against their published results, and the field patterns of MODEL.md
+//! section 9 on the built-in scenarios (`patterns.rs`), written as Markdown
+//! tables (by default to `docs/validation.md`).
 
 use super::files::write_atomic;
 use super::run::set_threads;
@@ -19,6 +20,9 @@ pub struct ValidateArgs {
     /// Runs per setting of the stochastic models (Watts, Centola-Macy, Centola 2018).
     #[arg(long, default_value_t = 100)]
     pub runs: u32,
+    /// Replicates per scenario for the field patterns.
+    #[arg(long, default_value_t = 20)]
+    pub reps: u32,
     /// Worker threads. Default: all cores.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -47,11 +51,12 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let runs = args.runs.max(1);
     let mut md = String::new();
-    writeln!(md, "# Validation: reference models\n")?;
+    writeln!(md, "# Validation: reference models and field patterns\n")?;
     writeln!(
         md,
-        "Written by `normshift validate --runs {runs}` (normshift {}); the same engine as the community model. \
+        "Written by `normshift validate --runs {runs} --reps {}` (normshift {}); the same engine as the community model. \
          Scenario files: `scenarios/reference/`. Fast versions of these checks run in `tests/reference.rs`.\n",
+        args.reps,
         env!("CARGO_PKG_VERSION")
     )?;
     writeln!(md, "| model | setting | published | normshift | runs |")?;
@@ -150,6 +155,7 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<()> {
          (p up to 0.2) lowers the share of runs that saturate but speeds up those that do (a long tie that lands beside a short one opens \
          a second front). What reproduces is the blocking of complex contagion by rewiring and the speed-up of simple contagion.\n"
     )?;
+    super::patterns::patterns(&mut md, args.reps)?;
     writeln!(md, "Generated in {:.0} s.", t0.elapsed().as_secs_f64())?;
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
