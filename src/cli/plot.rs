@@ -109,16 +109,19 @@ fn write_figures(out: &Path, drawn: &Drawn, formats: &[Format]) -> anyhow::Resul
 /// Open a table of the results folder; a missing file is bad input.
 fn open(dir: &Path, name: &str) -> anyhow::Result<BufReader<File>> {
     let path = dir.join(name);
-    File::open(&path).map(BufReader::new).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            bad(format!(
-                "{}: not found; `normshift plot` needs a results folder written by `normshift run` or `normshift compare`",
-                path.display()
-            ))
-        } else {
-            bad(format!("{}: cannot read: {e}", path.display()))
-        }
-    })
+    File::open(&path).map(BufReader::new).map_err(|e| unreadable(&path, e))
+}
+
+/// The bad-input error for a results file that cannot be read.
+fn unreadable(path: &Path, e: std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        bad(format!(
+            "{}: not found; `normshift plot` needs a results folder written by `normshift run` or `normshift compare`",
+            path.display()
+        ))
+    } else {
+        bad(format!("{}: cannot read: {e}", path.display()))
+    }
 }
 
 /// Read every table of a results folder the figures are drawn from.
@@ -127,16 +130,7 @@ pub fn read_results(dir: &Path) -> anyhow::Result<Results> {
     let table = |e: tables::TableError| bad(e.to_string());
 
     let path = dir.join("scenario.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            bad(format!(
-                "{}: not found; `normshift plot` needs a results folder written by `normshift run` or `normshift compare`",
-                path.display()
-            ))
-        } else {
-            bad(format!("{}: cannot read: {e}", path.display()))
-        }
-    })?;
+    let text = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, e))?;
     let scenario = normshift::scenario::parse_scenario(&text, &path.display().to_string(), &[]).map_err(|e| bad(e.to_string()))?;
 
     let timeseries = tables::read_timeseries(open(dir, "timeseries.csv")?, &label("timeseries.csv")).map_err(table)?;
