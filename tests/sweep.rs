@@ -240,3 +240,40 @@ fn bad_input_is_refused_and_nothing_is_overwritten() {
     assert!(err.contains("another sweep"), "{err}");
     assert_eq!(read(&tmp.path().join("done/runs.csv")), before);
 }
+
+#[test]
+fn sigterm_stops_with_exit_130_keeps_the_rows_and_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 40 points x 2 strategies x 2 replicates: still running when the signal comes.
+    let mut a: Vec<&str> = ARGS.to_vec();
+    a[2] = "backlash.rate=0.02:0.2:20";
+    a.extend(["--out", "stopped", "--threads", "1"]);
+    let err = std::fs::File::create(tmp.path().join("stopped.stderr")).unwrap();
+    let child =
+        Command::new(env!("CARGO_BIN_EXE_normshift")).current_dir(tmp.path()).args(&a).stdout(Stdio::null()).stderr(err).spawn().unwrap();
+    let runs = tmp.path().join("stopped/runs.csv");
+    let t0 = Instant::now();
+    while std::fs::read_to_string(&runs).map(|t| t.lines().count().saturating_sub(1)).unwrap_or(0) < 4
+        && t0.elapsed() < Duration::from_secs(60)
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let Ok(status) = Command::new("kill").args(["-TERM", &child.id().to_string()]).status() else {
+        eprintln!("skipped: no `kill` command");
+        return;
+    };
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let said = read(&tmp.path().join("stopped.stderr"));
+    assert_eq!(out.status.code(), Some(130), "{said}");
+    assert!(said.contains("--resume"), "the message says how to finish: {said}");
+    let manifest = read(&tmp.path().join("stopped/manifest.json"));
+    assert!(manifest.contains("\"status\": \"interrupted\""), "{manifest}");
+    let kept = read(&runs).lines().count() - 1;
+    assert!((4..160).contains(&kept), "{kept} rows kept");
+    let mut b = a.clone();
+    b.push("--resume");
+    let (code, _, err) = normshift(tmp.path(), &b);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(read(&runs).lines().count() - 1, 160);
+}

@@ -5,6 +5,7 @@
 mod compare;
 mod files;
 mod input;
+mod journal;
 mod patterns;
 mod plot;
 mod progress;

@@ -2,23 +2,30 @@
 //! outcomes with respect to scenario values varied over ranges. Parses and
 //! checks the arguments, runs every evaluation of the Saltelli design (each
 //! a scenario with the sampled values set as `--set` overrides, one
-//! strategy, a few replicates), then writes `sensitivity.csv`,
-//! `samples.csv`, `scenario.toml` and `manifest.json`. The design and the
+//! strategy, a few replicates), appending each finished evaluation's row to
+//! `samples.csv` (resumable after Ctrl-C or a kill with `--resume`), then
+//! writes `samples.csv` in order, `sensitivity.csv`, the figure,
+//! `scenario.toml` and `manifest.json`. The design and the
 //! estimators are `normshift::sensitivity`; nothing here draws a random
 //! number.
 
 use super::files::{ensure_dir, write_atomic};
 use super::input::{self, Adjust, Input};
+use super::journal;
 use super::progress::Progress;
 use super::run::{check_memory_largest, set_threads};
-use super::{ScenarioArgs, bad};
+use super::{Interrupted, ScenarioArgs, bad};
 use normshift::outcomes::SUMMARY_COLUMNS;
 use normshift::output::num;
 use normshift::run::Job;
 use normshift::scenario::parse_scenario;
-use normshift::sensitivity::{COLUMNS, CONFIDENCE, Design, Factor, Indices, MAX_SAMPLES, RESAMPLES, analyse};
+use normshift::sensitivity::{COLUMNS, CONFIDENCE, Design, Evaluation, Factor, Indices, MAX_SAMPLES, RESAMPLES, analyse};
+use normshift::sweep::digest;
 use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
+use std::sync::mpsc;
 use std::time::{Instant, SystemTime};
 
 /// Outcomes analysed when no `--metric` is given.
@@ -52,6 +59,9 @@ pub struct SensitivityArgs {
     /// Worker threads. Default: all cores. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Finish an interrupted analysis in its folder.
+    #[arg(long)]
+    pub resume: bool,
 }
 
 /// Keys the command sets itself.
@@ -135,6 +145,24 @@ fn mean(xs: impl Iterator<Item = f64>) -> f64 {
     if n == 0 { f64::NAN } else { s / n as f64 }
 }
 
+/// One row of `samples.csv`: the evaluation, its values and its outcomes
+/// (each written so that it reads back exactly; empty where there is none).
+fn sample_line(e: &Evaluation, values: &[String], outputs: &[f64]) -> String {
+    let o: Vec<String> = outputs.iter().map(|x| if x.is_nan() { String::new() } else { format!("{x}") }).collect();
+    format!("{},{},{},{},{},{}\n", e.index, e.matrix, e.row, e.seed, values.join(","), o.join(","))
+}
+
+/// The evaluation index and outcomes of a `samples.csv` row with `keys`
+/// varied values and `metrics` outcomes; None if it is not such a row.
+fn parse_sample(line: &str, keys: usize, metrics: usize) -> Option<(usize, Vec<f64>)> {
+    let cells: Vec<&str> = line.split(',').collect();
+    if cells.len() != 4 + keys + metrics {
+        return None;
+    }
+    let outputs = cells[4 + keys..].iter().map(|c| if c.is_empty() { Some(f64::NAN) } else { c.parse().ok() }).collect::<Option<_>>()?;
+    Some((cells[0].parse().ok()?, outputs))
+}
+
 pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
     let started = SystemTime::now();
     if args.samples == 0 || args.samples > MAX_SAMPLES {
@@ -190,46 +218,174 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
     }
     let reps = args.reps;
     let runs = design.len() * reps as usize;
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sensitivity", s.name)));
+    let samples_path = out.join("samples.csv");
+    let resolved = input::resolved_toml(s)?;
+    let metric_names: Vec<&str> = metrics.iter().map(|&c| SUMMARY_COLUMNS[c]).collect();
+    let keys: Vec<&str> = factors.iter().map(|f| f.name.as_str()).collect();
+    let hash = digest(&format!(
+        "{resolved}\n--vary {}\n--samples {}\n--reps {reps}\n--strategy {}\n--metric {}\n--seed {}\n",
+        args.vary.join(" --vary "),
+        args.samples,
+        all[strategy],
+        metric_names.join(","),
+        s.seed
+    ));
+    // Evaluations already in samples.csv (from a stopped run, with --resume).
+    let mut done: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    let manifest_hash = || -> Option<String> {
+        let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).ok()?).ok()?;
+        m["design_hash"].as_str().map(str::to_string)
+    };
+    if samples_path.exists() {
+        if !args.resume {
+            return Err(bad(format!(
+                "{} already holds a sensitivity analysis; add --resume to finish it, or choose another --out",
+                out.display()
+            )));
+        }
+        if manifest_hash().as_deref() != Some(hash.as_str()) {
+            return Err(bad(format!(
+                "--resume: {} holds another analysis (a different scenario, --vary, --samples, --reps, --strategy, --metric or seed); \
+                 run it with its own settings or choose another --out",
+                out.display()
+            )));
+        }
+        for (n, line) in journal::complete_lines(&samples_path)?.iter().enumerate() {
+            let (index, outputs) = parse_sample(line, factors.len(), metrics.len())
+                .ok_or_else(|| bad(format!("{}:{}: not a row this analysis wrote: {line}", samples_path.display(), n + 2)))?;
+            done.insert(index, outputs);
+        }
+    } else if manifest_hash().is_some_and(|h| h != hash) {
+        return Err(bad(format!("{} holds another analysis's manifest; choose another --out", out.display())));
+    }
+
+    let todo: Vec<usize> = (0..design.len()).filter(|i| !done.contains_key(i)).collect();
     eprintln!(
-        "{}: {} evaluations ({} samples x {} matrices) x {} replicates = {} runs of `{}`",
+        "{}: {} evaluations ({} samples x {} matrices) x {} replicates = {} runs of `{}`{}",
         s.name,
         design.len(),
         design.samples(),
         design.per_row(),
         reps,
         runs,
-        all[strategy]
+        all[strategy],
+        if done.is_empty() { String::new() } else { format!("; {} evaluations done before, {} to go", done.len(), todo.len()) }
     );
-    let progress = Progress::new(runs, "sensitivity");
-    let t0 = Instant::now();
-    let outputs: Vec<Vec<f64>> = (0..design.len())
-        .into_par_iter()
-        .map(|i| {
-            let e = design.evaluation(i);
-            let mut sc = parse_scenario(&input.text, &input.origin, &scenario_sets(&input, factors, &values[i]))
-                .map_err(|err| bad(err.to_string()))?;
-            sc.seed = e.seed;
-            let mut job = Job::all(&sc);
-            job.strategies = vec![strategy];
-            job.reach = vec![1.0];
-            job.replicates = 0..reps;
-            job.loaded = input.loaded.as_ref();
-            job.trace = false;
-            let results = job.run(&|_| progress.tick());
-            Ok(metrics.iter().map(|&c| mean(results.iter().map(|r| r.summary[c]))).collect())
+    ensure_dir(&out)?;
+    let manifest = |status: &str, wall: f64| {
+        serde_json::json!({
+            "normshift_version": env!("CARGO_PKG_VERSION"),
+            "command_line": std::env::args().collect::<Vec<_>>(),
+            "scenario": input.origin,
+            "design_hash": hash,
+            "status": status,
+            "seed": s.seed,
+            "threads": threads,
+            "strategy": all[strategy],
+            "replicates": reps,
+            "samples": design.samples(),
+            "parameters": factors.iter().map(|f| serde_json::json!({"key": f.name, "low": f.lo, "high": f.hi, "whole": f.whole})).collect::<Vec<_>>(),
+            "metrics": metric_names,
+            "evaluations": design.len(),
+            "runs": runs,
+            "method": {
+                "design": "Saltelli: matrices A, B and AB(i) from an Owen-scrambled Sobol' sequence in 2k dimensions",
+                "first_order": "Saltelli et al. 2010",
+                "total_order": "Jansen 1999",
+                "intervals": format!("{:.0}% percentile bootstrap over base samples, {RESAMPLES} resamples", 100.0 * CONFIDENCE),
+            },
+            "start_time": humantime::format_rfc3339_seconds(started).to_string(),
+            "end_time": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            "timing": { "wall_seconds": wall },
         })
-        .collect::<anyhow::Result<_>>()?;
+    };
+    let write_manifest = |m: serde_json::Value| {
+        write_atomic(&out.join("manifest.json"), |w| {
+            serde_json::to_writer_pretty(&mut *w, &m)?;
+            writeln!(w)
+        })
+    };
+    write_manifest(manifest("running", 0.0))?;
+    write_atomic(&out.join("scenario.toml"), |w| w.write_all(resolved.as_bytes()))?;
+    let header = format!("index,matrix,row,seed,{},{}", keys.join(","), metric_names.join(","));
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&samples_path)?;
+    if file.metadata()?.len() == 0 {
+        writeln!(file, "{header}")?;
+        file.flush()?;
+    }
+
+    // Evaluations run in parallel; this thread appends each finished one's
+    // row to samples.csv and flushes, so a kill loses only those in flight.
+    journal::watch_signals();
+    let progress = Progress::new(todo.len() * reps as usize, "sensitivity");
+    let t0 = Instant::now();
+    let (tx, rx) = mpsc::channel::<(usize, Vec<f64>)>();
+    let worker_error = std::thread::scope(|scope| -> anyhow::Result<()> {
+        let handle = scope.spawn(|| {
+            todo.par_iter().try_for_each_with(tx, |tx, &i| -> anyhow::Result<()> {
+                if journal::stopped() {
+                    return Ok(());
+                }
+                let e = design.evaluation(i);
+                let mut sc = parse_scenario(&input.text, &input.origin, &scenario_sets(&input, factors, &values[i]))
+                    .map_err(|err| bad(err.to_string()))?;
+                sc.seed = e.seed;
+                let mut job = Job::all(&sc);
+                job.strategies = vec![strategy];
+                job.reach = vec![1.0];
+                job.replicates = 0..reps;
+                job.loaded = input.loaded.as_ref();
+                job.trace = false;
+                let results = job.run(&|_| progress.tick());
+                tx.send((i, metrics.iter().map(|&c| mean(results.iter().map(|r| r.summary[c]))).collect())).ok();
+                Ok(())
+            })
+        });
+        for (i, outputs) in rx {
+            file.write_all(sample_line(&design.evaluation(i), &values[i], &outputs).as_bytes())?;
+            file.flush()?;
+        }
+        handle.join().map_err(|_| anyhow::anyhow!("a sensitivity worker panicked"))?
+    });
     progress.finish();
+    worker_error?;
+    drop(file);
     let wall = t0.elapsed().as_secs_f64();
+
+    // Every evaluation, read back from the file (so a resumed analysis
+    // analyses exactly what an uninterrupted one would).
+    let mut outputs: Vec<Option<Vec<f64>>> = vec![None; design.len()];
+    for line in journal::complete_lines(&samples_path)? {
+        if let Some((i, o)) = parse_sample(&line, factors.len(), metrics.len())
+            && i < outputs.len()
+        {
+            outputs[i] = Some(o);
+        }
+    }
+    let finished = outputs.iter().filter(|o| o.is_some()).count();
+    if finished < design.len() {
+        write_manifest(manifest("interrupted", wall))?;
+        return Err(anyhow::Error::new(Interrupted(format!(
+            "stopped after {finished} of {} evaluations; {} keeps them: run the same command with --resume to finish",
+            design.len(),
+            out.display()
+        ))));
+    }
+    let outputs: Vec<Vec<f64>> = outputs.into_iter().flatten().collect();
+    write_atomic(&samples_path, |w| {
+        writeln!(w, "{header}")?;
+        for (i, o) in outputs.iter().enumerate() {
+            w.write_all(sample_line(&design.evaluation(i), &values[i], o).as_bytes())?;
+        }
+        Ok(())
+    })?;
 
     let mut table: Vec<(usize, Vec<Indices>)> = Vec::new();
     for (m, &c) in metrics.iter().enumerate() {
         let y: Vec<f64> = outputs.iter().map(|o| o[m]).collect();
         table.push((c, analyse(&design, &y, RESAMPLES).map_err(|e| anyhow::anyhow!("{e}"))?));
     }
-
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sensitivity", s.name)));
-    ensure_dir(&out)?;
     write_atomic(&out.join("sensitivity.csv"), |w| {
         writeln!(w, "{}", COLUMNS.join(","))?;
         for (c, rows) in &table {
@@ -273,45 +429,7 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
         write_atomic(&out.join("figures/sensitivity.svg"), |w| w.write_all(fig.svg.as_bytes()))?;
         write_atomic(&out.join("figures/sensitivity.png"), |w| w.write_all(&fig.png))?;
     }
-    write_atomic(&out.join("samples.csv"), |w| {
-        let keys: Vec<&str> = factors.iter().map(|f| f.name.as_str()).collect();
-        let names: Vec<&str> = metrics.iter().map(|&c| SUMMARY_COLUMNS[c]).collect();
-        writeln!(w, "index,matrix,row,seed,{},{}", keys.join(","), names.join(","))?;
-        for (e, (v, o)) in design.evaluations().zip(values.iter().zip(&outputs)) {
-            let o: Vec<String> = o.iter().map(|&x| num(x)).collect();
-            writeln!(w, "{},{},{},{},{},{}", e.index, e.matrix, e.row, e.seed, v.join(","), o.join(","))?;
-        }
-        Ok(())
-    })?;
-    let resolved = input::resolved_toml(s)?;
-    write_atomic(&out.join("scenario.toml"), |w| w.write_all(resolved.as_bytes()))?;
-    let manifest = serde_json::json!({
-        "normshift_version": env!("CARGO_PKG_VERSION"),
-        "command_line": std::env::args().collect::<Vec<_>>(),
-        "scenario": input.origin,
-        "seed": s.seed,
-        "threads": threads,
-        "strategy": all[strategy],
-        "replicates": reps,
-        "samples": design.samples(),
-        "parameters": factors.iter().map(|f| serde_json::json!({"key": f.name, "low": f.lo, "high": f.hi, "whole": f.whole})).collect::<Vec<_>>(),
-        "metrics": metrics.iter().map(|&c| SUMMARY_COLUMNS[c]).collect::<Vec<_>>(),
-        "evaluations": design.len(),
-        "runs": runs,
-        "method": {
-            "design": "Saltelli: matrices A, B and AB(i) from an Owen-scrambled Sobol' sequence in 2k dimensions",
-            "first_order": "Saltelli et al. 2010",
-            "total_order": "Jansen 1999",
-            "intervals": format!("{:.0}% percentile bootstrap over base samples, {RESAMPLES} resamples", 100.0 * CONFIDENCE),
-        },
-        "start_time": humantime::format_rfc3339_seconds(started).to_string(),
-        "end_time": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-        "timing": { "wall_seconds": wall },
-    });
-    write_atomic(&out.join("manifest.json"), |w| {
-        serde_json::to_writer_pretty(&mut *w, &manifest)?;
-        writeln!(w)
-    })?;
+    write_manifest(manifest("complete", wall))?;
 
     println!(
         "{} (strategy {}): {} samples x {} matrices x {} replicates = {} runs in {:.1} s",

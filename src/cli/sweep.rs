@@ -5,6 +5,7 @@
 
 use super::files::{ensure_dir, write_atomic};
 use super::input::{self, Adjust};
+use super::journal;
 use super::progress::Progress;
 use super::run::{check_memory_largest, pick_strategies, set_threads};
 use super::{Interrupted, ScenarioArgs, bad};
@@ -17,7 +18,6 @@ use normshift::sweep::{DesignKind, Plan, Unit, Vary, aggregate, design, digest, 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Instant, SystemTime};
 
@@ -66,8 +66,6 @@ pub struct MergeArgs {
     #[arg(long)]
     pub out: PathBuf,
 }
-
-static STOP: AtomicBool = AtomicBool::new(false);
 
 /// Resolve `--shard` (and `auto` from the environment).
 fn shard_of(args: &SweepArgs) -> anyhow::Result<Option<(u32, u32)>> {
@@ -143,18 +141,7 @@ fn header(vary_keys: &[String]) -> String {
 
 /// Run ids already in `runs.csv`; a partial last line (from a kill) is cut off.
 fn completed(path: &Path) -> anyhow::Result<BTreeSet<u64>> {
-    let mut bytes = std::fs::read(path)?;
-    if let Some(last_nl) = bytes.iter().rposition(|&b| b == b'\n') {
-        if last_nl + 1 != bytes.len() {
-            bytes.truncate(last_nl + 1);
-            std::fs::write(path, &bytes)?;
-        }
-    } else {
-        bytes.clear();
-        std::fs::write(path, &bytes)?;
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    Ok(text.lines().skip(1).filter_map(|l| l.split(',').next()?.parse().ok()).collect())
+    Ok(journal::complete_lines(path)?.iter().filter_map(|l| l.split(',').next()?.parse().ok()).collect())
 }
 
 pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
@@ -296,7 +283,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         writeln!(file, "{}", header(&keys))?;
         file.flush()?;
     }
-    ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst)).ok();
+    journal::watch_signals();
     let progress = Progress::new(todo.len() * plan.strategies, "sweep");
     let t0 = Instant::now();
     let (tx, rx) = mpsc::channel::<(Unit, Vec<normshift::run::RunResult>)>();
@@ -304,7 +291,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         let handle = scope.spawn(|| {
             use rayon::prelude::*;
             todo.par_iter().try_for_each_with(tx, |tx, &u| -> anyhow::Result<()> {
-                if STOP.load(Ordering::SeqCst) {
+                if journal::stopped() {
                     return Ok(());
                 }
                 let unit = plan.unit(u);
