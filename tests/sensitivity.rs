@@ -276,10 +276,12 @@ fn killed_at_any_moment_and_resumed_equals_uninterrupted() {
 fn sigterm_stops_with_exit_130_and_keeps_what_finished() {
     let dir = tempfile::tempdir().unwrap();
     // 1,024 evaluations: still running when the signal comes.
-    let child = start_and_wait(dir.path(), "stopped", "256", 3);
+    let mut child = start_and_wait(dir.path(), "stopped", "256", 3);
     let pid = child.id().to_string();
     let Ok(status) = Command::new("kill").args(["-TERM", &pid]).status() else {
         eprintln!("skipped: no `kill` command");
+        child.kill().ok();
+        child.wait().ok();
         return;
     };
     assert!(status.success());

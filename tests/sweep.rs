@@ -249,7 +249,7 @@ fn sigterm_stops_with_exit_130_keeps_the_rows_and_resumes() {
     a[2] = "backlash.rate=0.02:0.2:20";
     a.extend(["--out", "stopped", "--threads", "1"]);
     let err = std::fs::File::create(tmp.path().join("stopped.stderr")).unwrap();
-    let child =
+    let mut child =
         Command::new(env!("CARGO_BIN_EXE_normshift")).current_dir(tmp.path()).args(&a).stdout(Stdio::null()).stderr(err).spawn().unwrap();
     let runs = tmp.path().join("stopped/runs.csv");
     let t0 = Instant::now();
@@ -260,6 +260,8 @@ fn sigterm_stops_with_exit_130_keeps_the_rows_and_resumes() {
     }
     let Ok(status) = Command::new("kill").args(["-TERM", &child.id().to_string()]).status() else {
         eprintln!("skipped: no `kill` command");
+        child.kill().ok();
+        child.wait().ok();
         return;
     };
     assert!(status.success());
