@@ -28,3 +28,11 @@ pub fn ensure_dir(dir: &Path) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create the output folder {}", dir.display()))?;
     Ok(dir.to_path_buf())
 }
+
+/// Write `value` as pretty JSON to `path`, atomically ([`write_atomic`]).
+pub fn write_json(path: &Path, value: &serde_json::Value) -> anyhow::Result<()> {
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value)?;
+        writeln!(w)
+    })
+}

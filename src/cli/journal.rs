@@ -37,3 +37,25 @@ pub fn complete_lines(path: &Path) -> anyhow::Result<Vec<String>> {
     }
     Ok(String::from_utf8_lossy(&bytes).lines().skip(1).map(str::to_string).collect())
 }
+
+/// Open a journal for appending, writing `header` first if it is empty.
+pub fn open(path: &Path, header: &str) -> anyhow::Result<std::fs::File> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    if file.metadata()?.len() == 0 {
+        writeln!(file, "{header}")?;
+        file.flush()?;
+    }
+    Ok(file)
+}
+
+/// The `manifest.json` in `dir`, if there is a readable one.
+pub fn read_manifest(dir: &Path) -> Option<serde_json::Value> {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).ok()?).ok()
+}
+
+/// Whether `dir` has a manifest of something other than the job whose
+/// design digest is `hash` (another design, or a run's or compare's).
+pub fn holds_other(dir: &Path, hash: &str) -> bool {
+    read_manifest(dir).is_some_and(|m| m["design_hash"].as_str() != Some(hash))
+}

@@ -1,7 +1,7 @@
 //! `normshift run`: run a scenario's strategies and write `timeseries.csv`,
 //! `runs.csv`, `scenario.toml` and `manifest.json` into the output folder.
 
-use super::files::{ensure_dir, write_atomic};
+use super::files::{ensure_dir, write_atomic, write_json};
 use super::input::{self, Adjust, Output};
 use super::progress::Progress;
 use super::{ScenarioArgs, bad};
@@ -219,10 +219,7 @@ pub fn write_manifest(
             "agent_steps_per_second": if simulate > 0.0 { agent_steps / simulate } else { 0.0 },
         },
     });
-    write_atomic(&out.join("manifest.json"), |w| {
-        serde_json::to_writer_pretty(&mut *w, &manifest)?;
-        writeln!(w)
-    })
+    write_json(&out.join("manifest.json"), &manifest)
 }
 
 fn print_summary(s: &normshift::scenario::Scenario, results: &[RunResult], out: &std::path::Path, wall: f64) {

@@ -9,7 +9,7 @@
 //! estimators are `normshift::sensitivity`; nothing here draws a random
 //! number.
 
-use super::files::{ensure_dir, write_atomic};
+use super::files::{ensure_dir, write_atomic, write_json};
 use super::input::{self, Adjust, Input};
 use super::journal;
 use super::progress::Progress;
@@ -233,10 +233,6 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
     ));
     // Evaluations already in samples.csv (from a stopped run, with --resume).
     let mut done: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
-    let manifest_hash = || -> Option<String> {
-        let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).ok()?).ok()?;
-        m["design_hash"].as_str().map(str::to_string)
-    };
     if samples_path.exists() {
         if !args.resume {
             return Err(bad(format!(
@@ -244,7 +240,7 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
                 out.display()
             )));
         }
-        if manifest_hash().as_deref() != Some(hash.as_str()) {
+        if journal::holds_other(&out, &hash) || journal::read_manifest(&out).is_none() {
             return Err(bad(format!(
                 "--resume: {} holds another analysis (a different scenario, --vary, --samples, --reps, --strategy, --metric or seed); \
                  run it with its own settings or choose another --out",
@@ -256,7 +252,7 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
                 .ok_or_else(|| bad(format!("{}:{}: not a row this analysis wrote: {line}", samples_path.display(), n + 2)))?;
             done.insert(index, outputs);
         }
-    } else if manifest_hash().is_some_and(|h| h != hash) {
+    } else if journal::holds_other(&out, &hash) {
         return Err(bad(format!("{} holds another analysis's manifest; choose another --out", out.display())));
     }
 
@@ -300,20 +296,11 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
             "timing": { "wall_seconds": wall },
         })
     };
-    let write_manifest = |m: serde_json::Value| {
-        write_atomic(&out.join("manifest.json"), |w| {
-            serde_json::to_writer_pretty(&mut *w, &m)?;
-            writeln!(w)
-        })
-    };
+    let write_manifest = |m: serde_json::Value| write_json(&out.join("manifest.json"), &m);
     write_manifest(manifest("running", 0.0))?;
     write_atomic(&out.join("scenario.toml"), |w| w.write_all(resolved.as_bytes()))?;
     let header = format!("index,matrix,row,seed,{},{}", keys.join(","), metric_names.join(","));
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&samples_path)?;
-    if file.metadata()?.len() == 0 {
-        writeln!(file, "{header}")?;
-        file.flush()?;
-    }
+    let mut file = journal::open(&samples_path, &header)?;
 
     // Evaluations run in parallel; this thread appends each finished one's
     // row to samples.csv and flushes, so a kill loses only those in flight.

@@ -3,7 +3,7 @@
 //! so a crash loses only the runs in flight), resumable after Ctrl-C or a
 //! kill, shardable across a cluster's job array, and mergeable.
 
-use super::files::{ensure_dir, write_atomic};
+use super::files::{ensure_dir, write_atomic, write_json};
 use super::input::{self, Adjust};
 use super::journal;
 use super::progress::Progress;
@@ -206,10 +206,8 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
                 out.display()
             )));
         }
-        let manifest: serde_json::Value = std::fs::read_to_string(out.join("manifest.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .ok_or_else(|| bad(format!("--resume: {} has no readable manifest.json", out.display())))?;
+        let manifest =
+            journal::read_manifest(&out).ok_or_else(|| bad(format!("--resume: {} has no readable manifest.json", out.display())))?;
         if manifest["design_hash"].as_str() != Some(hash.as_str()) {
             return Err(bad(format!(
                 "--resume: {} holds another sweep (a different scenario, design, replicates, strategies or seed); run it with its own settings or choose another --out",
@@ -222,10 +220,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             return Err(bad(format!("--resume: {} holds shard {their_shard}, not {my_shard}", out.display())));
         }
         done = completed(&runs_path)?;
-    } else if let Some(m) =
-        std::fs::read_to_string(out.join("manifest.json")).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        && m["design_hash"].as_str() != Some(hash.as_str())
-    {
+    } else if journal::holds_other(&out, &hash) {
         // Stopped before its first row: only the same sweep may start over here.
         return Err(bad(format!("{} holds another sweep's manifest; choose another --out", out.display())));
     }
@@ -261,12 +256,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             "wall_seconds": wall,
         })
     };
-    let write_manifest = |m: serde_json::Value| {
-        write_atomic(&out.join("manifest.json"), |w| {
-            serde_json::to_writer_pretty(&mut *w, &m)?;
-            writeln!(w)
-        })
-    };
+    let write_manifest = |m: serde_json::Value| write_json(&out.join("manifest.json"), &m);
     write_manifest(manifest("running", 0.0))?;
     write_atomic(&out.join("scenario.toml"), |w| w.write_all(resolved_text.as_bytes()))?;
     write_atomic(&out.join("design.csv"), |w| {
@@ -278,11 +268,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     })?;
 
     let todo: Vec<usize> = units.clone().filter(|&u| (0..plan.strategies).any(|k| !done.contains(&plan.run_id(plan.unit(u), k)))).collect();
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&runs_path)?;
-    if done.is_empty() && file.metadata()?.len() == 0 {
-        writeln!(file, "{}", header(&keys))?;
-        file.flush()?;
-    }
+    let mut file = journal::open(&runs_path, &header(&keys))?;
     journal::watch_signals();
     let progress = Progress::new(todo.len() * plan.strategies, "sweep");
     let t0 = Instant::now();
@@ -542,10 +528,7 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     m["shard"] = serde_json::json!("all");
     m["merged_from"] = serde_json::json!(args.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>());
     m["runs_in_shard"] = serde_json::json!(total);
-    write_atomic(&args.out.join("manifest.json"), |w| {
-        serde_json::to_writer_pretty(&mut *w, &m)?;
-        writeln!(w)
-    })?;
+    write_json(&args.out.join("manifest.json"), &m)?;
     println!("merged {} shards: {} runs into {}", args.dirs.len(), rows.len(), args.out.display());
     Ok(())
 }
