@@ -52,7 +52,7 @@ pub struct Villages {
     /// first use; see [`reference::threshold_step_counted`]).
     pub threshold: reference::Counts,
     /// This month's decisions as the backlash phase reads them, one byte
-    /// per agent: [`OPPOSES`] and [`OPPOSING_MAN`]. Denser than `Core`, so
+    /// per agent: [`OPPOSES`], [`OPPOSING_MAN`] and [`ACTING`]. Denser than `Core`, so
     /// the backlash loops skip non-opposing neighbours from cache.
     opposers: Vec<u8>,
 }
@@ -61,6 +61,9 @@ pub struct Villages {
 const OPPOSES: u8 = 1;
 /// Bit of [`Villages::opposers`]: the agent is a man who opposes.
 const OPPOSING_MAN: u8 = 2;
+/// Bit of [`Villages::opposers`]: the agent acts (a woman taking part or a
+/// man supporting): only these can be sanctioned.
+const ACTING: u8 = 4;
 
 impl Villages {
     /// Aggregates of `state`.
@@ -153,18 +156,21 @@ pub fn step(
     if villages.opposers.len() != world.len() {
         villages.opposers.resize(world.len(), 0);
     }
-    // Phases 2-4.
+    // Phases 2-4. Every agent also gets the hits and public state it has if
+    // nobody sanctions it (no sanctions, its champion status unchanged),
+    // which is final for everyone who does not act.
     {
         let q_prev = &villages.q_now;
-        let perceive = |base: usize, out: &mut [Core], opp: &mut [u8]| {
+        let perceive = |base: usize, out: &mut [Core], opp: &mut [u8], hits: &mut [Hits], pubs: &mut [Public]| {
             let chunk = Chunk::new(world, levers, cur, base, out.len());
-            for (k, (c, o)) in out.iter_mut().zip(opp.iter_mut()).enumerate() {
+            for (k, (((c, o), h), pb)) in out.iter_mut().zip(opp.iter_mut()).zip(hits.iter_mut()).zip(pubs.iter_mut()).enumerate() {
                 *c = perceive_decide(world, p, levers, q_prev, cur, &chunk, k, &keys, &table);
-                *o = if c.stance == stance::OPPOSES {
-                    if chunk.attrs[k] & attr::WOMAN != 0 { OPPOSES } else { OPPOSES | OPPOSING_MAN }
-                } else {
-                    0
-                };
+                let woman = chunk.attrs[k] & attr::WOMAN != 0;
+                // Picked from a table by stance (not predictable from one agent to the next).
+                const BITS: [[u8; 4]; 2] = [[0, ACTING, OPPOSES | OPPOSING_MAN, 0], [0, ACTING, OPPOSES, 0]];
+                *o = BITS[usize::from(woman)][usize::from(c.stance.min(3))];
+                *h = Hits { sanctions: 0, violent: 0, champion: chunk.hits[k].champion };
+                *pb = public_of(c, h, woman);
             }
         };
         let opp = &mut villages.opposers;
@@ -172,21 +178,33 @@ pub fn step(
             next.core
                 .par_chunks_mut(CHUNK)
                 .zip(opp.par_chunks_mut(CHUNK))
+                .zip(next.hits.par_chunks_mut(CHUNK))
+                .zip(next.public.par_chunks_mut(CHUNK))
                 .enumerate()
-                .for_each(|(ci, (out, o))| perceive(ci * CHUNK, out, o));
+                .for_each(|(ci, (((out, o), h), pb))| perceive(ci * CHUNK, out, o, h, pb));
         } else {
-            next.core.chunks_mut(CHUNK).zip(opp.chunks_mut(CHUNK)).enumerate().for_each(|(ci, (out, o))| perceive(ci * CHUNK, out, o));
+            next.core
+                .chunks_mut(CHUNK)
+                .zip(opp.chunks_mut(CHUNK))
+                .zip(next.hits.chunks_mut(CHUNK))
+                .zip(next.public.chunks_mut(CHUNK))
+                .enumerate()
+                .for_each(|(ci, (((out, o), h), pb))| perceive(ci * CHUNK, out, o, h, pb));
         }
     }
     // Visible participation after decisions, for the threat of backlash.
     villages.record_with(world, next, parallel);
-    // Phase 5: reads every agent's decision, writes only its own hits.
+    // Phase 5: reads every agent's decision, writes only the hits and public
+    // state of those who act.
     let q_now = &villages.q_now;
     let opp = &villages.opposers[..];
     let decided = &next.core;
     let backlash = |base: usize, hits: &mut [Hits], pubs: &mut [Public]| {
         for (k, (h, pb)) in hits.iter_mut().zip(pubs.iter_mut()).enumerate() {
             let i = base + k;
+            if opp[i] & ACTING == 0 {
+                continue;
+            }
             *h = sanction(world, p, levers, q_now, decided, opp, cur.hits[i].champion, i, &keys);
             *pb = public_of(&decided[i], h, world.agents.has(i, attr::WOMAN));
         }
