@@ -4,6 +4,8 @@
 //! design point reproduced with `normshift run`, whole-number keys, and bad
 //! input (exit code 2, a message naming what to change, nothing written).
 
+mod common;
+
 use normshift::sensitivity::{Design, Factor, RESAMPLES, analyse, evaluate, ishigami, ishigami_indices};
 use std::f64::consts::PI;
 use std::path::Path;
@@ -276,17 +278,9 @@ fn killed_at_any_moment_and_resumed_equals_uninterrupted() {
 fn sigterm_stops_with_exit_130_and_keeps_what_finished() {
     let dir = tempfile::tempdir().unwrap();
     // 1,024 evaluations: still running when the signal comes.
-    let mut child = start_and_wait(dir.path(), "stopped", "256", 3);
-    let pid = child.id().to_string();
-    let Ok(status) = Command::new("kill").args(["-TERM", &pid]).status() else {
-        eprintln!("skipped: no `kill` command");
-        child.kill().ok();
-        child.wait().ok();
-        return;
-    };
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", read(dir.path().join("stopped.stderr")));
+    let child = start_and_wait(dir.path(), "stopped", "256", 3);
+    let Some(code) = common::terminate(child) else { return };
+    assert_eq!(code, Some(130), "{}", read(dir.path().join("stopped.stderr")));
     let manifest: serde_json::Value = serde_json::from_str(&read(dir.path().join("stopped/manifest.json"))).unwrap();
     assert_eq!(manifest["status"], "interrupted");
     assert!(sample_rows(&dir.path().join("stopped")) >= 3);

@@ -2,6 +2,8 @@
 //! resume after a kill at any moment equals an uninterrupted sweep, shards
 //! merged equal the whole, and bad input is refused without overwriting.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -249,7 +251,7 @@ fn sigterm_stops_with_exit_130_keeps_the_rows_and_resumes() {
     a[2] = "backlash.rate=0.02:0.2:20";
     a.extend(["--out", "stopped", "--threads", "1"]);
     let err = std::fs::File::create(tmp.path().join("stopped.stderr")).unwrap();
-    let mut child =
+    let child =
         Command::new(env!("CARGO_BIN_EXE_normshift")).current_dir(tmp.path()).args(&a).stdout(Stdio::null()).stderr(err).spawn().unwrap();
     let runs = tmp.path().join("stopped/runs.csv");
     let t0 = Instant::now();
@@ -258,16 +260,9 @@ fn sigterm_stops_with_exit_130_keeps_the_rows_and_resumes() {
     {
         std::thread::sleep(Duration::from_millis(5));
     }
-    let Ok(status) = Command::new("kill").args(["-TERM", &child.id().to_string()]).status() else {
-        eprintln!("skipped: no `kill` command");
-        child.kill().ok();
-        child.wait().ok();
-        return;
-    };
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    let Some(code) = common::terminate(child) else { return };
     let said = read(&tmp.path().join("stopped.stderr"));
-    assert_eq!(out.status.code(), Some(130), "{said}");
+    assert_eq!(code, Some(130), "{said}");
     assert!(said.contains("--resume"), "the message says how to finish: {said}");
     let manifest = read(&tmp.path().join("stopped/manifest.json"));
     assert!(manifest.contains("\"status\": \"interrupted\""), "{manifest}");
