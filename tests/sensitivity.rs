@@ -1,8 +1,10 @@
 //! `normshift sensitivity`: the Sobol' estimators on the Ishigami function
 //! against its analytic indices, determinism (same seed, same bytes, any
 //! thread count), and the command through the real binary: its files, a
-//! design point reproduced with `normshift run`, whole-number keys, and bad
-//! input (exit code 2, a message naming what to change, nothing written).
+//! design point reproduced with `normshift run`, whole-number keys, bad
+//! input (exit code 2, a message naming what to change, nothing written),
+//! and stopping: killed at any moment, torn or stopped by SIGTERM (exit
+//! 130), then resumed, it gives the files of an uninterrupted analysis.
 
 mod common;
 
