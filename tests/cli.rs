@@ -666,3 +666,14 @@ fn validate_writes_the_reference_models_and_all_seven_field_patterns() {
         assert!(!r.contains("NaN") && !r.contains("inf"), "{r}");
     }
 }
+
+#[test]
+fn validate_refuses_a_bad_replicate_count_with_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    for reps in ["0", "2000000"] {
+        let o = normshift(tmp.path(), &strs(&["validate", "--runs", "1", "--reps", reps, "--out", "v.md"]));
+        assert_eq!(o.code, 2, "--reps {reps}: {}", o.stderr);
+        assert!(o.stderr.contains("--reps"), "{}", o.stderr);
+        assert!(!tmp.path().join("v.md").exists());
+    }
+}

@@ -16,7 +16,13 @@ fn scenario(name: &str, reps: u32, sets: &[&str]) -> anyhow::Result<Scenario> {
     let text = builtin(name).ok_or_else(|| anyhow::anyhow!("no built-in scenario `{name}`"))?;
     let mut sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     sets.push(format!("replicates={reps}"));
-    parse_scenario(text, name, &sets).map_err(|e| anyhow::anyhow!("{e}"))
+    // The built-in scenarios parse; only --reps can be refused.
+    parse_scenario(text, name, &sets).map_err(|e| super::bad(format!("--reps {reps}: {e}")))
+}
+
+/// Refuse a replicate count the scenarios do not accept, before anything runs.
+pub fn check_reps(reps: u32) -> anyhow::Result<()> {
+    scenario("default", reps, &[]).map(|_| ())
 }
 
 /// Every strategy of `s`, compared with `baseline`.

@@ -47,6 +47,10 @@ fn mean(v: impl Iterator<Item = f64>) -> f64 {
 }
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<()> {
+    if args.reps == 0 {
+        return Err(super::bad("--reps 0: give 1 or more replicates per scenario for the field patterns"));
+    }
+    super::patterns::check_reps(args.reps)?;
     set_threads(args.threads)?;
     let t0 = Instant::now();
     let runs = args.runs.max(1);
