@@ -117,21 +117,17 @@ pub fn patterns(md: &mut String, reps: u32) -> anyhow::Result<()> {
 
     // 2: backlash meets women who take part, and is worse under conservative gatekeepers.
     let (risk, _, _) = spread(&d.results, "baseline", |r| 100.0 * r.summary[normshift::outcomes::sum::WOMEN_SANCTIONED_MEAN]);
-    let mut conservative = scenario(
-        "default",
-        reps,
-        &["initial.gatekeeper_attitude={ mean = 0.1, sd = 0.1 }", "initial.religious_leader_attitude={ mean = 0.1, sd = 0.1 }"],
-    )?;
-    conservative.strategies.retain(|s| s.name == "baseline" || s.name == "quota_only");
-    let mut open = scenario(
-        "default",
-        reps,
-        &["initial.gatekeeper_attitude={ mean = 0.4, sd = 0.1 }", "initial.religious_leader_attitude={ mean = 0.4, sd = 0.1 }"],
-    )?;
-    open.strategies.retain(|s| s.name == "baseline" || s.name == "quota_only");
-    let (c, o) = (Compared::new(&conservative), Compared::new(&open));
-    let risk_c = c.row("quota_only", "women_sanctioned_mean")?.mean * 100.0;
-    let risk_o = o.row("quota_only", "women_sanctioned_mean")?.mean * 100.0;
+    // The quota's risk per participating woman with leaders' mean attitude `mean`.
+    let quota_risk = |mean: f64| -> anyhow::Result<f64> {
+        let leaders = [
+            format!("initial.gatekeeper_attitude={{ mean = {mean:?}, sd = 0.1 }}"),
+            format!("initial.religious_leader_attitude={{ mean = {mean:?}, sd = 0.1 }}"),
+        ];
+        let mut sc = scenario("default", reps, &[leaders[0].as_str(), leaders[1].as_str()])?;
+        sc.strategies.retain(|s| s.name == "baseline" || s.name == "quota_only");
+        Ok(Compared::new(&sc).row("quota_only", "women_sanctioned_mean")?.mean * 100.0)
+    };
+    let (risk_c, risk_o) = (quota_risk(0.1)?, quota_risk(0.4)?);
     let fast = d.diff("quota_only", "women_sanctioned_mean", 100.0, " points")?;
     writeln!(
         md,
