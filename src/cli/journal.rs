@@ -6,6 +6,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
@@ -58,4 +59,23 @@ pub fn read_manifest(dir: &Path) -> Option<serde_json::Value> {
 /// design digest is `hash` (another design, or a run's or compare's).
 pub fn holds_other(dir: &Path, hash: &str) -> bool {
     read_manifest(dir).is_some_and(|m| m["design_hash"].as_str() != Some(hash))
+}
+
+/// A long job's `manifest.json`: what every one records (version, command
+/// line, scenario, design digest, status, start and end time), plus `more`
+/// (an object of the job's own fields).
+pub fn manifest(scenario: &str, hash: &str, status: &str, started: SystemTime, more: serde_json::Value) -> serde_json::Value {
+    let mut m = serde_json::json!({
+        "normshift_version": env!("CARGO_PKG_VERSION"),
+        "command_line": std::env::args().collect::<Vec<_>>(),
+        "scenario": scenario,
+        "design_hash": hash,
+        "status": status,
+        "start_time": humantime::format_rfc3339_seconds(started).to_string(),
+        "end_time": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+    });
+    if let (Some(m), serde_json::Value::Object(more)) = (m.as_object_mut(), more) {
+        m.extend(more);
+    }
+    m
 }

@@ -270,12 +270,7 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
     );
     ensure_dir(&out)?;
     let manifest = |status: &str, wall: f64| {
-        serde_json::json!({
-            "normshift_version": env!("CARGO_PKG_VERSION"),
-            "command_line": std::env::args().collect::<Vec<_>>(),
-            "scenario": input.origin,
-            "design_hash": hash,
-            "status": status,
+        let more = serde_json::json!({
             "seed": s.seed,
             "threads": threads,
             "strategy": all[strategy],
@@ -291,10 +286,9 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
                 "total_order": "Jansen 1999",
                 "intervals": format!("{:.0}% percentile bootstrap over base samples, {RESAMPLES} resamples", 100.0 * CONFIDENCE),
             },
-            "start_time": humantime::format_rfc3339_seconds(started).to_string(),
-            "end_time": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
             "timing": { "wall_seconds": wall },
-        })
+        });
+        journal::manifest(&input.origin, &hash, status, started, more)
     };
     let write_manifest = |m: serde_json::Value| write_json(&out.join("manifest.json"), &m);
     write_manifest(manifest("running", 0.0))?;

@@ -234,11 +234,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     )?;
     ensure_dir(&out)?;
     let manifest = |status: &str, wall: f64| {
-        serde_json::json!({
-            "normshift_version": env!("CARGO_PKG_VERSION"),
-            "command_line": std::env::args().collect::<Vec<_>>(),
-            "scenario": input.origin,
-            "design_hash": hash,
+        let more = serde_json::json!({
             "design": kind.as_str(),
             "vary": args.vary,
             "samples": args.samples,
@@ -250,11 +246,9 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             "runs_total": plan.runs(),
             "runs_in_shard": (units.len() * plan.strategies) as u64,
             "threads": threads,
-            "status": status,
-            "start_time": humantime::format_rfc3339_seconds(started).to_string(),
-            "end_time": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
             "wall_seconds": wall,
-        })
+        });
+        journal::manifest(&input.origin, &hash, status, started, more)
     };
     let write_manifest = |m: serde_json::Value| write_json(&out.join("manifest.json"), &m);
     write_manifest(manifest("running", 0.0))?;
