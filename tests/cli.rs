@@ -668,12 +668,15 @@ fn validate_writes_the_reference_models_and_all_seven_field_patterns() {
 }
 
 #[test]
-fn validate_refuses_a_bad_replicate_count_with_exit_2() {
+fn validate_refuses_bad_run_and_replicate_counts_with_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
-    for reps in ["0", "2000000"] {
-        let o = normshift(tmp.path(), &strs(&["validate", "--runs", "1", "--reps", reps, "--out", "v.md"]));
-        assert_eq!(o.code, 2, "--reps {reps}: {}", o.stderr);
-        assert!(o.stderr.contains("--reps"), "{}", o.stderr);
+    for (flag, value) in [("--reps", "0"), ("--reps", "2000000"), ("--runs", "0"), ("--runs", "2000000")] {
+        let mut args = vec!["validate", "--runs", "1", "--reps", "1", "--out", "v.md"];
+        let at = args.iter().position(|a| *a == flag).unwrap();
+        args[at + 1] = value;
+        let o = normshift(tmp.path(), &strs(&args));
+        assert_eq!(o.code, 2, "{flag} {value}: {}", o.stderr);
+        assert!(o.stderr.contains(flag), "{}", o.stderr);
         assert!(!tmp.path().join("v.md").exists());
     }
 }

@@ -47,13 +47,17 @@ fn mean(v: impl Iterator<Item = f64>) -> f64 {
 }
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<()> {
+    let max = normshift::scenario::validate::MAX_REPLICATES;
+    if !(1..=max).contains(&args.runs) {
+        return Err(super::bad(format!("--runs {}: give 1 to {max} runs per setting", args.runs)));
+    }
     if args.reps == 0 {
         return Err(super::bad("--reps 0: give 1 or more replicates per scenario for the field patterns"));
     }
     super::patterns::check_reps(args.reps)?;
     set_threads(args.threads)?;
     let t0 = Instant::now();
-    let runs = args.runs.max(1);
+    let runs = args.runs;
     let mut md = String::new();
     writeln!(md, "# Validation: reference models and field patterns\n")?;
     writeln!(

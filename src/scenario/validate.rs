@@ -34,13 +34,16 @@ fn range(p: &[&str], v: f64, lo: f64, hi: f64) -> Check {
 /// Largest population a generated scenario may ask for.
 pub const MAX_AGENTS: f64 = 50_000_000.0;
 
+/// Most replicates a scenario may ask for.
+pub const MAX_REPLICATES: u32 = 1_000_000;
+
 /// Validate `s` and fill in the defaults of each intervention's kind.
 pub fn validate(s: &mut Scenario) -> Result<(), Invalid> {
     if s.name.trim().is_empty() {
         return Err(bad(path(&["name"]), "is empty; give the scenario a short name".into()));
     }
     range(&["steps"], f64::from(s.steps), 1.0, 100_000.0)?;
-    range(&["replicates"], f64::from(s.replicates), 1.0, 1_000_000.0)?;
+    range(&["replicates"], f64::from(s.replicates), 1.0, f64::from(MAX_REPLICATES))?;
     validate_reference(s)?;
     let p = &s.population;
     if p.villages == 0 {
