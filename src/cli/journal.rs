@@ -4,6 +4,8 @@
 //! line cut off on `--resume`; and the stop flag that Ctrl-C or SIGTERM
 //! sets, after which workers start nothing new.
 
+use super::bad;
+use normshift::sweep::parse_shard;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
@@ -78,4 +80,27 @@ pub fn manifest(scenario: &str, hash: &str, status: &str, started: SystemTime, m
         m.extend(more);
     }
     m
+}
+
+/// Resolve `--shard` (and `auto` from the environment: a Slurm job array,
+/// or a Kubernetes Indexed Job with `--shards`) to (index, count).
+pub fn shard_of(shard: Option<&str>, shards: Option<u32>) -> anyhow::Result<Option<(u32, u32)>> {
+    let Some(raw) = shard else { return Ok(None) };
+    if raw != "auto" {
+        return parse_shard(raw).map(Some).map_err(|e| bad(e.to_string()));
+    }
+    let env = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_string());
+    if let Some(id) = env("SLURM_ARRAY_TASK_ID") {
+        let count = env("SLURM_ARRAY_TASK_COUNT")
+            .ok_or_else(|| bad("--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not"))?;
+        let min = env("SLURM_ARRAY_TASK_MIN").and_then(|m| m.parse::<u32>().ok()).unwrap_or(0);
+        let id: u32 = id.parse().map_err(|_| bad(format!("--shard auto: SLURM_ARRAY_TASK_ID `{id}` is not a number")))?;
+        let count: u32 = count.parse().map_err(|_| bad(format!("--shard auto: SLURM_ARRAY_TASK_COUNT `{count}` is not a number")))?;
+        return parse_shard(&format!("{}/{count}", id.saturating_sub(min))).map(Some).map_err(|e| bad(e.to_string()));
+    }
+    if let Some(id) = env("JOB_COMPLETION_INDEX") {
+        let n = shards.ok_or_else(|| bad("--shard auto on Kubernetes needs --shards N (the Job's completions)"))?;
+        return parse_shard(&format!("{id}/{n}")).map(Some).map_err(|e| bad(e.to_string()));
+    }
+    Err(bad("--shard auto: no scheduler found (SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); give --shard I/N"))
 }

@@ -14,7 +14,7 @@ use normshift::output::num;
 use normshift::plot::sweep::SweepPoint;
 use normshift::run::Job;
 use normshift::scenario::parse_scenario;
-use normshift::sweep::{DesignKind, Plan, Unit, Vary, aggregate, design, digest, parse_shard, parse_vary};
+use normshift::sweep::{DesignKind, Plan, Unit, Vary, aggregate, design, digest, parse_vary};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -65,28 +65,6 @@ pub struct MergeArgs {
     /// Folder for the merged results.
     #[arg(long)]
     pub out: PathBuf,
-}
-
-/// Resolve `--shard` (and `auto` from the environment).
-fn shard_of(args: &SweepArgs) -> anyhow::Result<Option<(u32, u32)>> {
-    let Some(raw) = &args.shard else { return Ok(None) };
-    if raw != "auto" {
-        return parse_shard(raw).map(Some).map_err(|e| bad(e.to_string()));
-    }
-    let env = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_string());
-    if let Some(id) = env("SLURM_ARRAY_TASK_ID") {
-        let count = env("SLURM_ARRAY_TASK_COUNT")
-            .ok_or_else(|| bad("--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not"))?;
-        let min = env("SLURM_ARRAY_TASK_MIN").and_then(|m| m.parse::<u32>().ok()).unwrap_or(0);
-        let id: u32 = id.parse().map_err(|_| bad(format!("--shard auto: SLURM_ARRAY_TASK_ID `{id}` is not a number")))?;
-        let count: u32 = count.parse().map_err(|_| bad(format!("--shard auto: SLURM_ARRAY_TASK_COUNT `{count}` is not a number")))?;
-        return parse_shard(&format!("{}/{count}", id.saturating_sub(min))).map(Some).map_err(|e| bad(e.to_string()));
-    }
-    if let Some(id) = env("JOB_COMPLETION_INDEX") {
-        let n = args.shards.ok_or_else(|| bad("--shard auto on Kubernetes needs --shards N (the Job's completions)"))?;
-        return parse_shard(&format!("{id}/{n}")).map(Some).map_err(|e| bad(e.to_string()));
-    }
-    Err(bad("--shard auto: no scheduler found (SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); give --shard I/N"))
 }
 
 /// Whether the key's current value in the resolved scenario is an integer.
@@ -182,7 +160,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     }
     let points = design(&vary, kind, args.samples, s.seed).map_err(|e| bad(e.to_string()))?;
     let plan = Plan { points: points.len(), strategies: picked.len(), replicates: s.replicates, seed: s.seed };
-    let shard = shard_of(&args)?;
+    let shard = journal::shard_of(args.shard.as_deref(), args.shards)?;
     let units = match shard {
         Some((i, n)) => plan.shard(i, n),
         None => 0..plan.units(),
