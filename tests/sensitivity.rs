@@ -290,3 +290,58 @@ fn sigterm_stops_with_exit_130_and_keeps_what_finished() {
     let said = read(dir.path().join("stopped.stderr"));
     assert!(said.contains("--resume"), "the message says how to finish: {said}");
 }
+
+#[test]
+fn shards_merged_equal_the_whole_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = sensitivity(dir.path(), "whole", &VARY);
+    assert_eq!(whole.code, 0, "{}", whole.stderr);
+    for i in 0..3 {
+        let shard = format!("{i}/3");
+        let o = sensitivity(dir.path(), &format!("s{i}"), &[&VARY[..], &["--shard", &shard]].concat());
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(!dir.path().join(format!("s{i}/sensitivity.csv")).exists(), "a shard computes no indices");
+    }
+    // The second shard again, as a Slurm array task would find it.
+    let mut args = vec!["sensitivity", "--out", "auto1", "--samples", "8", "--reps", "1", "--shard", "auto"];
+    args.extend(SMALL);
+    args.extend(VARY);
+    let o = Command::new(env!("CARGO_BIN_EXE_normshift"))
+        .current_dir(dir.path())
+        .args(&args)
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "3")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(read(dir.path().join("auto1/samples.csv")), read(dir.path().join("s1/samples.csv")));
+
+    let merge = |dirs: &[&str], out: &str| {
+        let mut a = vec!["merge"];
+        a.extend(dirs);
+        a.extend(["--out", out]);
+        normshift(dir.path(), &a)
+    };
+    let o = merge(&["s2", "s0", "auto1"], "merged");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("S1"), "{}", o.stdout);
+    for f in ["sensitivity.csv", "samples.csv", "scenario.toml", "figures/sensitivity.png"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("merged").join(f)).unwrap(),
+            std::fs::read(dir.path().join("whole").join(f)).unwrap(),
+            "{f} differs from the unsharded analysis"
+        );
+    }
+    // A missing or repeated shard is refused, and so is a shard of another analysis.
+    let o = merge(&["s0", "s1"], "partial");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("in none of the shards"), "{}", o.stderr);
+    let o = merge(&["s0", "s1", "auto1", "s2"], "twice");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("more than one shard"), "{}", o.stderr);
+    let other = sensitivity(dir.path(), "other", &[&VARY[..], &["--shard", "0/3", "--metric", "held"]].concat());
+    assert_eq!(other.code, 0, "{}", other.stderr);
+    let o = merge(&["s0", "other"], "mixed");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("another analysis"), "{}", o.stderr);
+}

@@ -72,7 +72,7 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Sweep parameters over a grid, Latin hypercube or Sobol design; resumable, shardable.
     Sweep(sweep::SweepArgs),
-    /// Merge the shard folders of one sweep into one.
+    /// Merge the shard folders of one sweep, or of one sensitivity analysis, into one.
     Merge(sweep::MergeArgs),
     /// Sobol' sensitivity indices of outcomes to scenario values varied over ranges.
     Sensitivity(sensitivity::SensitivityArgs),

@@ -24,7 +24,7 @@ use normshift::sweep::digest;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Instant, SystemTime};
 
@@ -53,7 +53,7 @@ pub struct SensitivityArgs {
     /// Master seed (overrides the scenario's `seed`), 0 to 9223372036854775807.
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
-    /// Output folder. Default: results/<scenario name>-sensitivity/.
+    /// Output folder. Default: results/<scenario name>-sensitivity/ (a shard-I-of-N folder inside it for a shard).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Worker threads. Default: all cores. Results do not depend on it.
@@ -62,6 +62,14 @@ pub struct SensitivityArgs {
     /// Finish an interrupted analysis in its folder.
     #[arg(long)]
     pub resume: bool,
+    /// Run only shard I of N of the evaluations (I/N, 0-based), or `auto` to read it from Slurm
+    /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards).
+    /// `normshift merge` joins the shards and computes the indices.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Number of shards, with `--shard auto` on Kubernetes.
+    #[arg(long)]
+    pub shards: Option<u32>,
 }
 
 /// Keys the command sets itself.
@@ -218,7 +226,19 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
     }
     let reps = args.reps;
     let runs = design.len() * reps as usize;
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sensitivity", s.name)));
+    let shard = journal::shard_of(args.shard.as_deref(), args.shards)?;
+    let shard_label = shard.map_or("all".to_string(), |(i, n)| format!("{i}/{n}"));
+    let range = match shard {
+        Some((i, n)) => (i as usize * design.len() / n as usize)..((i as usize + 1) * design.len() / n as usize),
+        None => 0..design.len(),
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        let base = PathBuf::from("results").join(format!("{}-sensitivity", s.name));
+        match shard {
+            Some((i, n)) => base.join(format!("shard-{i:04}-of-{n:04}")),
+            None => base,
+        }
+    });
     let samples_path = out.join("samples.csv");
     let resolved = input::resolved_toml(s)?;
     let metric_names: Vec<&str> = metrics.iter().map(|&c| SUMMARY_COLUMNS[c]).collect();
@@ -247,6 +267,10 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
                 out.display()
             )));
         }
+        let theirs = journal::read_manifest(&out).and_then(|m| m["shard"].as_str().map(str::to_string)).unwrap_or_else(|| "all".into());
+        if theirs != shard_label {
+            return Err(bad(format!("--resume: {} holds shard {theirs}, not {shard_label}", out.display())));
+        }
         for (n, line) in journal::complete_lines(&samples_path)?.iter().enumerate() {
             let (index, outputs) = parse_sample(line, factors.len(), metrics.len())
                 .ok_or_else(|| bad(format!("{}:{}: not a row this analysis wrote: {line}", samples_path.display(), n + 2)))?;
@@ -256,7 +280,7 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
         return Err(bad(format!("{} holds another analysis's manifest; choose another --out", out.display())));
     }
 
-    let todo: Vec<usize> = (0..design.len()).filter(|i| !done.contains_key(i)).collect();
+    let todo: Vec<usize> = range.clone().filter(|i| !done.contains_key(i)).collect();
     eprintln!(
         "{}: {} evaluations ({} samples x {} matrices) x {} replicates = {} runs of `{}`{}",
         s.name,
@@ -279,6 +303,8 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
             "parameters": factors.iter().map(|f| serde_json::json!({"key": f.name, "low": f.lo, "high": f.hi, "whole": f.whole})).collect::<Vec<_>>(),
             "metrics": metric_names,
             "evaluations": design.len(),
+            "shard": shard_label,
+            "evaluations_in_shard": range.len(),
             "runs": runs,
             "method": {
                 "design": "Saltelli: matrices A, B and AB(i) from an Owen-scrambled Sobol' sequence in 2k dimensions",
@@ -334,38 +360,73 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
     drop(file);
     let wall = t0.elapsed().as_secs_f64();
 
-    // Every evaluation, read back from the file (so a resumed analysis
-    // analyses exactly what an uninterrupted one would).
+    // This shard's evaluations, read back from the file (so a resumed
+    // analysis analyses exactly what an uninterrupted one would).
     let mut outputs: Vec<Option<Vec<f64>>> = vec![None; design.len()];
     for line in journal::complete_lines(&samples_path)? {
         if let Some((i, o)) = parse_sample(&line, factors.len(), metrics.len())
-            && i < outputs.len()
+            && range.contains(&i)
         {
             outputs[i] = Some(o);
         }
     }
     let finished = outputs.iter().filter(|o| o.is_some()).count();
-    if finished < design.len() {
+    if finished < range.len() {
         write_manifest(manifest("interrupted", wall))?;
         return Err(anyhow::Error::new(Interrupted(format!(
             "stopped after {finished} of {} evaluations; {} keeps them: run the same command with --resume to finish",
-            design.len(),
+            range.len(),
             out.display()
         ))));
     }
-    let outputs: Vec<Vec<f64>> = outputs.into_iter().flatten().collect();
     write_atomic(&samples_path, |w| {
         writeln!(w, "{header}")?;
-        for (i, o) in outputs.iter().enumerate() {
+        for i in range.clone() {
+            let o = outputs[i].as_deref().unwrap_or_default();
             w.write_all(sample_line(&design.evaluation(i), &values[i], o).as_bytes())?;
         }
         Ok(())
     })?;
+    if shard.is_some() {
+        write_manifest(manifest("complete", wall))?;
+        println!(
+            "{}: shard {shard_label}: {} of {} evaluations x {reps} replicates in {wall:.1} s; \
+             join every shard and compute the indices with `normshift merge SHARD_DIR... --out DIR`",
+            s.name,
+            range.len(),
+            design.len()
+        );
+        println!("results in {}", out.display());
+        return Ok(());
+    }
+    let outputs: Vec<Vec<f64>> = outputs.into_iter().flatten().collect();
+    let table = report(&out, &design, &metrics, &outputs, runs)?;
+    write_manifest(manifest("complete", wall))?;
 
+    println!(
+        "{} (strategy {}): {} samples x {} matrices x {} replicates = {} runs in {:.1} s",
+        s.name,
+        all[strategy],
+        design.samples(),
+        design.per_row(),
+        reps,
+        runs,
+        wall
+    );
+    print_indices(&design, &table);
+    println!("results in {}", out.display());
+    Ok(())
+}
+
+/// Analyse every metric over the design's `outputs` (one row of metric
+/// values per evaluation), and write `sensitivity.csv` and the figure into
+/// `out`. Returns the indices by metric.
+fn report(out: &Path, design: &Design, metrics: &[usize], outputs: &[Vec<f64>], runs: usize) -> anyhow::Result<Vec<(usize, Vec<Indices>)>> {
+    let factors = design.factors();
     let mut table: Vec<(usize, Vec<Indices>)> = Vec::new();
     for (m, &c) in metrics.iter().enumerate() {
         let y: Vec<f64> = outputs.iter().map(|o| o[m]).collect();
-        table.push((c, analyse(&design, &y, RESAMPLES).map_err(|e| anyhow::anyhow!("{e}"))?));
+        table.push((c, analyse(design, &y, RESAMPLES).map_err(|e| anyhow::anyhow!("{e}"))?));
     }
     write_atomic(&out.join("sensitivity.csv"), |w| {
         writeln!(w, "{}", COLUMNS.join(","))?;
@@ -410,18 +471,12 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
         write_atomic(&out.join("figures/sensitivity.svg"), |w| w.write_all(fig.svg.as_bytes()))?;
         write_atomic(&out.join("figures/sensitivity.png"), |w| w.write_all(&fig.png))?;
     }
-    write_manifest(manifest("complete", wall))?;
+    Ok(table)
+}
 
-    println!(
-        "{} (strategy {}): {} samples x {} matrices x {} replicates = {} runs in {:.1} s",
-        s.name,
-        all[strategy],
-        design.samples(),
-        design.per_row(),
-        reps,
-        runs,
-        wall
-    );
+/// Print the indices as a table.
+fn print_indices(design: &Design, table: &[(usize, Vec<Indices>)]) {
+    let factors = design.factors();
     println!(
         "S1: share of the outcome's variance due to the key alone; ST: including its interactions ({:.0}% intervals).",
         100.0 * CONFIDENCE
@@ -429,7 +484,7 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
     let width = factors.iter().map(|f| f.name.len()).max().unwrap_or(9).max(9);
     println!("{:<24} {:<width$} {:>22} {:>22}", "metric", "parameter", "S1 [95% int.]", "ST [95% int.]");
     let cell = |x: f64, lo: f64, hi: f64| if x.is_nan() { "-".to_string() } else { format!("{x:.2} [{lo:.2},{hi:.2}]") };
-    for (c, rows) in &table {
+    for (c, rows) in table {
         for r in rows {
             println!(
                 "{:<24} {:<width$} {:>22} {:>22}",
@@ -452,7 +507,110 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
             }
         }
     }
-    println!("results in {}", out.display());
+}
+
+/// Whether `manifest` is a sensitivity analysis's (for `normshift merge`).
+pub fn is_analysis(manifest: &serde_json::Value) -> bool {
+    manifest.get("evaluations").is_some() && manifest.get("method").is_some()
+}
+
+/// `normshift merge` for the shards of one sensitivity analysis: every
+/// evaluation exactly once, then the indices, as one unsharded run would
+/// write them.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
+    let mut first: Option<serde_json::Value> = None;
+    let mut header = String::new();
+    let mut lines: BTreeMap<usize, (String, Vec<f64>)> = BTreeMap::new();
+    for dir in dirs {
+        let m = journal::read_manifest(dir)
+            .ok_or_else(|| bad(format!("{}: no readable manifest.json; is it a sensitivity shard folder?", dir.display())))?;
+        match &first {
+            Some(f) if f["design_hash"] != m["design_hash"] || !is_analysis(&m) => {
+                return Err(bad(format!(
+                    "{}: from another analysis than {} (a different scenario, --vary, --samples, --reps, --strategy, --metric or seed); \
+                     merge only shards of one analysis",
+                    dir.display(),
+                    dirs[0].display()
+                )));
+            }
+            Some(_) => {}
+            None => first = Some(m.clone()),
+        }
+        if m["status"].as_str() != Some("complete") {
+            return Err(bad(format!(
+                "{}: the shard is not complete (status {}); finish it with --resume first",
+                dir.display(),
+                m["status"]
+            )));
+        }
+        let count = |k: &str| m[k].as_array().map_or(0, Vec::len);
+        let path = dir.join("samples.csv");
+        let text = std::fs::read_to_string(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        let mut rows = text.lines();
+        let h = rows.next().unwrap_or_default();
+        if header.is_empty() {
+            header = h.to_string();
+        } else if header != h {
+            return Err(bad(format!("{}: its columns differ from {}'s", path.display(), dirs[0].display())));
+        }
+        for (n, line) in rows.enumerate() {
+            let (i, o) = parse_sample(line, count("parameters"), count("metrics"))
+                .ok_or_else(|| bad(format!("{}:{}: not a row of a sensitivity analysis: {line}", path.display(), n + 2)))?;
+            if lines.insert(i, (line.to_string(), o)).is_some() {
+                return Err(bad(format!("evaluation {i} appears in more than one shard; merge each shard once")));
+            }
+        }
+    }
+    let m = first.ok_or_else(|| bad("merge: give the shard folders"))?;
+    let unreadable = || bad(format!("{}: manifest.json does not describe a sensitivity design", dirs[0].display()));
+    let factors = m["parameters"]
+        .as_array()
+        .ok_or_else(unreadable)?
+        .iter()
+        .map(|p| {
+            let mut f = Factor::new(p["key"].as_str()?, p["low"].as_f64()?, p["high"].as_f64()?);
+            f.whole = p["whole"].as_bool()?;
+            Some(f)
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(unreadable)?;
+    let metrics = m["metrics"]
+        .as_array()
+        .ok_or_else(unreadable)?
+        .iter()
+        .map(|x| SUMMARY_COLUMNS.iter().position(|c| Some(*c) == x.as_str()))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(unreadable)?;
+    let (samples, seed, runs) = (m["samples"].as_u64(), m["seed"].as_u64(), m["runs"].as_u64());
+    let (Some(samples), Some(seed), Some(runs)) = (samples, seed, runs) else { return Err(unreadable()) };
+    let design = Design::new(factors, samples as usize, seed).map_err(|e| bad(e.to_string()))?;
+    let missing = (0..design.len()).filter(|i| !lines.contains_key(i)).count();
+    if missing > 0 || lines.len() != design.len() {
+        return Err(bad(format!(
+            "{missing} of {} evaluations are in none of the shards given; merge every shard of the analysis",
+            design.len()
+        )));
+    }
+    ensure_dir(out)?;
+    write_atomic(&out.join("samples.csv"), |w| {
+        writeln!(w, "{header}")?;
+        for (line, _) in lines.values() {
+            writeln!(w, "{line}")?;
+        }
+        Ok(())
+    })?;
+    let scenario =
+        std::fs::read(dirs[0].join("scenario.toml")).map_err(|e| bad(format!("{}: {e}", dirs[0].join("scenario.toml").display())))?;
+    write_atomic(&out.join("scenario.toml"), |w| w.write_all(&scenario))?;
+    let outputs: Vec<Vec<f64>> = lines.into_values().map(|(_, o)| o).collect();
+    let table = report(out, &design, &metrics, &outputs, runs as usize)?;
+    let mut merged = m.clone();
+    merged["shard"] = serde_json::json!("all");
+    merged["evaluations_in_shard"] = serde_json::json!(design.len());
+    merged["merged_from"] = serde_json::json!(dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>());
+    write_json(&out.join("manifest.json"), &merged)?;
+    println!("merged {} shards: {} evaluations into {}", dirs.len(), design.len(), out.display());
+    print_indices(&design, &table);
     Ok(())
 }
 

@@ -59,7 +59,7 @@ pub struct SweepArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct MergeArgs {
-    /// Shard folders of one sweep.
+    /// Shard folders of one sweep, or of one sensitivity analysis.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Folder for the merged results.
@@ -422,6 +422,9 @@ fn write_outputs(out: &Path, header: &str, keys: &[String], rows: &[Row]) -> any
 }
 
 pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
+    if args.dirs.first().and_then(|d| journal::read_manifest(d)).is_some_and(|m| super::sensitivity::is_analysis(&m)) {
+        return super::sensitivity::merge(&args.dirs, &args.out);
+    }
     let mut hash: Option<String> = None;
     let mut total = 0u64;
     let mut keys: Vec<String> = Vec::new();
