@@ -82,9 +82,29 @@ pub fn manifest(scenario: &str, hash: &str, status: &str, started: SystemTime, m
     m
 }
 
+/// `--shard` and `--shards`, shared by `sweep` and `sensitivity`.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct Sharding {
+    /// Run only shard I of N (I/N, 0-based), or `auto` to read it from Slurm
+    /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards);
+    /// `normshift merge` joins the shards.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Number of shards, with `--shard auto` on Kubernetes.
+    #[arg(long)]
+    pub shards: Option<u32>,
+}
+
+impl Sharding {
+    /// The shard to run as (index, count); None for the whole job.
+    pub fn resolve(&self) -> anyhow::Result<Option<(u32, u32)>> {
+        shard_of(self.shard.as_deref(), self.shards)
+    }
+}
+
 /// Resolve `--shard` (and `auto` from the environment: a Slurm job array,
 /// or a Kubernetes Indexed Job with `--shards`) to (index, count).
-pub fn shard_of(shard: Option<&str>, shards: Option<u32>) -> anyhow::Result<Option<(u32, u32)>> {
+fn shard_of(shard: Option<&str>, shards: Option<u32>) -> anyhow::Result<Option<(u32, u32)>> {
     let Some(raw) = shard else { return Ok(None) };
     if raw != "auto" {
         return parse_shard(raw).map(Some).map_err(|e| bad(e.to_string()));

@@ -62,14 +62,8 @@ pub struct SensitivityArgs {
     /// Finish an interrupted analysis in its folder.
     #[arg(long)]
     pub resume: bool,
-    /// Run only shard I of N of the evaluations (I/N, 0-based), or `auto` to read it from Slurm
-    /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards).
-    /// `normshift merge` joins the shards and computes the indices.
-    #[arg(long)]
-    pub shard: Option<String>,
-    /// Number of shards, with `--shard auto` on Kubernetes.
-    #[arg(long)]
-    pub shards: Option<u32>,
+    #[command(flatten)]
+    pub sharding: journal::Sharding,
 }
 
 /// Keys the command sets itself.
@@ -226,7 +220,7 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
     }
     let reps = args.reps;
     let runs = design.len() * reps as usize;
-    let shard = journal::shard_of(args.shard.as_deref(), args.shards)?;
+    let shard = args.sharding.resolve()?;
     let shard_label = shard.map_or("all".to_string(), |(i, n)| format!("{i}/{n}"));
     let range = match shard {
         Some((i, n)) => (i as usize * design.len() / n as usize)..((i as usize + 1) * design.len() / n as usize),

@@ -48,13 +48,8 @@ pub struct SweepArgs {
     /// Finish an interrupted sweep in its folder.
     #[arg(long)]
     pub resume: bool,
-    /// Run only shard I of N (I/N, 0-based), or `auto` to read it from Slurm
-    /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards).
-    #[arg(long)]
-    pub shard: Option<String>,
-    /// Number of shards, with `--shard auto` on Kubernetes.
-    #[arg(long)]
-    pub shards: Option<u32>,
+    #[command(flatten)]
+    pub sharding: journal::Sharding,
 }
 
 #[derive(clap::Args, Debug)]
@@ -160,7 +155,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     }
     let points = design(&vary, kind, args.samples, s.seed).map_err(|e| bad(e.to_string()))?;
     let plan = Plan { points: points.len(), strategies: picked.len(), replicates: s.replicates, seed: s.seed };
-    let shard = journal::shard_of(args.shard.as_deref(), args.shards)?;
+    let shard = args.sharding.resolve()?;
     let units = match shard {
         Some((i, n)) => plan.shard(i, n),
         None => 0..plan.units(),
