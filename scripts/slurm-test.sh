@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# A real Slurm test of `normshift sweep --shard auto` and `normshift merge`.
+# A real Slurm test of `normshift sweep --shard auto`, `normshift
+# sensitivity --shard auto` and `normshift merge`.
 #
 # It starts a throwaway single-node Slurm cluster on this machine (munged,
 # slurmctld and slurmd, all on 127.0.0.1, all state in a temporary folder),
 # submits a small sweep as a 4-task job array plus a merge job that depends on
-# it (afterok), waits for both, and checks that the merged runs.csv and
-# points.csv are byte-identical to the same sweep run here without shards.
+# it (afterok), the same for a small sensitivity analysis, waits for them,
+# and checks that the merged runs.csv and points.csv, and the merged
+# samples.csv and sensitivity.csv, are byte-identical to the same jobs run
+# here without shards.
 # Every daemon it started is stopped on exit, whatever happened.
 #
 # Run from anywhere (it changes to the repository root):
@@ -187,6 +190,12 @@ SWEEP=(sweep default
     --set population.villages=3 --set population.households_per_village=80
     --vary backlash.rate=0.02:0.2:4 --reps 2 --strategies baseline,male_champions)
 RUNS=16
+# A small sensitivity analysis: 8 samples x 4 matrices = 32 evaluations.
+# shellcheck disable=SC2054
+SENS=(sensitivity default
+    --set steps=12 --set initial.burn_in=24
+    --set population.villages=2 --set population.households_per_village=60
+    --vary backlash.rate=0.02:0.2 --vary rule.women.theta_mean=1.8:2.4 --samples 8 --reps 1)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/normshift-slurm.XXXXXX")
 chmod 755 "$WORK" # munged refuses a socket below a folder not executable by all
@@ -197,6 +206,9 @@ say "reference: the sweep without shards"
 "$BIN" "${SWEEP[@]}" --threads 2 --out "$WORK/whole" >"$WORK/log/whole.out" 2>&1 ||
     die "the unsharded sweep failed (see log/whole.out)"
 [[ $(wc -l <"$WORK/whole/runs.csv") == $((RUNS + 1)) ]] || die "the unsharded sweep wrote $(($(wc -l <"$WORK/whole/runs.csv") - 1)) runs, expected $RUNS"
+say "reference: the sensitivity analysis without shards"
+"$BIN" "${SENS[@]}" --threads 2 --out "$WORK/sens-whole" >"$WORK/log/sens-whole.out" 2>&1 ||
+    die "the unsharded sensitivity analysis failed (see log/sens-whole.out)"
 
 # ---------------------------------------------------------------- munge
 t_daemons=$SECONDS
@@ -295,6 +307,32 @@ merge=${merge%%;*}
 JOBS+=("$merge")
 say "submitted array job $array (tasks 0-$((SHARDS - 1))) and merge job $merge (afterok:$array)"
 
+# The same for the sensitivity analysis.
+{
+    echo '#!/bin/bash'
+    echo "#SBATCH --job-name=normshift-sensitivity"
+    echo "#SBATCH --array=0-$((SHARDS - 1))"
+    echo "#SBATCH --cpus-per-task=1"
+    echo "#SBATCH --output=$WORK/log/sens-%A_%a.out"
+    echo 'set -euo pipefail'
+    printf 'exec %q' "$BIN"
+    printf ' %q' "${SENS[@]}"
+    # shellcheck disable=SC2016 # expanded by the job, not here
+    printf ' --threads "$SLURM_CPUS_PER_TASK" --shard auto --out %q/sens-shard-"$SLURM_ARRAY_TASK_ID"\n' "$WORK"
+} >"$WORK/sens.sbatch"
+sens_array=$(sbatch --parsable --chdir="$WORK" "$WORK/sens.sbatch" </dev/null) || die "sbatch of the sensitivity job array failed"
+sens_array=${sens_array%%;*}
+JOBS+=("$sens_array")
+sens_dirs=()
+for ((i = 0; i < SHARDS; i++)); do sens_dirs+=("$WORK/sens-shard-$i"); done
+sens_merge_cmd=$(printf '%q ' "$BIN" merge "${sens_dirs[@]}" --out "$WORK/sens-merged")
+sens_merge=$(sbatch --parsable --job-name=normshift-sens-merge --chdir="$WORK" \
+    --dependency="afterok:$sens_array" --kill-on-invalid-dep=yes \
+    --output="$WORK/log/sens-merge-%j.out" --wrap="$sens_merge_cmd" </dev/null) || die "sbatch of the sensitivity merge job failed"
+sens_merge=${sens_merge%%;*}
+JOBS+=("$sens_merge")
+say "submitted sensitivity array job $sens_array and merge job $sens_merge (afterok:$sens_array)"
+
 # States of every task of job $1, one a line ("<task> <state> <exit code>").
 job_states() {
     timeout 10 scontrol -o show job "$1" 2>/dev/null | while read -r line; do
@@ -367,6 +405,30 @@ for f in runs.csv points.csv; do
     else
         check_fail "merged $f differs from the unsharded sweep's:"
         diff "$WORK/whole/$f" "$WORK/merged/$f" | head -n 10 >&2 || true
+    fi
+done
+
+# ---------------------------------------------------------------- sensitivity
+if ! sens_states=$(wait_job "$sens_array"); then
+    die "sensitivity job array $sens_array not finished after $TIMEOUT s: $(tr '\n' ';' <<<"$sens_states")"
+fi
+ndone=$(awk '$2 == "COMPLETED" && $3 == "0:0"' <<<"$sens_states" | wc -l)
+if ((ndone == SHARDS)); then
+    pass "sensitivity job array $sens_array: $SHARDS tasks COMPLETED with exit 0"
+else
+    check_fail "sensitivity job array $sens_array: $ndone of $SHARDS tasks completed with exit 0: $(tr '\n' ';' <<<"$sens_states")"
+fi
+if ! sens_merge_states=$(wait_job "$sens_merge"); then
+    die "sensitivity merge job $sens_merge not finished after $TIMEOUT s: $sens_merge_states"
+fi
+[[ $sens_merge_states == "- COMPLETED 0:0" ]] ||
+    die "sensitivity merge job $sens_merge: $sens_merge_states (see log/sens-merge-$sens_merge.out)"
+for f in samples.csv sensitivity.csv; do
+    if cmp -s "$WORK/sens-whole/$f" "$WORK/sens-merged/$f"; then
+        pass "merged sensitivity $f is byte-identical to the unsharded analysis's"
+    else
+        check_fail "merged sensitivity $f differs from the unsharded analysis's:"
+        diff "$WORK/sens-whole/$f" "$WORK/sens-merged/$f" | head -n 10 >&2 || true
     fi
 done
 
