@@ -280,58 +280,43 @@ done
 pass "single-node cluster up: $NODE idle with $CPUS CPUs (in $((SECONDS - t_daemons)) s)"
 
 # ---------------------------------------------------------------- jobs
-# The array: one shard per task, --shard auto reads SLURM_ARRAY_TASK_ID/COUNT/MIN.
-{
-    echo '#!/bin/bash'
-    echo "#SBATCH --job-name=normshift-sweep"
-    echo "#SBATCH --array=0-$((SHARDS - 1))"
-    echo "#SBATCH --cpus-per-task=1"
-    echo "#SBATCH --output=$WORK/log/sweep-%A_%a.out"
-    echo 'set -euo pipefail'
-    printf 'exec %q' "$BIN"
-    printf ' %q' "${SWEEP[@]}"
-    # shellcheck disable=SC2016 # expanded by the job, not here
-    printf ' --threads "$SLURM_CPUS_PER_TASK" --shard auto --out %q/shard-"$SLURM_ARRAY_TASK_ID"\n' "$WORK"
-} >"$WORK/sweep.sbatch"
-
-array=$(sbatch --parsable --chdir="$WORK" "$WORK/sweep.sbatch" </dev/null) || die "sbatch of the job array failed"
-array=${array%%;*}
-JOBS+=("$array")
-shard_dirs=()
-for ((i = 0; i < SHARDS; i++)); do shard_dirs+=("$WORK/shard-$i"); done
-merge_cmd=$(printf '%q ' "$BIN" merge "${shard_dirs[@]}" --out "$WORK/merged")
-merge=$(sbatch --parsable --job-name=normshift-merge --chdir="$WORK" \
-    --dependency="afterok:$array" --kill-on-invalid-dep=yes \
-    --output="$WORK/log/merge-%j.out" --wrap="$merge_cmd" </dev/null) || die "sbatch of the merge job failed"
-merge=${merge%%;*}
-JOBS+=("$merge")
-say "submitted array job $array (tasks 0-$((SHARDS - 1))) and merge job $merge (afterok:$array)"
-
-# The same for the sensitivity analysis.
-{
-    echo '#!/bin/bash'
-    echo "#SBATCH --job-name=normshift-sensitivity"
-    echo "#SBATCH --array=0-$((SHARDS - 1))"
-    echo "#SBATCH --cpus-per-task=1"
-    echo "#SBATCH --output=$WORK/log/sens-%A_%a.out"
-    echo 'set -euo pipefail'
-    printf 'exec %q' "$BIN"
-    printf ' %q' "${SENS[@]}"
-    # shellcheck disable=SC2016 # expanded by the job, not here
-    printf ' --threads "$SLURM_CPUS_PER_TASK" --shard auto --out %q/sens-shard-"$SLURM_ARRAY_TASK_ID"\n' "$WORK"
-} >"$WORK/sens.sbatch"
-sens_array=$(sbatch --parsable --chdir="$WORK" "$WORK/sens.sbatch" </dev/null) || die "sbatch of the sensitivity job array failed"
-sens_array=${sens_array%%;*}
-JOBS+=("$sens_array")
-sens_dirs=()
-for ((i = 0; i < SHARDS; i++)); do sens_dirs+=("$WORK/sens-shard-$i"); done
-sens_merge_cmd=$(printf '%q ' "$BIN" merge "${sens_dirs[@]}" --out "$WORK/sens-merged")
-sens_merge=$(sbatch --parsable --job-name=normshift-sens-merge --chdir="$WORK" \
-    --dependency="afterok:$sens_array" --kill-on-invalid-dep=yes \
-    --output="$WORK/log/sens-merge-%j.out" --wrap="$sens_merge_cmd" </dev/null) || die "sbatch of the sensitivity merge job failed"
-sens_merge=${sens_merge%%;*}
-JOBS+=("$sens_merge")
-say "submitted sensitivity array job $sens_array and merge job $sens_merge (afterok:$sens_array)"
+# submit NAME PREFIX MERGED ARGS...: a job array of $SHARDS tasks, each running
+# `normshift ARGS... --shard auto` (which reads SLURM_ARRAY_TASK_ID/COUNT/MIN)
+# into $WORK/PREFIX-<task>, and a job that merges those folders into
+# $WORK/MERGED once every task has succeeded (afterok). Sets ARRAY_ID and
+# MERGE_ID.
+submit() {
+    local name=$1 prefix=$2 merged=$3
+    shift 3
+    {
+        echo '#!/bin/bash'
+        echo "#SBATCH --job-name=normshift-$name"
+        echo "#SBATCH --array=0-$((SHARDS - 1))"
+        echo "#SBATCH --cpus-per-task=1"
+        echo "#SBATCH --output=$WORK/log/$name-%A_%a.out"
+        echo 'set -euo pipefail'
+        printf 'exec %q' "$BIN"
+        printf ' %q' "$@"
+        # shellcheck disable=SC2016 # expanded by the job, not here
+        printf ' --threads "$SLURM_CPUS_PER_TASK" --shard auto --out %q/%s-"$SLURM_ARRAY_TASK_ID"\n' "$WORK" "$prefix"
+    } >"$WORK/$name.sbatch"
+    ARRAY_ID=$(sbatch --parsable --chdir="$WORK" "$WORK/$name.sbatch" </dev/null) || die "sbatch of the $name job array failed"
+    ARRAY_ID=${ARRAY_ID%%;*}
+    JOBS+=("$ARRAY_ID")
+    local dirs=() i cmd
+    for ((i = 0; i < SHARDS; i++)); do dirs+=("$WORK/$prefix-$i"); done
+    cmd=$(printf '%q ' "$BIN" merge "${dirs[@]}" --out "$WORK/$merged")
+    MERGE_ID=$(sbatch --parsable --job-name="normshift-$name-merge" --chdir="$WORK" \
+        --dependency="afterok:$ARRAY_ID" --kill-on-invalid-dep=yes \
+        --output="$WORK/log/$name-merge-%j.out" --wrap="$cmd" </dev/null) || die "sbatch of the $name merge job failed"
+    MERGE_ID=${MERGE_ID%%;*}
+    JOBS+=("$MERGE_ID")
+    say "submitted $name array job $ARRAY_ID (tasks 0-$((SHARDS - 1))) and merge job $MERGE_ID (afterok:$ARRAY_ID)"
+}
+submit sweep shard merged "${SWEEP[@]}"
+array=$ARRAY_ID merge=$MERGE_ID
+submit sensitivity sens-shard sens-merged "${SENS[@]}"
+sens_array=$ARRAY_ID sens_merge=$MERGE_ID
 
 # States of every task of job $1, one a line ("<task> <state> <exit code>").
 job_states() {
@@ -392,7 +377,7 @@ fi
 if [[ $merge_states == "- COMPLETED 0:0" ]]; then
     pass "merge job $merge ran after the array (afterok) and COMPLETED"
 else
-    die "merge job $merge: $merge_states (see log/merge-$merge.out)"
+    die "merge job $merge: $merge_states (see log/sweep-merge-$merge.out)"
 fi
 say "jobs took $((SECONDS - t_jobs)) s"
 
@@ -422,7 +407,7 @@ if ! sens_merge_states=$(wait_job "$sens_merge"); then
     die "sensitivity merge job $sens_merge not finished after $TIMEOUT s: $sens_merge_states"
 fi
 [[ $sens_merge_states == "- COMPLETED 0:0" ]] ||
-    die "sensitivity merge job $sens_merge: $sens_merge_states (see log/sens-merge-$sens_merge.out)"
+    die "sensitivity merge job $sens_merge: $sens_merge_states (see log/sensitivity-merge-$sens_merge.out)"
 for f in samples.csv sensitivity.csv; do
     if cmp -s "$WORK/sens-whole/$f" "$WORK/sens-merged/$f"; then
         pass "merged sensitivity $f is byte-identical to the unsharded analysis's"

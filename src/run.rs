@@ -205,11 +205,13 @@ impl<'a> Job<'a> {
         let build_seconds = t0.elapsed().as_secs_f64();
         let params = Params::new(self.scenario);
         let start = burn_in(self.scenario, &world, &params, seed);
+        let recorder = Recorder::new(&world);
         (0..self.strategies.len())
             .map(|k| {
                 let t1 = Instant::now();
                 let mut trace = if self.trace && replicate == self.replicates.start { trace_for(&world, 0) } else { None };
-                let months = simulate(self.scenario, self.strategies[k], self.reach[k], &world, &params, &start, seed, trace.as_mut());
+                let months =
+                    simulate(self.scenario, self.strategies[k], self.reach[k], &world, &params, &recorder, &start, seed, trace.as_mut());
                 RunResult {
                     id: self.id(k, replicate),
                     summary: summarise(&months, self.scenario.programme_end(), self.scenario.context.tipping_level),
@@ -274,6 +276,7 @@ fn simulate(
     reach: f64,
     world: &World,
     params: &Params,
+    recorder: &Recorder,
     start: &(State, f64),
     seed: u64,
     mut trace: Option<&mut Trace>,
@@ -286,7 +289,6 @@ fn simulate(
     let parallel = world.len() >= PARALLEL_STEP_MIN;
     let base = s.burn_in() + 2;
     let mut months = Vec::with_capacity(s.steps as usize);
-    let recorder = Recorder::new(world);
     for m in 0..s.steps {
         programme.apply(world, &mut cur, &mut levers, &villages, seed, m);
         advance(s, world, params, &levers, &mut villages, &cur, &mut next, seed, base + m, parallel);

@@ -22,7 +22,7 @@ use normshift::scenario::parse_scenario;
 use normshift::sensitivity::{COLUMNS, CONFIDENCE, Design, Evaluation, Factor, Indices, MAX_SAMPLES, RESAMPLES, analyse};
 use normshift::sweep::digest;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -246,7 +246,7 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
         s.seed
     ));
     // Evaluations already in samples.csv (from a stopped run, with --resume).
-    let mut done: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    let mut done: BTreeSet<usize> = BTreeSet::new();
     if samples_path.exists() {
         if !args.resume {
             return Err(bad(format!(
@@ -266,15 +266,15 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
             return Err(bad(format!("--resume: {} holds shard {theirs}, not {shard_label}", out.display())));
         }
         for (n, line) in journal::complete_lines(&samples_path)?.iter().enumerate() {
-            let (index, outputs) = parse_sample(line, factors.len(), metrics.len())
+            let (index, _) = parse_sample(line, factors.len(), metrics.len())
                 .ok_or_else(|| bad(format!("{}:{}: not a row this analysis wrote: {line}", samples_path.display(), n + 2)))?;
-            done.insert(index, outputs);
+            done.insert(index);
         }
     } else if journal::holds_other(&out, &hash) {
         return Err(bad(format!("{} holds another analysis's manifest; choose another --out", out.display())));
     }
 
-    let todo: Vec<usize> = range.clone().filter(|i| !done.contains_key(i)).collect();
+    let todo: Vec<usize> = range.clone().filter(|i| !done.contains(i)).collect();
     eprintln!(
         "{}: {} evaluations ({} samples x {} matrices) x {} replicates = {} runs of `{}`{}",
         s.name,
