@@ -2,7 +2,7 @@
 //! resume after a kill at any moment equals an uninterrupted sweep, shards
 //! merged equal the whole, and bad input is refused without overwriting.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

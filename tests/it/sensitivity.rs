@@ -6,7 +6,7 @@
 //! and stopping: killed at any moment, torn or stopped by SIGTERM (exit
 //! 130), then resumed, it gives the files of an uninterrupted analysis.
 
-mod common;
+use crate::common;
 
 use normshift::sensitivity::{Design, Factor, RESAMPLES, analyse, evaluate, ishigami, ishigami_indices};
 use std::f64::consts::PI;

@@ -1,0 +1,18 @@
+//! normshift's integration tests, in one test binary (the ripgrep habit):
+//! one module per area, sharing `common`. One binary links the crate once,
+//! where eleven binaries each linked it again.
+//!
+//! Run them all with `cargo test --release`; one area with
+//! `cargo test --release --test it cli::`.
+
+mod behaviour;
+mod browser;
+mod cli;
+mod common;
+mod compare;
+mod network_file;
+mod plots;
+mod reference;
+mod robustness;
+mod sensitivity;
+mod sweep;
