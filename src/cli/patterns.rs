@@ -3,7 +3,7 @@
 //! bootstrap interval of paired differences (common random numbers, as
 //! `normshift compare` reports them) and whether the pattern shows. The
 //! fixed-seed tests of the same patterns, on smaller districts, are in
-//! `tests/behaviour.rs`.
+//! `tests/it/behaviour.rs`.
 
 use normshift::compare::{Row, compare};
 use normshift::outcomes::col;
@@ -97,7 +97,7 @@ pub fn patterns(md: &mut String, reps: u32) -> anyhow::Result<()> {
          bootstrap interval, in percentage points for shares; each row says when the pattern counts as shown. \
          `participation` is the share of women taking part in the village council; `end` is the \
          programme's last month and `final` the run's. Fixed-seed tests of the same patterns on a smaller district run in \
-         `tests/behaviour.rs`.\n"
+         `tests/it/behaviour.rs`.\n"
     )?;
     writeln!(md, "| # | pattern | scenario: what is measured | measured | shows when | shows? |")?;
     writeln!(md, "|---|---|---|---|---|---|")?;

@@ -63,7 +63,7 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<()> {
     writeln!(
         md,
         "Written by `normshift validate --runs {runs} --reps {}` (normshift {}); the same engine as the community model. \
-         Scenario files: `scenarios/reference/`. Fast versions of these checks run in `tests/reference.rs`.\n",
+         Scenario files: `scenarios/reference/`. Fast versions of these checks run in `tests/it/reference.rs`.\n",
         args.reps,
         env!("CARGO_PKG_VERSION")
     )?;
