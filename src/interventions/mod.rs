@@ -17,6 +17,7 @@ mod quota;
 pub mod targeting;
 mod womens_organisations;
 
+pub use crate::model::levers::Levers;
 use crate::model::step::Villages;
 use crate::model::{State, World};
 use crate::rng::{StepKey, purpose_of};
@@ -24,58 +25,6 @@ use crate::scenario::{Funding, Intervention, InterventionKind, Scenario, Strateg
 
 /// Step counter of the streams that choose targets, apart from every month's.
 const TARGETING_STEP: u32 = u32::MAX;
-
-/// What interventions set for the step to read this month.
-#[derive(Clone, Debug, Default)]
-pub struct Levers {
-    /// Utility added to a woman's decision (women's organisations).
-    pub support: Vec<f32>,
-    /// Extra weight an agent gives women neighbours (solidarity).
-    pub solidarity: Vec<f32>,
-    /// Extra monthly decay of fear.
-    pub recovery: Vec<f32>,
-    /// Holds a reserved council seat.
-    pub quota: Vec<u8>,
-    /// Leader reached by engagement.
-    pub engaged: Vec<u8>,
-    /// Share of backlash deterred, per village.
-    pub protection: Vec<f32>,
-    /// Share of violent sanctions averted, per village.
-    pub violence_cut: Vec<f32>,
-    /// Chance a seat holder is made to take part this month.
-    pub quota_enforcement: f32,
-    /// Multiplier of backlash rates (conflict).
-    pub rate_mult: f32,
-    /// Rise of men's and leaders' thresholds (conflict).
-    pub theta_shift: f32,
-}
-
-impl Levers {
-    /// Levers of a world with no programme.
-    pub fn new(agents: usize, villages: usize) -> Levers {
-        Levers {
-            support: vec![0.0; agents],
-            solidarity: vec![0.0; agents],
-            recovery: vec![0.0; agents],
-            quota: vec![0; agents],
-            engaged: vec![0; agents],
-            protection: vec![0.0; villages],
-            violence_cut: vec![0.0; villages],
-            quota_enforcement: 0.0,
-            rate_mult: 1.0,
-            theta_shift: 0.0,
-        }
-    }
-
-    fn reset_month(&mut self) {
-        self.support.fill(0.0);
-        self.solidarity.fill(0.0);
-        self.recovery.fill(0.0);
-        self.protection.fill(0.0);
-        self.violence_cut.fill(0.0);
-        self.quota_enforcement = 0.0;
-    }
-}
 
 /// One intervention of a strategy, compiled for a run.
 #[derive(Clone, Debug)]
@@ -225,7 +174,7 @@ impl Programme {
         self.cost += cx.cost;
         if !self.items.is_empty() {
             // Neighbours see this month's recruits and changed minds.
-            crate::model::init::refresh_public(world, state);
+            crate::model::decide::refresh_public(world, state);
         }
     }
 }

@@ -4,53 +4,10 @@
 //! Never reads files itself: the caller passes the text and its origin.
 
 use super::Scenario;
+use super::error::{Located, ScenarioError};
 use super::overrides::{Override, apply_override};
 use super::validate::{Invalid, validate};
-use std::fmt;
 use toml::de::{DeTable, DeValue};
-
-/// A problem with a scenario, located where possible.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub struct ScenarioError {
-    /// The file name, `--set KEY=VALUE`, or another origin.
-    pub origin: String,
-    /// 1-based line and column in the origin, where known.
-    pub at: Option<(usize, usize)>,
-    /// The dotted key at fault, where known.
-    pub key: Option<String>,
-    /// What is wrong and what is allowed.
-    pub message: String,
-}
-
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.origin)?;
-        if let Some((l, c)) = self.at {
-            write!(f, ":{l}:{c}")?;
-        }
-        write!(f, ": ")?;
-        if let Some(k) = &self.key {
-            write!(f, "`{k}`: ")?;
-        }
-        write!(f, "{}", self.message)
-    }
-}
-
-/// Something with a location in a source text.
-pub trait Located {
-    /// 1-based (line, column) of a byte offset.
-    fn line_col(&self, offset: usize) -> (usize, usize);
-}
-
-impl Located for str {
-    fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.len());
-        let before = &self[..offset];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rfind('\n').map_or(before.chars().count(), |p| before[p + 1..].chars().count()) + 1;
-        (line, col)
-    }
-}
 
 /// Parse, override, resolve and validate a scenario.
 ///

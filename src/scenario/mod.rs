@@ -6,13 +6,15 @@
 //! `load.rs` and `validate.rs`; this file only declares the shape.
 
 mod defaults;
+pub mod error;
 pub mod load;
 pub mod overrides;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};
 
-pub use load::{Located, ScenarioError, builtin, builtin_names, parse_scenario};
+pub use error::{Located, ScenarioError};
+pub use load::{builtin, builtin_names, parse_scenario};
 
 /// A whole scenario: population, network, behaviour rule, context and the
 /// strategies to compare.
