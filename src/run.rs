@@ -264,7 +264,7 @@ fn simulate(
     let mut cur = start.0.clone();
     let mut next = cur.clone();
     let mut levers = Levers::new(world.len(), world.village_women.len());
-    let mut programme = Programme::new(s, &s.strategies[strategy], world, seed, reach);
+    let mut programme = Programme::new(&s.strategies[strategy].interventions, s.context.political_will, world, seed, reach);
     let mut villages = Villages::new(world, &cur);
     let mut carry = Carry::default();
     let rule = Rule::of(s);
@@ -273,6 +273,7 @@ fn simulate(
     let mut months = Vec::with_capacity(s.steps as usize);
     for m in 0..s.steps {
         programme.apply(world, &mut cur, &mut levers, &villages, seed, m);
+        levers.context(&s.context, m);
         advance(rule, world, params, &levers, &mut villages, &mut carry, &cur, &mut next, seed, base + m, parallel);
         std::mem::swap(&mut cur, &mut next);
         months.push(recorder.month(&cur, &levers, programme.cost));

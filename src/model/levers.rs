@@ -3,6 +3,8 @@
 //! the model so the model can be read and tested without `interventions/`;
 //! interventions write these fields, the step only reads them.
 
+use crate::scenario::Context;
+
 /// What interventions set for the step to read this month.
 #[derive(Clone, Debug, Default)]
 pub struct Levers {
@@ -53,5 +55,14 @@ impl Levers {
         self.protection.fill(0.0);
         self.violence_cut.fill(0.0);
         self.quota_enforcement = 0.0;
+    }
+
+    /// Set the context's levers for programme month `month`: from
+    /// `conflict_start` on, backlash rates rise by `conflict_backlash` and
+    /// men's and leaders' thresholds by `conflict_conservatism`.
+    pub fn context(&mut self, c: &Context, month: u32) {
+        let conflict = c.conflict_start.is_some_and(|t| month >= t);
+        self.rate_mult = if conflict { 1.0 + c.conflict_backlash as f32 } else { 1.0 };
+        self.theta_shift = if conflict { c.conflict_conservatism as f32 } else { 0.0 };
     }
 }
