@@ -43,7 +43,7 @@
 
 use divan::Bencher;
 use divan::counter::{CyclesCount, ItemsCount};
-use normshift::interventions::Levers;
+use normshift::model::Levers;
 use normshift::model::init::{build_world, initial_state};
 use normshift::model::reference::{Counts, threshold_step as full_threshold_step, threshold_step_counted};
 use normshift::model::step::{Villages, step};

@@ -2,8 +2,7 @@
 //! Column names are stable and documented here once; output tables use
 //! exactly these names.
 
-use crate::interventions::Levers;
-use crate::model::{State, World, champion, stance};
+use crate::model::{Levers, State, World, champion, stance};
 use crate::population::{Role, attr};
 
 /// Monthly outcome columns, in output order.

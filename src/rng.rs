@@ -168,7 +168,40 @@ mod tests {
 
     #[test]
     fn named_purposes_are_stable_and_distinct() {
-        assert_eq!(purpose_of("dialogue"), purpose_of("dialogue"));
+        // Pinned: a purpose must not change between versions, or every
+        // intervention's targets and draws would.
+        assert_eq!(purpose_of("dialogue"), 0x831d_d53d_fc2d_508d);
+        assert_eq!(purpose_of("media/radio"), 0x86bb_a77a_146e_8e70);
         assert_ne!(purpose_of("dialogue"), purpose_of("media"));
+        // Named purposes never meet the fixed ones (the top bit is set).
+        assert!(purpose_of("") >= 1 << 63);
+    }
+
+    /// The streams pinned to numbers computed independently (a Python
+    /// transcription of SplitMix64 and the key derivation): any change to
+    /// the mixing, the key or the counter layout changes every result of
+    /// every scenario, and must fail here first.
+    #[test]
+    fn streams_are_pinned_to_known_values() {
+        assert_eq!(mix64(0), 0);
+        assert_eq!(mix64(1), 0x5692_161d_100b_05e5);
+        let key = StepKey::new(7, 3, purpose::DECIDE);
+        assert_eq!(key.0, 0xc9f7_7283_d7d6_cc83);
+        assert_eq!(key.bits(10, 0), 0x77b8_4553_9216_00dd);
+        assert_eq!(key.bits(11, 2), 0x3dd0_c838_3504_c8a8);
+        assert_eq!(key.uniform(10, 0), 0.467_655_48_f32);
+        assert_eq!(key.uniform(0, 5), 0.942_309_32_f32);
+        assert_eq!(key.uniform64(10, 0), 0.467_655_499_365_797_3);
+        let mut stream = key.stream(11);
+        let _ = stream.try_next_u64();
+        let _ = stream.try_next_u64();
+        assert_eq!(stream.try_next_u64(), Ok(0x3dd0_c838_3504_c8a8), "the third draw of agent 11 is its counter 2");
+        // The targeting stream of an intervention `dialogue` (kind/name),
+        // at the step counter no month uses.
+        let targeting = StepKey::new(1, u32::MAX, purpose_of("dialogue/dialogue"));
+        assert_eq!(targeting.bits(42, 0), 0xefdd_85ee_48e2_0eed);
+        assert_eq!(replicate_seed(1, 0), 0x910a_2dec_8902_5cc1);
+        assert_eq!(replicate_seed(1, 1), 0xbeeb_8da1_658e_ec67);
+        assert_eq!(replicate_seed(42, 9), 0x9e54_d738_297f_77ae);
     }
 }

@@ -3,15 +3,16 @@
 //! months stepped with the programme acting before each. Returns results;
 //! never writes files or prints.
 
-use crate::interventions::{Levers, Programme};
+use crate::interventions::Programme;
 use crate::model::init::{build_world, initial_state};
-use crate::model::step::{Villages, step};
-use crate::model::{Params, State, World, champion, reference, stance};
+use crate::model::rule::{Carry, Rule, advance};
+use crate::model::step::Villages;
+use crate::model::{Levers, Params, State, World, champion, stance};
 use crate::network::Csr;
 use crate::outcomes::{Month, Recorder, Summary, summarise};
 use crate::population::Agents;
 use crate::rng::replicate_seed;
-use crate::scenario::{RuleKind, Scenario};
+use crate::scenario::Scenario;
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -236,36 +237,15 @@ fn burn_in(s: &Scenario, world: &World, params: &Params, seed: u64) -> (State, f
     let mut cur = initial_state(s, world, params, seed);
     let levers = Levers::new(world.len(), world.village_women.len());
     let mut villages = Villages::new(world, &cur);
+    let mut carry = Carry::default();
+    let rule = Rule::of(s);
     let mut next = cur.clone();
     let parallel = world.len() >= PARALLEL_STEP_MIN;
     for t in 0..s.burn_in() {
-        advance(s, world, params, &levers, &mut villages, &cur, &mut next, seed, t + 2, parallel);
+        advance(rule, world, params, &levers, &mut villages, &mut carry, &cur, &mut next, seed, t + 2, parallel);
         std::mem::swap(&mut cur, &mut next);
     }
     (cur, t0.elapsed().as_secs_f64())
-}
-
-/// One step under the scenario's rule.
-#[allow(clippy::too_many_arguments)]
-fn advance(
-    s: &Scenario,
-    world: &World,
-    params: &Params,
-    levers: &Levers,
-    villages: &mut Villages,
-    cur: &State,
-    next: &mut State,
-    seed: u64,
-    t: u32,
-    parallel: bool,
-) {
-    match s.rule.kind {
-        RuleKind::Logit => step(world, params, levers, villages, cur, next, seed, t, parallel),
-        RuleKind::Threshold => {
-            reference::threshold_step_counted(world, s.rule.relative, s.rule.permanent, cur, next, &mut villages.threshold, parallel)
-        }
-        RuleKind::MemoryBestResponse => reference::memory_step(world, s.rule.memory.unwrap_or(1), cur, next, seed, t, parallel),
-    }
 }
 
 /// The months of one strategy from the burnt-in state.
@@ -284,14 +264,17 @@ fn simulate(
     let mut cur = start.0.clone();
     let mut next = cur.clone();
     let mut levers = Levers::new(world.len(), world.village_women.len());
-    let mut programme = Programme::new(s, &s.strategies[strategy], world, seed, reach);
+    let mut programme = Programme::new(&s.strategies[strategy].interventions, s.context.political_will, world, seed, reach);
     let mut villages = Villages::new(world, &cur);
+    let mut carry = Carry::default();
+    let rule = Rule::of(s);
     let parallel = world.len() >= PARALLEL_STEP_MIN;
     let base = s.burn_in() + 2;
     let mut months = Vec::with_capacity(s.steps as usize);
     for m in 0..s.steps {
         programme.apply(world, &mut cur, &mut levers, &villages, seed, m);
-        advance(s, world, params, &levers, &mut villages, &cur, &mut next, seed, base + m, parallel);
+        levers.context(&s.context, m);
+        advance(rule, world, params, &levers, &mut villages, &mut carry, &cur, &mut next, seed, base + m, parallel);
         std::mem::swap(&mut cur, &mut next);
         months.push(recorder.month(&cur, &levers, programme.cost));
         if let Some(t) = trace.as_deref_mut() {

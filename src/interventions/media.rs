@@ -1,15 +1,50 @@
 //! Media campaigns: reached agents' normative expectations move toward
 //! approval by `effect` each month.
 
-use super::{Ctx, Item};
+use super::{Cost, Ctx, Group, Kind, Reached, Selection, Target, range};
+use serde::{Deserialize, Serialize};
 
-pub(super) fn apply(item: &mut Item, cx: &mut Ctx<'_>, intensity: f32) {
-    let eff = item.spec.effect.unwrap_or(0.0) as f32 * intensity;
-    if eff <= 0.0 {
-        return;
+/// Parameters of `kind = "media"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Media {
+    pub target: Target,
+    pub cost: Cost,
+    /// Monthly strength, 0 to 1.
+    pub effect: f64,
+}
+
+impl Default for Media {
+    fn default() -> Self {
+        Media { target: Target::share(Group::All, Selection::Random, 0.5), cost: Cost { per_person: 0.0, per_month: 1500.0 }, effect: 0.02 }
     }
-    for &i in &item.targets {
-        let c = &mut cx.state.core[i as usize];
-        c.normative += eff * (1.0 - c.normative);
+}
+
+impl Kind for Media {
+    const NAME: &'static str = "media";
+
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        range("effect", self.effect, 0.0, 1.0)?;
+        self.cost.check()?;
+        self.target.check()
+    }
+
+    fn target(&self) -> Option<&Target> {
+        Some(&self.target)
+    }
+
+    fn cost(&self) -> Option<&Cost> {
+        Some(&self.cost)
+    }
+
+    fn apply(&self, r: &mut Reached, cx: &mut Ctx<'_>, intensity: f32) {
+        let eff = self.effect as f32 * intensity;
+        if eff <= 0.0 {
+            return;
+        }
+        for &i in &r.targets {
+            let c = &mut cx.state.core[i as usize];
+            c.normative += eff * (1.0 - c.normative);
+        }
     }
 }

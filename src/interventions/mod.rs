@@ -1,80 +1,424 @@
-//! Interventions (MODEL.md section 5): a strategy's list, compiled for one
-//! run into a [`Programme`] that acts once a month, before agents perceive.
+//! Interventions (MODEL.md section 5): the kinds a strategy can use, and a
+//! strategy compiled for one run into a [`Programme`] that acts once a
+//! month, before agents perceive.
 //!
-//! Every kind has one file with one `apply` for a month; all share
-//! [`Item`] (what was targeted, who is still reached) and write into
-//! [`Levers`] (what the step reads) or directly into the current state.
+//! **One file per kind.** Each kind's file holds its typed parameters (a
+//! serde struct whose `Default` is the kind's defaults), their valid ranges
+//! ([`Kind::check`]), whom it may reach ([`Kind::eligible`]), its cost and
+//! its monthly effect ([`Kind::apply`]) on the levers the step reads
+//! ([`Levers`]) or on the current state. The [`kinds!`] registry below lists
+//! the kinds once; it derives [`InterventionKind`], the per-kind
+//! [`Params`] and the dispatch of every [`Kind`] method (a `match`, no
+//! trait objects). Adding a kind: its file, one registry line, its test.
+//!
+//! A scenario keeps the flat form users write (`kind = "..."` and the
+//! kind's keys side by side); [`Intervention`] reads it in two steps: the
+//! common keys and `kind` first, then the kind's own struct from the rest
+//! of the same table, refusing any key that struct does not declare.
+//!
 //! Target selection happens once, when the programme is built, so the month
-//! loop allocates nothing.
+//! loop allocates nothing. This module never imports the scenario module,
+//! never does I/O, and is never imported by `model/`.
 
-mod dialogue;
-mod funding_cut;
-mod leader_engagement;
-mod male_champions;
-mod media;
-mod protection;
-mod quota;
 pub mod targeting;
-mod womens_organisations;
 
 use crate::model::step::Villages;
 use crate::model::{State, World};
 use crate::rng::{StepKey, purpose_of};
-use crate::scenario::{Funding, Intervention, InterventionKind, Scenario, Strategy};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+pub use crate::model::levers::Levers;
+pub use targeting::{Group, Selection, Target};
+pub use womens_organisations::Funding;
+
+/// The registry: one line per kind, `Variant(file::Struct)`. Generates the
+/// modules, [`InterventionKind`], [`Params`] and its dispatch.
+macro_rules! kinds {
+    ($($variant:ident($module:ident::$ty:ident)),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// Kinds of intervention, in registry order.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum InterventionKind {
+            $($variant),*
+        }
+
+        impl InterventionKind {
+            /// Every kind, in registry order.
+            pub const ALL: &'static [InterventionKind] = &[$(InterventionKind::$variant),*];
+
+            /// The TOML spelling.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(InterventionKind::$variant => <$module::$ty as Kind>::NAME),*
+                }
+            }
+
+            /// The keys of this kind's own struct, in declaration order.
+            pub fn keys(self) -> &'static [&'static str] {
+                match self {
+                    $(InterventionKind::$variant => fields::<$module::$ty>()),*
+                }
+            }
+        }
+
+        /// One intervention's kind-specific parameters.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Params {
+            $($variant($module::$ty)),*
+        }
+
+        impl Params {
+            /// The kind.
+            pub fn kind(&self) -> InterventionKind {
+                match self {
+                    $(Params::$variant(_) => InterventionKind::$variant),*
+                }
+            }
+
+            /// The kind's defaults.
+            pub fn default_of(kind: InterventionKind) -> Params {
+                match kind {
+                    $(InterventionKind::$variant => Params::$variant(<$module::$ty>::default())),*
+                }
+            }
+
+            /// Read `kind`'s struct from the keys of its table (without the
+            /// common ones): a key the struct does not declare is refused,
+            /// naming the keys it takes.
+            fn from_table(kind: InterventionKind, rest: toml::Table) -> Result<Params, SpecError> {
+                match kind {
+                    $(InterventionKind::$variant => parse::<$module::$ty>(rest).map(Params::$variant)),*
+                }
+            }
+
+            /// Values out of range, as (key, what is allowed).
+            pub fn check(&self) -> Result<(), (&'static str, String)> {
+                match self { $(Params::$variant(p) => p.check()),* }
+            }
+            /// Whom it reaches, if it reaches people.
+            pub fn target(&self) -> Option<&Target> {
+                match self { $(Params::$variant(p) => p.target()),* }
+            }
+            /// Whether agent `i` can be reached at all.
+            pub fn eligible(&self, world: &World, i: usize) -> bool {
+                match self { $(Params::$variant(p) => p.eligible(world, i)),* }
+            }
+            /// What it costs, if anything.
+            pub fn cost(&self) -> Option<&Cost> {
+                match self { $(Params::$variant(p) => p.cost()),* }
+            }
+            /// Whether it counts toward the end of the programme.
+            pub fn is_programme(&self) -> bool {
+                match self { $(Params::$variant(p) => p.is_programme()),* }
+            }
+            /// Funded `months` after its start (project cycles).
+            pub fn funded(&self, months: u32) -> bool {
+                match self { $(Params::$variant(p) => p.funded(months)),* }
+            }
+            /// The factor it applies to the intervention named `name`.
+            pub fn cut(&self, name: &str) -> Option<f32> {
+                match self { $(Params::$variant(p) => p.cut(name)),* }
+            }
+            /// Names of the strategy's other interventions it refers to.
+            pub fn refers_to(&self) -> &[String] {
+                match self { $(Params::$variant(p) => p.refers_to()),* }
+            }
+            /// Funded and unfunded months of a project cycle.
+            pub fn cycles(&self) -> Option<(u32, u32)> {
+                match self { $(Params::$variant(p) => p.cycles()),* }
+            }
+            fn recruit(&self, r: &mut Reached, cx: &mut Ctx<'_>) {
+                match self { $(Params::$variant(p) => p.recruit(r, cx)),* }
+            }
+            fn apply(&self, r: &mut Reached, cx: &mut Ctx<'_>, intensity: f32) {
+                match self { $(Params::$variant(p) => p.apply(r, cx, intensity)),* }
+            }
+        }
+
+        impl Serialize for Params {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self { $(Params::$variant(p) => p.serialize(s)),* }
+            }
+        }
+    };
+}
+
+kinds! {
+    Dialogue(dialogue::Dialogue),
+    MaleChampions(male_champions::MaleChampions),
+    LeaderEngagement(leader_engagement::LeaderEngagement),
+    WomensOrganisations(womens_organisations::WomensOrganisations),
+    Protection(protection::Protection),
+    Quota(quota::Quota),
+    Media(media::Media),
+    FundingCut(funding_cut::FundingCut),
+}
+
+/// What every kind provides. Defaults cover what most kinds do.
+pub trait Kind: Clone + fmt::Debug + PartialEq + Default + Serialize + DeserializeOwned {
+    /// The TOML spelling of `kind`.
+    const NAME: &'static str;
+
+    /// Values out of range: `Err((key, message))` naming what is allowed.
+    fn check(&self) -> Result<(), (&'static str, String)>;
+
+    /// Whom it reaches; `None` for kinds that act on villages or on other
+    /// interventions.
+    fn target(&self) -> Option<&Target> {
+        None
+    }
+
+    /// Whether agent `i` can be reached at all, whatever the target group.
+    fn eligible(&self, _world: &World, _i: usize) -> bool {
+        true
+    }
+
+    /// Its cost; `None` for kinds that cost nothing themselves.
+    fn cost(&self) -> Option<&Cost>;
+
+    /// In its first active month: mark those reached and pay for each.
+    fn recruit(&self, r: &mut Reached, cx: &mut Ctx<'_>) {
+        cx.cost += self.cost().map_or(0.0, |c| c.per_person) * r.targets.len() as f64;
+    }
+
+    /// Act for one month at funding `intensity` (0 to 1).
+    fn apply(&self, r: &mut Reached, cx: &mut Ctx<'_>, intensity: f32);
+
+    /// Whether it counts toward the programme's end (summary outcomes).
+    fn is_programme(&self) -> bool {
+        true
+    }
+
+    /// Whether it is funded `months` after its start (before cuts).
+    fn funded(&self, _months: u32) -> bool {
+        true
+    }
+
+    /// The intensity factor it applies to the intervention named `name`
+    /// while active (funding cuts), if any.
+    fn cut(&self, _name: &str) -> Option<f32> {
+        None
+    }
+
+    /// Names of other interventions of the strategy it refers to (checked
+    /// to exist).
+    fn refers_to(&self) -> &[String] {
+        &[]
+    }
+
+    /// Funded and unfunded months of each project cycle, for pictures.
+    fn cycles(&self) -> Option<(u32, u32)> {
+        None
+    }
+}
+
+/// A value outside `lo..=hi` at `key`.
+pub fn range(key: &'static str, v: f64, lo: f64, hi: f64) -> Result<(), (&'static str, String)> {
+    if v.is_finite() && v >= lo && v <= hi { Ok(()) } else { Err((key, format!("{v} is out of range; allowed: {lo} to {hi}"))) }
+}
+
+/// Cost of an intervention, in the scenario's currency.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Cost {
+    /// Paid once for each person reached (recruited, trained, engaged).
+    #[serde(default)]
+    pub per_person: f64,
+    /// Paid for each active month, scaled by funding.
+    #[serde(default)]
+    pub per_month: f64,
+}
+
+impl Cost {
+    /// Both amounts are finite and not negative.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        range("cost", self.per_person, 0.0, f64::MAX)?;
+        range("cost", self.per_month, 0.0, f64::MAX)
+    }
+}
+
+/// One intervention of a strategy: the keys every kind shares and the
+/// kind's own parameters. Read from and written to the flat TOML form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Intervention {
+    /// Name used by `funding_cut` and random streams (defaults to the kind).
+    pub name: Option<String>,
+    /// First month active.
+    pub start: u32,
+    /// Last month active (inclusive); defaults to the last month.
+    pub end: Option<u32>,
+    /// The kind and its parameters.
+    pub params: Params,
+}
+
+/// Keys every kind takes.
+pub const COMMON_KEYS: [&str; 4] = ["kind", "name", "start", "end"];
+
+impl Intervention {
+    /// An intervention of `kind` with the kind's defaults.
+    pub fn new(kind: InterventionKind) -> Intervention {
+        Intervention { name: None, start: 0, end: None, params: Params::default_of(kind) }
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> InterventionKind {
+        self.params.kind()
+    }
+
+    /// Its name: `name`, or the kind.
+    pub fn label(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.kind().as_str().to_string())
+    }
+
+    /// Read the flat form: `kind` and the common keys, then the kind's own
+    /// struct from the remaining keys of the same table.
+    pub fn from_table(mut t: toml::Table) -> Result<Intervention, SpecError> {
+        let names = || InterventionKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
+        let kind = match t.remove("kind") {
+            None => return Err(SpecError::new("kind", format!("is missing; give `kind = \"...\"`, one of: {}", names()))),
+            Some(toml::Value::String(k)) => InterventionKind::ALL
+                .iter()
+                .copied()
+                .find(|x| x.as_str() == k)
+                .ok_or_else(|| SpecError::new("kind", format!("unknown kind `{k}`; allowed: {}", names())))?,
+            Some(v) => return Err(SpecError::new("kind", format!("is a {}; give a kind in quotes, one of: {}", v.type_str(), names()))),
+        };
+        fn take<T: DeserializeOwned>(t: &mut toml::Table, key: &str) -> Result<Option<T>, SpecError> {
+            t.remove(key).map(|v| T::deserialize(v).map_err(|e| SpecError::new(key, e.message().trim().to_string()))).transpose()
+        }
+        let name = take::<String>(&mut t, "name")?;
+        let start = take::<u32>(&mut t, "start")?.unwrap_or(0);
+        let end = take::<u32>(&mut t, "end")?;
+        let params = Params::from_table(kind, t)?;
+        Ok(Intervention { name, start, end, params })
+    }
+}
+
+/// A problem with one intervention's table: the key and what is wrong.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("`{key}`: {message}")]
+pub struct SpecError {
+    /// The key at fault, within the intervention's table.
+    pub key: String,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+impl SpecError {
+    fn new(key: &str, message: String) -> SpecError {
+        SpecError { key: key.to_string(), message }
+    }
+}
+
+/// Read kind `T` from its keys: refuse keys it does not declare, then name
+/// the key whose value does not fit.
+fn parse<T: Kind>(rest: toml::Table) -> Result<T, SpecError> {
+    let keys = fields::<T>();
+    if let Some(k) = rest.keys().find(|k| !keys.contains(&k.as_str())) {
+        return Err(SpecError::new(
+            k,
+            format!("is not used by `{}`; it takes: {}, {}", T::NAME, COMMON_KEYS.join(", "), keys.join(", ")),
+        ));
+    }
+    T::deserialize(toml::Value::Table(rest.clone())).map_err(|e| {
+        // Every key has a default, so the first key that fails alone is at fault.
+        let key = rest
+            .iter()
+            .find(|(k, v)| T::deserialize(toml::Value::Table(toml::Table::from_iter([((*k).clone(), (*v).clone())]))).is_err())
+            .map_or("kind", |(k, _)| k.as_str());
+        SpecError::new(key, e.message().trim().to_string())
+    })
+}
+
+/// The field names serde reads for `T` (a struct), so that key lists are
+/// never written by hand.
+fn fields<T: DeserializeOwned>() -> &'static [&'static str] {
+    #[derive(Debug)]
+    struct Stop;
+    impl fmt::Display for Stop {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("probe")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<M: fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+    struct Probe<'a>(&'a mut &'static [&'static str]);
+    impl<'de> Deserializer<'de> for Probe<'_> {
+        type Error = Stop;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            *self.0 = fields;
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut out: &'static [&'static str] = &[];
+    let _ = T::deserialize(Probe(&mut out));
+    out
+}
+
+impl<'de> Deserialize<'de> for Intervention {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let t = toml::Table::deserialize(d)?;
+        Intervention::from_table(t).map_err(D::Error::custom)
+    }
+}
+
+impl Serialize for InterventionKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for Intervention {
+    /// The flat form: `kind`, the common keys, then the kind's own keys.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Flat<'a> {
+            kind: InterventionKind,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            name: Option<&'a String>,
+            start: u32,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            end: Option<u32>,
+            #[serde(flatten)]
+            params: &'a Params,
+        }
+        Flat { kind: self.kind(), name: self.name.as_ref(), start: self.start, end: self.end, params: &self.params }.serialize(s)
+    }
+}
 
 /// Step counter of the streams that choose targets, apart from every month's.
 const TARGETING_STEP: u32 = u32::MAX;
 
-/// What interventions set for the step to read this month.
-#[derive(Clone, Debug, Default)]
-pub struct Levers {
-    /// Utility added to a woman's decision (women's organisations).
-    pub support: Vec<f32>,
-    /// Extra weight an agent gives women neighbours (solidarity).
-    pub solidarity: Vec<f32>,
-    /// Extra monthly decay of fear.
-    pub recovery: Vec<f32>,
-    /// Holds a reserved council seat.
-    pub quota: Vec<u8>,
-    /// Leader reached by engagement.
-    pub engaged: Vec<u8>,
-    /// Share of backlash deterred, per village.
-    pub protection: Vec<f32>,
-    /// Share of violent sanctions averted, per village.
-    pub violence_cut: Vec<f32>,
-    /// Chance a seat holder is made to take part this month.
-    pub quota_enforcement: f32,
-    /// Multiplier of backlash rates (conflict).
-    pub rate_mult: f32,
-    /// Rise of men's and leaders' thresholds (conflict).
-    pub theta_shift: f32,
-}
-
-impl Levers {
-    /// Levers of a world with no programme.
-    pub fn new(agents: usize, villages: usize) -> Levers {
-        Levers {
-            support: vec![0.0; agents],
-            solidarity: vec![0.0; agents],
-            recovery: vec![0.0; agents],
-            quota: vec![0; agents],
-            engaged: vec![0; agents],
-            protection: vec![0.0; villages],
-            violence_cut: vec![0.0; villages],
-            quota_enforcement: 0.0,
-            rate_mult: 1.0,
-            theta_shift: 0.0,
-        }
-    }
-
-    fn reset_month(&mut self) {
-        self.support.fill(0.0);
-        self.solidarity.fill(0.0);
-        self.recovery.fill(0.0);
-        self.protection.fill(0.0);
-        self.violence_cut.fill(0.0);
-        self.quota_enforcement = 0.0;
-    }
+/// Whom one intervention reached in a run, and its funding last month.
+#[derive(Clone, Debug)]
+pub struct Reached {
+    /// Stream of this intervention's draws, derived from its kind and name.
+    pub purpose: u64,
+    /// Agents reached, chosen when the programme is built.
+    pub targets: Vec<u32>,
+    /// Per target: still reached (1) or lost (0).
+    pub alive: Vec<u8>,
+    /// Intensity last month.
+    pub prev_intensity: f32,
 }
 
 /// One intervention of a strategy, compiled for a run.
@@ -84,14 +428,8 @@ pub struct Item {
     pub spec: Intervention,
     /// Name (for funding cuts and random streams).
     pub name: String,
-    /// Stream of this intervention's draws, derived from its name.
-    pub purpose: u64,
-    /// Agents reached, chosen when the programme is built.
-    pub targets: Vec<u32>,
-    /// Per target: still reached (1) or lost (0).
-    pub alive: Vec<u8>,
-    /// Intensity last month.
-    pub prev_intensity: f32,
+    /// Whom it reached.
+    pub reached: Reached,
     /// Has been active at least once.
     pub started: bool,
 }
@@ -117,9 +455,9 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// A stream for this item in this month.
-    pub fn key(&self, item: &Item) -> StepKey {
-        StepKey::new(self.seed, self.month, item.purpose)
+    /// The stream of the intervention that reached `r`, in this month.
+    pub fn key(&self, r: &Reached) -> StepKey {
+        StepKey::new(self.seed, self.month, r.purpose)
     }
 }
 
@@ -129,61 +467,57 @@ pub struct Programme {
     items: Vec<Item>,
     /// Cumulative cost so far.
     pub cost: f64,
-    conflict_start: Option<u32>,
-    conflict_backlash: f32,
-    conflict_conservatism: f32,
     political_will: f32,
 }
 
 impl Programme {
-    /// Compile `strategy` for `world`, choosing targets from `seed`.
-    /// `reach` multiplies every target's share or count (1 keeps them).
-    pub fn new(s: &Scenario, strategy: &Strategy, world: &World, seed: u64, reach: f64) -> Programme {
-        let items = strategy
-            .interventions
+    /// Compile a strategy's `interventions` for `world`, choosing targets
+    /// from `seed`. `reach` multiplies every target's share or count (1
+    /// keeps them); `political_will` is the context's.
+    pub fn new(interventions: &[Intervention], political_will: f64, world: &World, seed: u64, reach: f64) -> Programme {
+        let items = interventions
             .iter()
             .map(|iv| {
-                let name = iv.name.clone().unwrap_or_else(|| iv.kind.as_str().to_string());
-                let purpose = purpose_of(&format!("{}/{}", iv.kind.as_str(), name));
-                let targets = match &iv.target {
-                    Some(t) if iv.kind != InterventionKind::FundingCut => {
-                        targeting::select(world, t, iv.kind, StepKey::new(seed, TARGETING_STEP, purpose), reach)
-                    }
-                    _ => Vec::new(),
+                let name = iv.label();
+                let purpose = purpose_of(&format!("{}/{}", iv.kind().as_str(), name));
+                let targets = match iv.params.target() {
+                    Some(t) => targeting::select(
+                        world,
+                        t,
+                        |i| iv.params.eligible(world, i),
+                        StepKey::new(seed, TARGETING_STEP, purpose),
+                        reach,
+                    ),
+                    None => Vec::new(),
                 };
                 let alive = vec![1u8; targets.len()];
-                Item { spec: iv.clone(), name, purpose, targets, alive, prev_intensity: 0.0, started: false }
+                Item { spec: iv.clone(), name, reached: Reached { purpose, targets, alive, prev_intensity: 0.0 }, started: false }
             })
             .collect();
-        Programme {
-            items,
-            cost: 0.0,
-            conflict_start: s.context.conflict_start,
-            conflict_backlash: s.context.conflict_backlash as f32,
-            conflict_conservatism: s.context.conflict_conservatism as f32,
-            political_will: s.context.political_will as f32,
-        }
+        Programme { items, cost: 0.0, political_will: political_will as f32 }
     }
 
-    /// Funding intensity of item `k` in `month`: 0 outside its window; for
-    /// project funding, 0 in the gaps between cycles; times every funding
-    /// cut that applies.
+    /// The compiled interventions, in the strategy's order.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// Funding intensity of item `k` in `month`: 0 outside its window or
+    /// unfunded (project gaps); times every funding cut that applies.
     fn intensity(&self, k: usize, month: u32) -> f32 {
         let item = &self.items[k];
         if !item.active(month) {
             return 0.0;
         }
         let mut x = 1.0f32;
-        if item.spec.kind == InterventionKind::WomensOrganisations && item.spec.funding == Some(Funding::Project) {
-            let cycle = item.spec.cycle.unwrap_or(12);
-            let gap = item.spec.gap.unwrap_or(0);
-            if (month - item.spec.start) % (cycle + gap) >= cycle {
-                x = 0.0;
-            }
+        if !item.spec.params.funded(month - item.spec.start) {
+            x = 0.0;
         }
         for cut in &self.items {
-            if cut.spec.kind == InterventionKind::FundingCut && cut.active(month) {
-                x *= funding_cut::factor_for(cut, &item.name);
+            if cut.active(month)
+                && let Some(f) = cut.spec.params.cut(&item.name)
+            {
+                x *= f;
             }
         }
         x
@@ -192,53 +526,77 @@ impl Programme {
     /// Act for `month` (before agents perceive). Adds this month's cost.
     pub fn apply(&mut self, world: &World, state: &mut State, levers: &mut Levers, villages: &Villages, seed: u64, month: u32) {
         levers.reset_month();
-        let conflict = self.conflict_start.is_some_and(|t| month >= t);
-        levers.rate_mult = if conflict { 1.0 + self.conflict_backlash } else { 1.0 };
-        levers.theta_shift = if conflict { self.conflict_conservatism } else { 0.0 };
         let mut cx = Ctx { world, state, levers, villages, political_will: self.political_will, seed, month, cost: 0.0 };
         for k in 0..self.items.len() {
             let intensity = self.intensity(k, month);
             let item = &mut self.items[k];
             if item.active(month) && !item.started {
                 item.started = true;
-                item.prev_intensity = intensity;
-                recruit(item, &mut cx);
+                item.reached.prev_intensity = intensity;
+                item.spec.params.recruit(&mut item.reached, &mut cx);
             }
             if !item.started {
                 continue;
             }
-            match item.spec.kind {
-                InterventionKind::Dialogue => dialogue::apply(item, &mut cx, intensity),
-                InterventionKind::MaleChampions => male_champions::apply(item, &mut cx, intensity),
-                InterventionKind::LeaderEngagement => leader_engagement::apply(item, &mut cx, intensity),
-                InterventionKind::WomensOrganisations => womens_organisations::apply(item, &mut cx, intensity),
-                InterventionKind::Protection => protection::apply(item, &mut cx, intensity),
-                InterventionKind::Quota => quota::apply(item, &mut cx, intensity),
-                InterventionKind::Media => media::apply(item, &mut cx, intensity),
-                InterventionKind::FundingCut => {}
-            }
-            if let Some(c) = &item.spec.cost {
+            item.spec.params.apply(&mut item.reached, &mut cx, intensity);
+            if let Some(c) = item.spec.params.cost() {
                 cx.cost += c.per_month * f64::from(intensity);
             }
-            item.prev_intensity = intensity;
+            item.reached.prev_intensity = intensity;
         }
         self.cost += cx.cost;
         if !self.items.is_empty() {
             // Neighbours see this month's recruits and changed minds.
-            crate::model::init::refresh_public(world, state);
+            crate::model::decide::refresh_public(world, state);
         }
     }
 }
 
-/// First active month: pay for everyone reached and mark them.
-fn recruit(item: &mut Item, cx: &mut Ctx<'_>) {
-    let per_person = item.spec.cost.as_ref().map_or(0.0, |c| c.per_person);
-    match item.spec.kind {
-        InterventionKind::MaleChampions => male_champions::recruit(item, cx),
-        InterventionKind::Quota => quota::recruit(item, cx),
-        // Leaders are paid for when they engage.
-        InterventionKind::LeaderEngagement => return,
-        _ => {}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Intervention, SpecError> {
+        Intervention::from_table(toml::from_str(text).unwrap())
     }
-    cx.cost += per_person * item.targets.len() as f64;
+
+    #[test]
+    fn key_lists_come_from_each_kinds_struct() {
+        assert_eq!(InterventionKind::Dialogue.keys(), ["target", "cost", "effect"]);
+        assert_eq!(InterventionKind::FundingCut.keys(), ["factor", "interventions"]);
+        for &k in InterventionKind::ALL {
+            assert!(!k.keys().is_empty(), "{}", k.as_str());
+            assert!(k.keys().iter().all(|x| !COMMON_KEYS.contains(x)), "{}", k.as_str());
+        }
+    }
+
+    #[test]
+    fn a_key_of_another_kind_is_refused_naming_the_kinds_keys() {
+        let e = read("kind = \"dialogue\"\nuptake = 0.1\n").unwrap_err();
+        assert_eq!(e.key, "uptake");
+        assert_eq!(e.message, "is not used by `dialogue`; it takes: kind, name, start, end, target, cost, effect");
+        let e = read("kind = \"media\"\nfoo = 1\n").unwrap_err();
+        assert_eq!(e.key, "foo");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let e = read("kind = \"dialogue\"\ntarget = { group = \"women\", share = 0.1 }\neffect = \"big\"\n").unwrap_err();
+        assert_eq!(e.key, "effect");
+        let e = read("kind = \"media\"\nstart = -1\n").unwrap_err();
+        assert_eq!(e.key, "start");
+        let e = read("kind = \"telepathy\"\n").unwrap_err();
+        assert_eq!(e.key, "kind");
+        assert!(e.message.contains("telepathy") && e.message.contains("funding_cut"), "{}", e.message);
+    }
+
+    #[test]
+    fn the_flat_form_round_trips_with_defaults_written_out() {
+        for &k in InterventionKind::ALL {
+            let iv = Intervention::new(k);
+            let text = toml::to_string(&iv).unwrap();
+            assert!(text.starts_with(&format!("kind = \"{}\"", k.as_str())), "{text}");
+            assert_eq!(read(&text), Ok(iv), "{text}");
+        }
+    }
 }

@@ -1,17 +1,49 @@
 //! Protection and accountability: deters a share `deterrence` of backlash
 //! and averts a share `violence_reduction` of violent sanctions in every
-//! village, each scaled by political will.
+//! village, each scaled by political will. Reaches villages, not people.
 
-use super::{Ctx, Item};
+use super::{Cost, Ctx, Kind, Reached, range};
+use serde::{Deserialize, Serialize};
 
-pub(super) fn apply(item: &mut Item, cx: &mut Ctx<'_>, intensity: f32) {
-    let will = cx.political_will * intensity;
-    let deter = item.spec.deterrence.unwrap_or(0.0) as f32 * will;
-    let cut = item.spec.violence_reduction.unwrap_or(0.0) as f32 * will;
-    for p in cx.levers.protection.iter_mut() {
-        *p = 1.0 - (1.0 - *p) * (1.0 - deter);
+/// Parameters of `kind = "protection"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Protection {
+    pub cost: Cost,
+    /// Share of backlash deterred at full political will.
+    pub deterrence: f64,
+    /// Share of violent sanctions averted at full political will.
+    pub violence_reduction: f64,
+}
+
+impl Default for Protection {
+    fn default() -> Self {
+        Protection { cost: Cost { per_person: 0.0, per_month: 2000.0 }, deterrence: 0.5, violence_reduction: 0.5 }
     }
-    for p in cx.levers.violence_cut.iter_mut() {
-        *p = 1.0 - (1.0 - *p) * (1.0 - cut);
+}
+
+impl Kind for Protection {
+    const NAME: &'static str = "protection";
+
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        range("deterrence", self.deterrence, 0.0, 1.0)?;
+        range("violence_reduction", self.violence_reduction, 0.0, 1.0)?;
+        self.cost.check()
+    }
+
+    fn cost(&self) -> Option<&Cost> {
+        Some(&self.cost)
+    }
+
+    fn apply(&self, _: &mut Reached, cx: &mut Ctx<'_>, intensity: f32) {
+        let will = cx.political_will * intensity;
+        let deter = self.deterrence as f32 * will;
+        let cut = self.violence_reduction as f32 * will;
+        for p in cx.levers.protection.iter_mut() {
+            *p = 1.0 - (1.0 - *p) * (1.0 - deter);
+        }
+        for p in cx.levers.violence_cut.iter_mut() {
+            *p = 1.0 - (1.0 - *p) * (1.0 - cut);
+        }
     }
 }

@@ -2,13 +2,77 @@
 //! an order of priority (random, central, elite, inclusive, youth), and a
 //! share or count, across the district or within each village. Random order
 //! comes from the intervention's own stream, so the same intervention in two
-//! strategies reaches the same people (common random numbers).
+//! strategies reaches the same people (common random numbers). Who can be
+//! reached at all (eligibility) is the kind's (`Kind::eligible`).
 
 use crate::model::World;
 use crate::network::layer;
 use crate::population::{Role, attr};
 use crate::rng::StepKey;
-use crate::scenario::{Group, InterventionKind, Selection, Target};
+use serde::{Deserialize, Serialize};
+
+/// Who an intervention reaches.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub group: Group,
+    #[serde(default = "random")]
+    pub selection: Selection,
+    /// Share of the group reached (or of each village's group with `per_village`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<f64>,
+    /// Number reached (or per village with `per_village`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// Select within each village rather than across the district.
+    #[serde(default)]
+    pub per_village: bool,
+}
+
+fn random() -> Selection {
+    Selection::Random
+}
+
+impl Target {
+    /// A share of `group` across the district, in `selection` order.
+    pub fn share(group: Group, selection: Selection, share: f64) -> Target {
+        Target { group, selection, share: Some(share), count: None, per_village: false }
+    }
+
+    /// Exactly one of `share` (0 to 1) and `count`; errors name the key `target`.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        match (self.share, self.count) {
+            (Some(_), Some(_)) => Err(("target", "give either `share` or `count`, not both".into())),
+            (None, None) => Err(("target", "give `share` (0 to 1) or `count` (a whole number)".into())),
+            (Some(x), None) => super::range("target", x, 0.0, 1.0),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Groups an intervention can target.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    Women,
+    Men,
+    All,
+    Leaders,
+    Gatekeepers,
+    ReligiousLeaders,
+    HouseholdHeads,
+}
+
+/// How targeted agents are chosen within the group.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    Random,
+    Central,
+    Elite,
+    Inclusive,
+    Youth,
+}
 
 /// Whether agent `i` belongs to `group`.
 pub fn in_group(world: &World, i: usize, group: Group) -> bool {
@@ -21,20 +85,6 @@ pub fn in_group(world: &World, i: usize, group: Group) -> bool {
         Group::Gatekeepers => a.role[i] == Role::Gatekeeper,
         Group::ReligiousLeaders => a.role[i] == Role::ReligiousLeader,
         Group::HouseholdHeads => a.has(i, attr::HEAD),
-    }
-}
-
-/// Whether agent `i` can be reached by an intervention of `kind` at all:
-/// champions are men who are not leaders, women's organisations and quota
-/// seats are for women, leader engagement is for leaders. Whatever the
-/// target's group, others are skipped.
-pub fn eligible(world: &World, i: usize, kind: InterventionKind) -> bool {
-    let a = &world.agents;
-    match kind {
-        InterventionKind::MaleChampions => !a.is_woman(i) && a.role[i] == Role::Member,
-        InterventionKind::WomensOrganisations | InterventionKind::Quota => a.is_woman(i),
-        InterventionKind::LeaderEngagement => a.role[i] != Role::Member,
-        _ => true,
     }
 }
 
@@ -65,12 +115,12 @@ fn how_many(t: &Target, available: usize, reach: f64) -> usize {
     (want.round().max(0.0) as usize).min(available)
 }
 
-/// Agents reached by `t` among those eligible for `kind`, in order of priority. `reach` scales the share or
-/// count (for equal budgets).
-pub fn select(world: &World, t: &Target, kind: InterventionKind, key: StepKey, reach: f64) -> Vec<u32> {
+/// Agents reached by `t` among those `eligible` (the kind's rule), in
+/// order of priority. `reach` scales the share or count (for equal budgets).
+pub fn select(world: &World, t: &Target, eligible: impl Fn(usize) -> bool, key: StepKey, reach: f64) -> Vec<u32> {
     let n = world.len();
     let mut ranked: Vec<(i64, u64, u32)> = (0..n)
-        .filter(|&i| in_group(world, i, t.group) && eligible(world, i, kind))
+        .filter(|&i| in_group(world, i, t.group) && eligible(i))
         .map(|i| (priority(world, i, t.selection), key.bits(i as u32, 0), i as u32))
         .collect();
     ranked.sort_unstable();

@@ -2,13 +2,22 @@
 //! state. The step itself is in `step.rs`; initialisation in `init.rs`.
 //! Never does I/O.
 
+pub mod decide;
 pub mod init;
+pub mod levers;
 pub mod reference;
+pub mod rule;
 pub mod step;
+
+pub use levers::Levers;
 
 use crate::network::Csr;
 use crate::population::{Agents, Role};
 use crate::scenario::Scenario;
+
+/// Agents per parallel work item of every step: fixed, so a step's result
+/// does not depend on the number of threads.
+pub const CHUNK: usize = 4096;
 
 /// Public stance of an agent.
 pub mod stance {

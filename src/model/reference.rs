@@ -19,12 +19,10 @@
 //! Synchronous and double-buffered like the community step; no allocation
 //! (except the counts, built once on their first step).
 
-use super::{Public, State, World, public, stance};
+use super::{CHUNK, Public, State, World, public, stance};
 use crate::network::Csr;
 use crate::rng::{StepKey, purpose};
 use rayon::prelude::*;
-
-const CHUNK: usize = super::step::CHUNK;
 
 /// Whether a neighbour acts: a woman taking part or a man supporting
 /// (interventions refresh what neighbours see with the community model's

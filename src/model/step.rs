@@ -21,16 +21,12 @@
 //! reads only `next` stances and its own agent; so the step is identical at
 //! any thread count. No allocation, I/O, hash maps or trait objects here.
 
-use super::init::{below_sigmoid, man_stance, public_of};
-use super::{Core, Hits, Params, Public, State, World, champion, public, reference, stance};
-use crate::interventions::Levers;
+use super::decide::{below_sigmoid, man_stance, public_of};
+use super::{CHUNK, Core, Hits, Levers, Params, Public, State, World, champion, public, stance};
 use crate::network::layer;
 use crate::population::{Role, attr};
 use crate::rng::{StepKey, purpose};
 use rayon::prelude::*;
-
-/// Agents per parallel work item.
-pub const CHUNK: usize = 4096;
 
 /// Per-village aggregates the step reads and writes, and the step's
 /// per-agent scratch (so that the step itself allocates nothing).
@@ -48,9 +44,6 @@ pub struct Villages {
     /// then villages are aggregated in parallel, each in agent order, with
     /// the same sums as the sequential pass. Empty otherwise.
     spans: Vec<u32>,
-    /// Acting neighbours kept between steps of a threshold rule (built on
-    /// first use; see [`reference::threshold_step_counted`]).
-    pub threshold: reference::Counts,
     /// This month's decisions as the backlash phase reads them, one byte
     /// per agent: [`OPPOSES`], [`OPPOSING_MAN`] and [`ACTING`]. Denser than `Core`, so
     /// the backlash loops skip non-opposing neighbours from cache.
@@ -86,7 +79,6 @@ impl Villages {
             attitude: vec![0.0; v],
             counts: vec![0; v],
             spans,
-            threshold: reference::Counts::default(),
             opposers: vec![0; world.len()],
         };
         out.record(world, state);

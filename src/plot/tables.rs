@@ -7,7 +7,7 @@
 //! and the file names to use in messages.
 
 use crate::run::STATE_NAMES;
-use crate::scenario::{Funding, InterventionKind, Scenario};
+use crate::scenario::{InterventionKind, Scenario};
 use std::io::Read;
 
 /// A problem in one of the tables of a results folder.
@@ -260,13 +260,12 @@ impl ScenarioInfo {
                         .interventions
                         .iter()
                         .map(|i| InterventionInfo {
-                            kind: i.kind.as_str().to_string(),
+                            kind: i.kind().as_str().to_string(),
                             name: i.name.clone(),
                             start: i.start,
                             end: i.end.unwrap_or(last).min(last),
-                            cut: i.kind == InterventionKind::FundingCut,
-                            cycles: (i.kind == InterventionKind::WomensOrganisations && i.funding == Some(Funding::Project))
-                                .then(|| (i.cycle.unwrap_or(12).max(1), i.gap.unwrap_or(0))),
+                            cut: i.kind() == InterventionKind::FundingCut,
+                            cycles: i.params.cycles(),
                         })
                         .collect(),
                 })

@@ -12,9 +12,6 @@ pub(super) fn seed() -> u64 {
 pub(super) fn replicates() -> u32 {
     10
 }
-pub(super) fn selection() -> Selection {
-    Selection::Random
-}
 pub(super) fn strategies() -> Vec<Strategy> {
     vec![Strategy { name: "baseline".into(), description: String::new(), interventions: vec![] }]
 }

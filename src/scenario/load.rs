@@ -3,54 +3,11 @@
 //! file, line and column, the key, the bad value and what is allowed.
 //! Never reads files itself: the caller passes the text and its origin.
 
-use super::Scenario;
+use super::{Intervention, Scenario};
+use super::error::{Located, ScenarioError};
 use super::overrides::{Override, apply_override};
 use super::validate::{Invalid, validate};
-use std::fmt;
 use toml::de::{DeTable, DeValue};
-
-/// A problem with a scenario, located where possible.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub struct ScenarioError {
-    /// The file name, `--set KEY=VALUE`, or another origin.
-    pub origin: String,
-    /// 1-based line and column in the origin, where known.
-    pub at: Option<(usize, usize)>,
-    /// The dotted key at fault, where known.
-    pub key: Option<String>,
-    /// What is wrong and what is allowed.
-    pub message: String,
-}
-
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.origin)?;
-        if let Some((l, c)) = self.at {
-            write!(f, ":{l}:{c}")?;
-        }
-        write!(f, ": ")?;
-        if let Some(k) = &self.key {
-            write!(f, "`{k}`: ")?;
-        }
-        write!(f, "{}", self.message)
-    }
-}
-
-/// Something with a location in a source text.
-pub trait Located {
-    /// 1-based (line, column) of a byte offset.
-    fn line_col(&self, offset: usize) -> (usize, usize);
-}
-
-impl Located for str {
-    fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.len());
-        let before = &self[..offset];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rfind('\n').map_or(before.chars().count(), |p| before[p + 1..].chars().count()) + 1;
-        (line, col)
-    }
-}
 
 /// Parse, override, resolve and validate a scenario.
 ///
@@ -65,11 +22,14 @@ pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<
             message: "the scenario is empty; it needs at least `name = \"...\"` (see `normshift show default`)".into(),
         });
     }
-    let mut scenario: Scenario = toml::from_str(text).map_err(|e| ScenarioError {
-        origin: origin.into(),
-        at: e.span().map(|s| text.line_col(s.start)),
-        key: e.span().and_then(|s| key_at(text, s.start)),
-        message: e.message().trim().to_string(),
+    let mut scenario: Scenario = toml::from_str(text).map_err(|e| {
+        let message = e.message().trim();
+        locate_intervention(text, origin, message).unwrap_or_else(|| ScenarioError {
+            origin: origin.into(),
+            at: e.span().map(|s| text.line_col(s.start)),
+            key: e.span().and_then(|s| key_at(text, s.start)),
+            message: message.to_string(),
+        })
     })?;
     let mut parsed = Vec::with_capacity(overrides.len());
     if !overrides.is_empty() {
@@ -112,6 +72,38 @@ fn locate(inv: Invalid, text: &str, origin: &str, overrides: &[Override]) -> Sce
     }
     let at = DeTable::parse(text).ok().and_then(|doc| span_of(doc.get_ref(), &inv.path)).map(|off| text.line_col(off));
     ScenarioError { origin: origin.into(), at, key: Some(key), message: inv.message }
+}
+
+/// An intervention's own problem (a key its kind does not take, an
+/// unknown kind, a value of the wrong type) reported by serde as `message`:
+/// found again by reading each intervention's table the same way, so that
+/// it is reported at its key, with line and column (serde only knows the
+/// whole table).
+fn locate_intervention(text: &str, origin: &str, message: &str) -> Option<ScenarioError> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    let strategies = table.get("strategies")?.as_array()?;
+    for (si, st) in strategies.iter().enumerate() {
+        let Some(list) = st.get("interventions").and_then(toml::Value::as_array) else { continue };
+        for (ii, iv) in list.iter().enumerate() {
+            let Some(t) = iv.as_table() else { continue };
+            let Err(e) = Intervention::from_table(t.clone()) else { continue };
+            if e.to_string() != message {
+                continue;
+            }
+            let path: Vec<String> = ["strategies", &si.to_string(), "interventions", &ii.to_string(), &e.key].map(String::from).into();
+            let at = DeTable::parse(text).ok().and_then(|doc| span_of(doc.get_ref(), &path)).map(|off| text.line_col(off));
+            let strategy = st.get("name").and_then(toml::Value::as_str).unwrap_or("?");
+            let kind = t.get("kind").and_then(toml::Value::as_str).filter(|_| e.key != "kind");
+            let of = kind.map_or(String::new(), |k| format!(" `{k}`"));
+            return Some(ScenarioError {
+                origin: origin.into(),
+                at,
+                key: Some(path.join(".")),
+                message: format!("{} (strategy `{strategy}`, intervention {ii}{of})", e.message),
+            });
+        }
+    }
+    None
 }
 
 /// The dotted key whose value spans byte `offset`, if any. Tables'

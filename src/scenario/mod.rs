@@ -6,13 +6,17 @@
 //! `load.rs` and `validate.rs`; this file only declares the shape.
 
 mod defaults;
+pub mod error;
 pub mod load;
 pub mod overrides;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};
 
-pub use load::{Located, ScenarioError, builtin, builtin_names, parse_scenario};
+pub use crate::interventions::{Cost, Funding, Group, Intervention, InterventionKind, Selection, Target};
+
+pub use error::{Located, ScenarioError};
+pub use load::{builtin, builtin_names, parse_scenario};
 
 /// A whole scenario: population, network, behaviour rule, context and the
 /// strategies to compare.
@@ -371,162 +375,6 @@ pub struct Strategy {
     pub interventions: Vec<Intervention>,
 }
 
-/// One intervention. Which intensity keys apply depends on `kind`; the
-/// validator refuses keys that the kind does not use.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields)]
-pub struct Intervention {
-    pub kind: InterventionKind,
-    /// Name used by `funding_cut` (defaults to the kind).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// First month active.
-    #[serde(default)]
-    pub start: u32,
-    /// Last month active (inclusive); defaults to the last month.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<Target>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost: Option<Cost>,
-    /// Monthly strength (dialogue, leader_engagement, media).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub effect: Option<f64>,
-    /// Monthly chance a targeted leader becomes engaged.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uptake: Option<f64>,
-    /// Utility added for members of women's organisations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub efficacy: Option<f64>,
-    /// Extra weight members give other women.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub solidarity: Option<f64>,
-    /// Extra fear decay for members.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fear_recovery: Option<f64>,
-    /// `core` (steady) or `project` (cycles with gaps).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub funding: Option<Funding>,
-    /// Months funded in each project cycle.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cycle: Option<u32>,
-    /// Months unfunded between project cycles.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gap: Option<u32>,
-    /// Share of members lost at each gap or cut.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gap_loss: Option<f64>,
-    /// Share of backlash deterred at full political will.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deterrence: Option<f64>,
-    /// Share of violent sanctions averted at full political will.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub violence_reduction: Option<f64>,
-    /// Monthly chance an active champion lapses once unfunded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lapse: Option<f64>,
-    /// Intensity multiplier of a funding cut.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub factor: Option<f64>,
-    /// Names of interventions a funding cut applies to (all if empty).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interventions: Option<Vec<String>>,
-}
-
-/// Kinds of intervention (MODEL.md section 5).
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum InterventionKind {
-    #[default]
-    Dialogue,
-    MaleChampions,
-    LeaderEngagement,
-    WomensOrganisations,
-    Protection,
-    Quota,
-    Media,
-    FundingCut,
-}
-
-impl InterventionKind {
-    /// The TOML spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Dialogue => "dialogue",
-            Self::MaleChampions => "male_champions",
-            Self::LeaderEngagement => "leader_engagement",
-            Self::WomensOrganisations => "womens_organisations",
-            Self::Protection => "protection",
-            Self::Quota => "quota",
-            Self::Media => "media",
-            Self::FundingCut => "funding_cut",
-        }
-    }
-}
-
-/// Funding modes of women's organisations.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Funding {
-    Core,
-    Project,
-}
-
-/// Who an intervention reaches.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Target {
-    pub group: Group,
-    #[serde(default = "defaults::selection")]
-    pub selection: Selection,
-    /// Share of the group reached (or of each village's group with `per_village`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub share: Option<f64>,
-    /// Number reached (or per village with `per_village`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<u32>,
-    /// Select within each village rather than across the district.
-    #[serde(default)]
-    pub per_village: bool,
-}
-
-/// Groups an intervention can target.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Group {
-    Women,
-    Men,
-    All,
-    Leaders,
-    Gatekeepers,
-    ReligiousLeaders,
-    HouseholdHeads,
-}
-
-/// How targeted agents are chosen within the group.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Selection {
-    Random,
-    Central,
-    Elite,
-    Inclusive,
-    Youth,
-}
-
-/// Cost of an intervention, in the scenario's currency.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields)]
-pub struct Cost {
-    /// Paid once for each person reached (recruited, trained, engaged).
-    #[serde(default)]
-    pub per_person: f64,
-    /// Paid for each active month, scaled by funding.
-    #[serde(default)]
-    pub per_month: f64,
-}
-
 impl Scenario {
     /// Find a strategy by name.
     pub fn strategy(&self, name: &str) -> Option<&Strategy> {
@@ -541,7 +389,7 @@ impl Scenario {
         self.strategies
             .iter()
             .flat_map(|s| &s.interventions)
-            .filter(|i| i.kind != InterventionKind::FundingCut)
+            .filter(|i| i.params.is_programme())
             .map(|i| i.end.unwrap_or(self.steps.saturating_sub(1)))
             .max()
             .unwrap_or(self.steps.saturating_sub(1))

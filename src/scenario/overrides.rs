@@ -2,7 +2,7 @@
 //! and a TOML value. Array elements are named by index or, for arrays of
 //! tables with a `name` (strategies, interventions), by that name.
 
-use super::load::ScenarioError;
+use super::error::ScenarioError;
 use toml::{Table, Value};
 
 /// One parsed override.

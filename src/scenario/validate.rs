@@ -1,5 +1,6 @@
-//! Whole-scenario validation and resolution of per-kind intervention
-//! defaults. Runs before anything is simulated; every message names the bad
+//! Whole-scenario validation: ranges and cross-key rules, each
+//! intervention's own ranges (`Kind::check`, in its kind's file) and its
+//! window. Runs before anything is simulated; every message names the bad
 //! value and what is allowed. Never reads files or prints.
 
 use super::*;
@@ -352,7 +353,7 @@ fn validate_strategies(s: &mut Scenario) -> Check {
     }
     for (si, st) in s.strategies.iter_mut().enumerate() {
         let sp = si.to_string();
-        let names: Vec<String> = st.interventions.iter().map(|i| i.name.clone().unwrap_or_else(|| i.kind.as_str().to_string())).collect();
+        let names: Vec<String> = st.interventions.iter().map(Intervention::label).collect();
         for (ii, n) in names.iter().enumerate() {
             if names[..ii].contains(n) {
                 return Err(bad(
@@ -369,8 +370,14 @@ fn validate_strategies(s: &mut Scenario) -> Check {
                 v.push(k.to_string());
                 v
             };
-            resolve(iv, steps)
-                .map_err(|(k, m)| bad(at(k), format!("{m} (strategy `{}`, intervention {} `{}`)", st.name, ii, iv.kind.as_str())))?;
+            // The kind's own ranges (its keys and defaults were settled when
+            // it was read); then the window, whose end defaults to the last month.
+            iv.params
+                .check()
+                .map_err(|(k, m)| bad(at(k), format!("{m} (strategy `{}`, intervention {} `{}`)", st.name, ii, iv.kind().as_str())))?;
+            if iv.end.is_none() {
+                iv.end = Some(steps - 1);
+            }
             // Months past the last step are allowed (a shorter run simply
             // stops before them), within a sane bound.
             let end = iv.end.unwrap_or(steps - 1);
@@ -379,169 +386,14 @@ fn validate_strategies(s: &mut Scenario) -> Check {
             if iv.start > end {
                 return Err(bad(at("start"), format!("start {} is after end {end}; start must be at or before end", iv.start)));
             }
-            if let Some(list) = &iv.interventions {
-                for n in list {
-                    if !names.contains(n) {
-                        return Err(bad(
-                            at("interventions"),
-                            format!("no intervention named `{n}` in strategy `{}`; its interventions are: {}", st.name, names.join(", ")),
-                        ));
-                    }
+            for n in iv.params.refers_to() {
+                if !names.contains(n) {
+                    return Err(bad(
+                        at("interventions"),
+                        format!("no intervention named `{n}` in strategy `{}`; its interventions are: {}", st.name, names.join(", ")),
+                    ));
                 }
             }
-        }
-    }
-    Ok(())
-}
-
-/// Which optional keys each kind uses.
-fn keys_of(kind: InterventionKind) -> &'static [&'static str] {
-    use InterventionKind::*;
-    match kind {
-        Dialogue => &["target", "cost", "effect"],
-        MaleChampions => &["target", "cost", "lapse"],
-        LeaderEngagement => &["target", "cost", "uptake", "effect"],
-        WomensOrganisations => &["target", "cost", "efficacy", "solidarity", "fear_recovery", "funding", "cycle", "gap", "gap_loss"],
-        Protection => &["cost", "deterrence", "violence_reduction"],
-        Quota => &["target", "cost"],
-        Media => &["target", "cost", "effect"],
-        FundingCut => &["factor", "interventions"],
-    }
-}
-
-fn present(iv: &Intervention) -> Vec<&'static str> {
-    let mut v = Vec::new();
-    macro_rules! has {
-        ($($f:ident),*) => { $( if iv.$f.is_some() { v.push(stringify!($f)); } )* };
-    }
-    has!(
-        target,
-        cost,
-        effect,
-        uptake,
-        efficacy,
-        solidarity,
-        fear_recovery,
-        funding,
-        cycle,
-        gap,
-        gap_loss,
-        deterrence,
-        violence_reduction,
-        lapse,
-        factor,
-        interventions
-    );
-    v
-}
-
-fn target(group: Group, selection: Selection, share: f64) -> Option<Target> {
-    Some(Target { group, selection, share: Some(share), count: None, per_village: false })
-}
-
-/// Refuse keys the kind does not use, then fill in the kind's defaults and
-/// check ranges. Errors are (key, message).
-fn resolve(iv: &mut Intervention, steps: u32) -> Result<(), (&'static str, String)> {
-    use InterventionKind::*;
-    let allowed = keys_of(iv.kind);
-    for k in present(iv) {
-        if !allowed.contains(&k) {
-            return Err((k, format!("is not used by `{}`; it takes: kind, name, start, end, {}", iv.kind.as_str(), allowed.join(", "))));
-        }
-    }
-    let cost = |c: Cost| Some(c);
-    match iv.kind {
-        Dialogue => {
-            iv.target.get_or_insert_with(|| target(Group::All, Selection::Random, 0.2).unwrap());
-            iv.effect.get_or_insert(0.05);
-            iv.cost.get_or_insert_with(|| cost(Cost { per_person: 10.0, per_month: 500.0 }).unwrap());
-        }
-        MaleChampions => {
-            iv.target.get_or_insert_with(|| target(Group::Men, Selection::Central, 0.05).unwrap());
-            iv.lapse.get_or_insert(0.02);
-            iv.cost.get_or_insert(Cost { per_person: 200.0, per_month: 300.0 });
-        }
-        LeaderEngagement => {
-            iv.target.get_or_insert_with(|| target(Group::Leaders, Selection::Random, 1.0).unwrap());
-            iv.uptake.get_or_insert(0.1);
-            iv.effect.get_or_insert(0.03);
-            iv.cost.get_or_insert(Cost { per_person: 300.0, per_month: 500.0 });
-        }
-        WomensOrganisations => {
-            iv.target.get_or_insert_with(|| target(Group::Women, Selection::Random, 0.1).unwrap());
-            iv.efficacy.get_or_insert(0.4);
-            iv.solidarity.get_or_insert(1.0);
-            iv.fear_recovery.get_or_insert(0.1);
-            iv.funding.get_or_insert(Funding::Core);
-            iv.cycle.get_or_insert(12);
-            iv.gap.get_or_insert(6);
-            iv.gap_loss.get_or_insert(0.3);
-            iv.cost.get_or_insert(Cost { per_person: 50.0, per_month: 1000.0 });
-        }
-        Protection => {
-            iv.deterrence.get_or_insert(0.5);
-            iv.violence_reduction.get_or_insert(0.5);
-            iv.cost.get_or_insert(Cost { per_person: 0.0, per_month: 2000.0 });
-        }
-        Quota => {
-            iv.target.get_or_insert(Target {
-                group: Group::Women,
-                selection: Selection::Elite,
-                share: None,
-                count: Some(2),
-                per_village: true,
-            });
-            iv.cost.get_or_insert(Cost { per_person: 0.0, per_month: 200.0 });
-        }
-        Media => {
-            iv.target.get_or_insert_with(|| target(Group::All, Selection::Random, 0.5).unwrap());
-            iv.effect.get_or_insert(0.02);
-            iv.cost.get_or_insert(Cost { per_person: 0.0, per_month: 1500.0 });
-        }
-        FundingCut => {
-            iv.factor.get_or_insert(0.5);
-            iv.interventions.get_or_insert_with(Vec::new);
-            if iv.end.is_none() {
-                iv.end = Some(steps - 1);
-            }
-        }
-    }
-    if iv.end.is_none() {
-        iv.end = Some(steps - 1);
-    }
-    let chk = |k: &'static str, v: Option<f64>, lo: f64, hi: f64| -> Result<(), (&'static str, String)> {
-        match v {
-            Some(x) if !(x.is_finite() && x >= lo && x <= hi) => Err((k, format!("{x} is out of range; allowed: {lo} to {hi}"))),
-            _ => Ok(()),
-        }
-    };
-    chk("effect", iv.effect, 0.0, 1.0)?;
-    chk("uptake", iv.uptake, 0.0, 1.0)?;
-    chk("efficacy", iv.efficacy, 0.0, 100.0)?;
-    chk("solidarity", iv.solidarity, 0.0, 100.0)?;
-    chk("fear_recovery", iv.fear_recovery, 0.0, 1.0)?;
-    chk("gap_loss", iv.gap_loss, 0.0, 1.0)?;
-    chk("deterrence", iv.deterrence, 0.0, 1.0)?;
-    chk("violence_reduction", iv.violence_reduction, 0.0, 1.0)?;
-    chk("lapse", iv.lapse, 0.0, 1.0)?;
-    chk("factor", iv.factor, 0.0, 1.0)?;
-    for (k, v) in [("cycle", iv.cycle), ("gap", iv.gap)] {
-        if let Some(m) = v
-            && (m > 1000 || (k == "cycle" && m == 0))
-        {
-            return Err((k, format!("{m} is out of range; allowed: {} to 1000 months", u32::from(k == "cycle"))));
-        }
-    }
-    if let Some(c) = &iv.cost {
-        chk("cost", Some(c.per_person), 0.0, f64::MAX)?;
-        chk("cost", Some(c.per_month), 0.0, f64::MAX)?;
-    }
-    if let Some(t) = &iv.target {
-        match (t.share, t.count) {
-            (Some(_), Some(_)) => return Err(("target", "give either `share` or `count`, not both".into())),
-            (None, None) => return Err(("target", "give `share` (0 to 1) or `count` (a whole number)".into())),
-            (Some(x), None) => chk("target", Some(x), 0.0, 1.0)?,
-            _ => {}
         }
     }
     Ok(())
@@ -579,18 +431,22 @@ mod tests {
     }
 
     #[test]
-    fn keys_foreign_to_a_kind_are_refused() {
+    fn a_kinds_ranges_are_checked() {
         let mut s = base();
-        s.strategies[0].interventions.push(Intervention { kind: InterventionKind::Dialogue, uptake: Some(0.1), ..Default::default() });
+        let mut iv = Intervention::new(InterventionKind::Dialogue);
+        if let crate::interventions::Params::Dialogue(d) = &mut iv.params {
+            d.effect = 1.5;
+        }
+        s.strategies[0].interventions.push(iv);
         let e = validate(&mut s).unwrap_err();
-        assert_eq!(e.path.last().unwrap(), "uptake");
-        assert!(e.message.contains("effect"), "{}", e.message);
+        assert_eq!(e.path, ["strategies", "0", "interventions", "0", "effect"]);
+        assert!(e.message.contains("1.5") && e.message.contains("0 to 1"), "{}", e.message);
     }
 
     #[test]
     fn start_after_end_is_refused() {
         let mut s = base();
-        s.strategies[0].interventions.push(Intervention { kind: InterventionKind::Media, start: 10, end: Some(5), ..Default::default() });
+        s.strategies[0].interventions.push(Intervention { start: 10, end: Some(5), ..Intervention::new(InterventionKind::Media) });
         let e = validate(&mut s).unwrap_err();
         assert!(e.message.contains("after end"), "{}", e.message);
     }
