@@ -33,8 +33,8 @@ impl Output {
 /// `compare` and `sweep`).
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct Adjust {
-    /// Master seed (overrides the scenario's `seed`), 0 to 9223372036854775807.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    /// Master seed (overrides the scenario's `seed`), 0 to 18446744073709551615.
+    #[arg(long)]
     pub seed: Option<u64>,
     /// Months to simulate (overrides the scenario's `steps`).
     #[arg(long)]

@@ -50,8 +50,8 @@ pub struct SensitivityArgs {
     /// Replicates per evaluation; the outcome is their mean.
     #[arg(long, default_value_t = 2)]
     pub reps: u32,
-    /// Master seed (overrides the scenario's `seed`), 0 to 9223372036854775807.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    /// Master seed (overrides the scenario's `seed`), 0 to 18446744073709551615.
+    #[arg(long)]
     pub seed: Option<u64>,
     /// Output folder. Default: results/<scenario name>-sensitivity/ (a shard-I-of-N folder inside it for a shard).
     #[arg(long)]

@@ -6,6 +6,7 @@
 //! `load.rs` and `validate.rs`; this file only declares the shape.
 
 mod defaults;
+pub mod limits;
 pub mod load;
 pub mod overrides;
 pub mod validate;
@@ -28,7 +29,7 @@ pub struct Scenario {
     #[serde(default = "defaults::steps")]
     pub steps: u32,
     /// Master seed; replicate r of every strategy uses the same derived seed.
-    #[serde(default = "defaults::seed")]
+    #[serde(default = "defaults::seed", with = "limits::seed")]
     pub seed: u64,
     /// Replicates per strategy.
     #[serde(default = "defaults::replicates")]
