@@ -102,9 +102,11 @@ fn check_counts(s: &Scenario) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// Months named by interventions and the context lie within the run
-/// (0 to steps - 1); a later month would never happen or would silently move
-/// the programme's end for every strategy.
+/// The months that set the programme's end lie within the run (0 to
+/// steps - 1): an intervention's `end` (unless it starts after the run and
+/// so never acts) and `context.programme_end`. A later one would silently
+/// move the programme's end, and so every strategy's end-of-programme
+/// outcomes.
 fn check_months(s: &Scenario) -> Result<(), Invalid> {
     let last = s.steps - 1;
     let beyond = |path: Vec<String>, what: &str, m: u32| {
@@ -121,20 +123,15 @@ fn check_months(s: &Scenario) -> Result<(), Invalid> {
         for (ii, iv) in st.interventions.iter().enumerate() {
             let at = |k: &str| p(&["strategies", &si.to_string(), "interventions", &ii.to_string(), k]);
             let what = format!("strategy `{}`, intervention {ii} `{}`", st.name, iv.name.as_deref().unwrap_or(iv.kind.as_str()));
-            if iv.start > last {
-                return Err(beyond(at("start"), &what, iv.start));
-            }
+            // An intervention that starts after the run never acts and
+            // does not count toward the programme's end.
             if let Some(e) = iv.end
                 && e > last
+                && iv.start <= last
             {
                 return Err(beyond(at("end"), &what, e));
             }
         }
-    }
-    if let Some(m) = s.context.conflict_start
-        && m > last
-    {
-        return Err(beyond(p(&["context", "conflict_start"]), "the conflict shock", m));
     }
     if let Some(m) = s.context.programme_end
         && m > last
@@ -142,6 +139,25 @@ fn check_months(s: &Scenario) -> Result<(), Invalid> {
         return Err(beyond(p(&["context", "programme_end"]), "the programme's end", m));
     }
     Ok(())
+}
+
+/// For a run shortened on purpose (`steps` overridden): bring the months
+/// that lie past its last month back to it, which changes nothing in the
+/// run (later months never happen) and lets the saved `scenario.toml` read
+/// back as it ran. An intervention that starts after the run is left as it
+/// is (it never acts).
+pub fn clip_to_steps(s: &mut Scenario) {
+    let Some(last) = s.steps.checked_sub(1) else { return };
+    if let Some(m) = &mut s.context.programme_end {
+        *m = (*m).min(last);
+    }
+    for iv in s.strategies.iter_mut().flat_map(|st| st.interventions.iter_mut()) {
+        if iv.start <= last
+            && let Some(e) = &mut iv.end
+        {
+            *e = (*e).min(last);
+        }
+    }
 }
 
 impl Invalid {
@@ -289,13 +305,21 @@ mod tests {
         let t = "name = \"t\"\nsteps = 96\n[[strategies]]\nname = \"b\"\n[[strategies.interventions]]\nkind = \"media\"\nend = 200\n";
         let e = err(t, &[]);
         assert!(e.starts_with("s.toml:7:7: `strategies.0.interventions.0.end`: month 200 is beyond the run's last month 95"), "{e}");
-        let e = err("name = \"t\"\nsteps = 10\n[context]\nconflict_start = 10\n", &[]);
-        assert!(e.contains("`context.conflict_start`") && e.contains("allowed: 0 to 9"), "{e}");
+        let e = err("name = \"t\"\nsteps = 10\n[context]\nprogramme_end = 10\n", &[]);
+        assert!(e.contains("`context.programme_end`") && e.contains("allowed: 0 to 9"), "{e}");
+        // Entirely after the run: never acts, and the programme's end stays.
+        let t = "name = \"t\"\nsteps = 96\n[[strategies]]\nname = \"b\"\n[[strategies.interventions]]\nkind = \"media\"\nend = 40\n[[strategies.interventions]]\nkind = \"dialogue\"\nstart = 100\nend = 200\n";
+        assert_eq!(parse_scenario(t, "s.toml", &[]).unwrap().programme_end(), 40);
         let e = err("name = \"t\"\nsteps = 10\n", &["context.programme_end=12"]);
         assert!(e.starts_with("--set context.programme_end=12"), "{e}");
         // `--steps 6` on a built-in scenario: a shorter run, on purpose.
-        let text = crate::scenario::builtin("default").unwrap();
-        assert!(parse_scenario(text, "default", &["steps=6".into()]).is_ok());
+        // Its saved form reads back to the same scenario.
+        for name in ["default", "funding-cut", "insurgency-high-backlash"] {
+            let text = crate::scenario::builtin(name).unwrap();
+            let s = parse_scenario(text, name, &["steps=6".into()]).unwrap();
+            let back = parse_scenario(&toml::to_string(&s).unwrap(), "saved", &[]).unwrap();
+            assert_eq!(back, s, "{name}");
+        }
     }
 
     #[test]

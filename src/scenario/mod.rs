@@ -542,7 +542,7 @@ impl Scenario {
         self.strategies
             .iter()
             .flat_map(|s| &s.interventions)
-            .filter(|i| i.kind != InterventionKind::FundingCut)
+            .filter(|i| i.kind != InterventionKind::FundingCut && i.start < self.steps)
             .map(|i| i.end.unwrap_or(self.steps.saturating_sub(1)))
             .max()
             .unwrap_or(self.steps.saturating_sub(1))
