@@ -9,7 +9,7 @@ use super::run::{check_memory, set_threads, write_manifest, write_tables};
 use super::{ScenarioArgs, bad};
 use normshift::budget::{Rescale, rescale};
 use normshift::compare::{COLUMNS, Row, compare};
-use normshift::output::num;
+use normshift::output::{csv_line, num};
 use normshift::run::Job;
 use std::io::IsTerminal;
 use std::time::{Instant, SystemTime};
@@ -95,20 +95,21 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
         writeln!(w, "{}", COLUMNS.join(","))?;
         for r in &rows {
             let reps = results.iter().filter(|x| x.id.strategy == r.strategy).count();
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{},{},{},{},{}",
-                r.strategy,
-                r.metric,
-                num(r.mean),
-                num(r.p05),
-                num(r.p95),
-                num(r.diff_mean),
-                num(r.diff_lo),
-                num(r.diff_hi),
-                num(r.p_better),
-                r.harm,
-                reps
+            w.write_all(
+                csv_line([
+                    r.strategy.clone(),
+                    r.metric.to_string(),
+                    num(r.mean),
+                    num(r.p05),
+                    num(r.p95),
+                    num(r.diff_mean),
+                    num(r.diff_lo),
+                    num(r.diff_hi),
+                    num(r.p_better),
+                    r.harm.to_string(),
+                    reps.to_string(),
+                ])
+                .as_bytes(),
             )?;
         }
         Ok(())

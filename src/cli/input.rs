@@ -5,6 +5,7 @@
 use super::{ScenarioArgs, bad};
 use normshift::network::Csr;
 use normshift::population::Agents;
+use normshift::scenario::limits::MAX_INPUT_BYTES;
 use normshift::scenario::{NetworkKind, Scenario, builtin, builtin_names, parse_scenario};
 use std::path::{Path, PathBuf};
 
@@ -33,8 +34,8 @@ impl Output {
 /// `compare` and `sweep`).
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct Adjust {
-    /// Master seed (overrides the scenario's `seed`), 0 to 9223372036854775807.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    /// Master seed (overrides the scenario's `seed`), 0 to 18446744073709551615.
+    #[arg(long)]
     pub seed: Option<u64>,
     /// Months to simulate (overrides the scenario's `steps`).
     #[arg(long)]
@@ -70,8 +71,10 @@ impl Input {
 /// Read, override and validate the scenario the arguments name.
 pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
     let name = args.scenario.clone().unwrap_or_else(|| "default".into());
-    let (text, origin, dir) = if Path::new(&name).is_file() {
-        let text = std::fs::read_to_string(&name).map_err(|e| bad(format!("{name}: cannot read the scenario file: {e}")))?;
+    let (text, origin, dir) = if Path::new(&name).exists() && !builtin_shadowed(&name) {
+        let bytes = read_bounded(Path::new(&name), "the scenario file")?;
+        let text =
+            String::from_utf8(bytes).map_err(|e| bad(format!("{name}: cannot read the scenario file: it is not UTF-8 text ({e})")))?;
         let dir = Path::new(&name).parent().map(Path::to_path_buf).unwrap_or_default();
         (text, name.clone(), dir)
     } else if let Some(text) = builtin(&name) {
@@ -97,12 +100,44 @@ pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
     Ok(Input { scenario, origin, loaded, text, sets })
 }
 
+/// A built-in name that is also a folder in the working directory (such
+/// as `reference`) still means the built-in scenario.
+fn builtin_shadowed(name: &str) -> bool {
+    Path::new(name).is_dir() && builtin(name).is_some()
+}
+
+/// Read a whole input file, refusing a folder and anything larger than
+/// `MAX_INPUT_BYTES` (checked while reading, so `/dev/zero` stops too).
+fn read_bounded(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(bad(format!("{shown}: is a folder, not {what}; give the path of a file")));
+    }
+    let limit = MAX_INPUT_BYTES;
+    let too_big = || bad(format!("{shown}: {what} is larger than {} MiB, the most normshift reads", limit >> 20));
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > limit) {
+        return Err(too_big());
+    }
+    let file = std::fs::File::open(path).map_err(|e| bad(format!("{shown}: cannot open {what}: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| bad(format!("{shown}: cannot read {what}: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
 fn load_network(s: &Scenario, dir: &Path) -> anyhow::Result<(Agents, Csr)> {
     let open = |key: &str, p: &str| {
+        if p.trim().is_empty() {
+            return Err(bad(format!("network.{key}: the path is empty; give the path of a CSV file, relative to the scenario file")));
+        }
         let path = dir.join(p);
-        std::fs::File::open(&path)
-            .map(std::io::BufReader::new)
-            .map_err(|e| bad(format!("network.{key}: cannot open {}: {e}", path.display())))
+        if !path.exists() {
+            return Err(bad(format!("network.{key}: cannot open {}: no such file", path.display())));
+        }
+        read_bounded(&path, "a network file").map_err(|e| bad(format!("network.{key}: {e}")))
     };
     let edges_name = s.network.edges.clone().unwrap_or_default();
     let Some(nodes_name) = s.network.nodes.clone() else {
@@ -110,7 +145,12 @@ fn load_network(s: &Scenario, dir: &Path) -> anyhow::Result<(Agents, Csr)> {
     };
     let nodes = open("nodes", &nodes_name)?;
     let edges = open("edges", &edges_name)?;
-    normshift::network::file::load(nodes, &nodes_name, edges, &edges_name, &s.network.weights).map_err(|e| bad(e.to_string()))
+    let loaded = normshift::network::file::load_checked(&nodes[..], &nodes_name, &edges[..], &edges_name, &s.network.weights)
+        .map_err(|e| bad(e.to_string()))?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok((loaded.agents, loaded.csr))
 }
 
 /// The scenario as TOML with every default written out.

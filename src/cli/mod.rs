@@ -160,6 +160,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 input.scenario.steps,
                 input.agents_hint()
             );
+            if input.scenario.strategy(compare::BASELINE).is_none() {
+                eprintln!(
+                    "warning: {}: no strategy named `baseline`: `compare` needs one (and refuses this scenario); `run`, `sweep` and `sensitivity` do not",
+                    input.origin
+                );
+            }
             Ok(())
         }
         Command::Scenarios => {

@@ -16,7 +16,7 @@ use super::progress::Progress;
 use super::run::{check_memory_largest, set_threads};
 use super::{Interrupted, ScenarioArgs, bad};
 use normshift::outcomes::SUMMARY_COLUMNS;
-use normshift::output::num;
+use normshift::output::{csv_line, num};
 use normshift::run::Job;
 use normshift::scenario::parse_scenario;
 use normshift::sensitivity::{COLUMNS, CONFIDENCE, Design, Evaluation, Factor, Indices, MAX_SAMPLES, RESAMPLES, analyse};
@@ -50,8 +50,8 @@ pub struct SensitivityArgs {
     /// Replicates per evaluation; the outcome is their mean.
     #[arg(long, default_value_t = 2)]
     pub reps: u32,
-    /// Master seed (overrides the scenario's `seed`), 0 to 9223372036854775807.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    /// Master seed (overrides the scenario's `seed`), 0 to 18446744073709551615.
+    #[arg(long)]
     pub seed: Option<u64>,
     /// Output folder. Default: results/<scenario name>-sensitivity/ (a shard-I-of-N folder inside it for a shard).
     #[arg(long)]
@@ -151,7 +151,8 @@ fn mean(xs: impl Iterator<Item = f64>) -> f64 {
 /// (each written so that it reads back exactly; empty where there is none).
 fn sample_line(e: &Evaluation, values: &[String], outputs: &[f64]) -> String {
     let o: Vec<String> = outputs.iter().map(|x| if x.is_nan() { String::new() } else { format!("{x}") }).collect();
-    format!("{},{},{},{},{},{}\n", e.index, e.matrix, e.row, e.seed, values.join(","), o.join(","))
+    let ids = [e.index.to_string(), e.matrix.to_string(), e.row.to_string(), e.seed.to_string()];
+    csv_line(ids.iter().chain(values).chain(&o))
 }
 
 /// The evaluation index and outcomes of a `samples.csv` row with `keys`
@@ -426,20 +427,19 @@ fn report(out: &Path, design: &Design, metrics: &[usize], outputs: &[Vec<f64>], 
         writeln!(w, "{}", COLUMNS.join(","))?;
         for (c, rows) in &table {
             for r in rows {
-                writeln!(
-                    w,
-                    "{},{},{},{},{},{},{},{},{},{}",
-                    SUMMARY_COLUMNS[*c],
-                    factors[r.factor].name,
+                let cells = [
+                    SUMMARY_COLUMNS[*c].to_string(),
+                    factors[r.factor].name.clone(),
                     num(r.s1),
                     num(r.s1_lo),
                     num(r.s1_hi),
                     num(r.st),
                     num(r.st_lo),
                     num(r.st_hi),
-                    r.samples,
-                    runs
-                )?;
+                    r.samples.to_string(),
+                    runs.to_string(),
+                ];
+                w.write_all(csv_line(cells).as_bytes())?;
             }
         }
         Ok(())

@@ -10,7 +10,7 @@ use super::progress::Progress;
 use super::run::{check_memory_largest, pick_strategies, set_threads};
 use super::{Interrupted, ScenarioArgs, bad};
 use normshift::outcomes::{SUMMARY_COLUMNS, Summary};
-use normshift::output::num;
+use normshift::output::{csv_line, num};
 use normshift::plot::sweep::SweepPoint;
 use normshift::run::Job;
 use normshift::scenario::parse_scenario;
@@ -229,7 +229,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     write_atomic(&out.join("design.csv"), |w| {
         writeln!(w, "point,{}", keys.join(","))?;
         for (p, values) in points.iter().enumerate() {
-            writeln!(w, "{p},{}", values.join(","))?;
+            w.write_all(csv_line(std::iter::once(&p.to_string()).chain(values)).as_bytes())?;
         }
         Ok(())
     })?;
@@ -267,13 +267,12 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
                 if done.contains(&id) {
                     continue;
                 }
-                let mut line =
-                    format!("{id},{},{},{},{},{}", unit.point, names[k], unit.replicate, plan.seed(unit), points[unit.point].join(","));
-                for x in &r.summary {
-                    line.push(',');
-                    line.push_str(&num(*x));
-                }
-                line.push_str(&format!(",{},{}\n", r.agents, r.ties));
+                let ids =
+                    [id.to_string(), unit.point.to_string(), names[k].clone(), unit.replicate.to_string(), plan.seed(unit).to_string()];
+                let tail = [r.agents.to_string(), r.ties.to_string()];
+                let line = csv_line(
+                    ids.iter().cloned().chain(points[unit.point].iter().cloned()).chain(r.summary.iter().map(|x| num(*x))).chain(tail),
+                );
                 file.write_all(line.as_bytes())?;
                 progress.tick();
             }
@@ -385,11 +384,13 @@ fn write_outputs(out: &Path, header: &str, keys: &[String], rows: &[Row]) -> any
         }
         writeln!(w, "{}", h.join(","))?;
         for ((p, st), (values, sums)) in &groups {
-            write!(w, "{p},{st},{},{}", values.join(","), sums.len())?;
+            let mut cells = vec![p.to_string(), st.clone()];
+            cells.extend(values.iter().cloned());
+            cells.push(sums.len().to_string());
             for a in aggregate(sums) {
-                write!(w, ",{},{},{}", num(a.mean), num(a.p05), num(a.p95))?;
+                cells.extend([num(a.mean), num(a.p05), num(a.p95)]);
             }
-            writeln!(w)?;
+            w.write_all(csv_line(cells).as_bytes())?;
         }
         Ok(())
     })?;

@@ -34,7 +34,7 @@ pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<
     let mut parsed = Vec::with_capacity(overrides.len());
     if !overrides.is_empty() {
         // Checked above: the text parses as TOML.
-        let mut table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError {
+        let mut table: toml::Table = super::limits::table_of(text).map_err(|e| ScenarioError {
             origin: origin.into(),
             at: None,
             key: None,
@@ -52,7 +52,12 @@ pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<
             parsed.push(o);
         }
     }
+    let steps_overridden = parsed.iter().any(|o| o.canonical == "steps");
+    super::limits::check(&scenario, steps_overridden).map_err(|inv| locate(inv, text, origin, &parsed))?;
     validate(&mut scenario).map_err(|inv| locate(inv, text, origin, &parsed))?;
+    if steps_overridden {
+        super::limits::clip_to_steps(&mut scenario);
+    }
     Ok(scenario)
 }
 

@@ -7,6 +7,7 @@
 
 mod defaults;
 pub mod error;
+pub mod limits;
 pub mod load;
 pub mod overrides;
 pub mod validate;
@@ -32,7 +33,7 @@ pub struct Scenario {
     #[serde(default = "defaults::steps")]
     pub steps: u32,
     /// Master seed; replicate r of every strategy uses the same derived seed.
-    #[serde(default = "defaults::seed")]
+    #[serde(default = "defaults::seed", with = "limits::seed")]
     pub seed: u64,
     /// Replicates per strategy.
     #[serde(default = "defaults::replicates")]
@@ -389,7 +390,7 @@ impl Scenario {
         self.strategies
             .iter()
             .flat_map(|s| &s.interventions)
-            .filter(|i| i.params.is_programme())
+            .filter(|i| i.params.is_programme() && i.start < self.steps)
             .map(|i| i.end.unwrap_or(self.steps.saturating_sub(1)))
             .max()
             .unwrap_or(self.steps.saturating_sub(1))

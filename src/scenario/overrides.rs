@@ -31,8 +31,9 @@ impl Override {
         if value.is_empty() {
             return Err(err("the value is empty; write a number, true/false, or a quoted string"));
         }
-        let value = match toml::from_str::<Table>(&format!("v = {value}")) {
-            Ok(mut t) => t.remove("v").unwrap_or(Value::String(value.into())),
+        let k = if key == "seed" { "seed" } else { "v" };
+        let value = match super::limits::table_of(&format!("{k} = {value}")) {
+            Ok(mut t) => t.remove(k).unwrap_or(Value::String(value.into())),
             Err(_) => Value::String(value.into()),
         };
         Ok(Override { raw: raw.into(), key: key.into(), canonical: key.into(), value })

@@ -1,0 +1,110 @@
+//! The one rule for names a user gives (scenario, strategy and intervention
+//! names): they become folder names, file names, CSV cells and figure
+//! labels, so they must be safe in all of them. Pure: never touches files.
+//!
+//! The rule: 1 to [`MAX_NAME_LEN`] characters, each an ASCII letter, a
+//! digit, `_`, `-` or `.`, and not starting with `.` (so `.`, `..` and
+//! hidden names are refused). No `/`, `\`, space, quote, comma or newline
+//! can appear, so a name can never leave the output folder or break a table.
+
+/// Most characters a name may have.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// The rule in words, for messages and docs (kept equal to what
+/// [`check_name`] applies).
+pub const NAME_RULE: &str = "a name has 1 to 64 characters, each an ASCII letter, a digit, `_`, `-` or `.`, and does not start with `.`";
+
+/// Why a name breaks the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("the name is empty; {NAME_RULE}")]
+    Empty,
+    #[error("the name has {len} characters; {NAME_RULE}")]
+    TooLong { len: usize },
+    #[error("the name starts with `.`; {NAME_RULE}")]
+    LeadingDot,
+    #[error("the name has {what} at character {position}; {NAME_RULE}")]
+    BadChar {
+        /// The character, described (`/`, a space, a newline, U+00E9).
+        what: String,
+        /// 1-based position in characters.
+        position: usize,
+    },
+}
+
+fn describe(c: char) -> String {
+    match c {
+        ' ' => "a space".into(),
+        '\n' => "a newline".into(),
+        '\r' => "a carriage return".into(),
+        '\t' => "a tab".into(),
+        c if c.is_control() || !c.is_ascii() => format!("the character U+{:04X}", c as u32),
+        c => format!("`{c}`"),
+    }
+}
+
+/// Check `name` against the rule (see [`NAME_RULE`]).
+pub fn check_name(name: &str) -> Result<(), NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    let len = name.chars().count();
+    if len > MAX_NAME_LEN {
+        return Err(NameError::TooLong { len });
+    }
+    for (i, c) in name.chars().enumerate() {
+        if !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+            return Err(NameError::BadChar { what: describe(c), position: i + 1 });
+        }
+    }
+    if name.starts_with('.') {
+        return Err(NameError::LeadingDot);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_names_pass() {
+        for n in ["default", "quota_only", "elite-vs-inclusive", "v1.2", "a", &"x".repeat(MAX_NAME_LEN)] {
+            assert_eq!(check_name(n), Ok(()), "{n}");
+        }
+    }
+
+    #[test]
+    fn unsafe_names_are_refused_with_the_reason() {
+        assert_eq!(check_name(""), Err(NameError::Empty));
+        assert_eq!(check_name(".."), Err(NameError::LeadingDot));
+        assert_eq!(check_name(".x"), Err(NameError::LeadingDot));
+        assert_eq!(check_name(&"x".repeat(MAX_NAME_LEN + 1)), Err(NameError::TooLong { len: MAX_NAME_LEN + 1 }));
+        for (n, what, pos) in [
+            ("../../victim", "`/`", 3),
+            ("/abs", "`/`", 1),
+            ("a b", "a space", 2),
+            ("a\nb", "a newline", 2),
+            ("q\"uote", "`\"`", 2),
+            ("c,omma", "`,`", 2),
+            ("a\\b", "`\\`", 2),
+            ("café", "the character U+00E9", 4),
+        ] {
+            let e = check_name(n).unwrap_err();
+            assert_eq!(e, NameError::BadChar { what: what.into(), position: pos }, "{n}");
+            assert!(e.to_string().contains(NAME_RULE), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_message_states_the_rule_the_code_applies() {
+        // Every printable ASCII character: allowed exactly when the rule says.
+        for b in 0x20u8..0x7f {
+            let c = b as char;
+            let n = format!("a{c}");
+            let said = c.is_ascii_alphanumeric() || "_-.".contains(c);
+            assert_eq!(check_name(&n).is_ok(), said, "{n:?}");
+        }
+        assert!(NAME_RULE.contains(&MAX_NAME_LEN.to_string()));
+    }
+}
