@@ -10,6 +10,7 @@ pub mod budget;
 pub mod compare;
 pub mod interventions;
 pub mod model;
+pub mod names;
 pub mod network;
 pub mod outcomes;
 pub mod output;
