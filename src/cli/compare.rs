@@ -121,7 +121,8 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     // The saved scenario and the manifest describe what was run: under
     // --budget, each rescaled strategy's targets at their rescaled reach.
     let saved = budgeted(s, &job.strategies, &job.reach);
-    write_atomic(&dir.join("scenario.toml"), |w| w.write_all(input::resolved_toml(&saved).unwrap_or_default().as_bytes()))?;
+    let saved = super::saved::saved_toml(&input.text, &saved)?;
+    write_atomic(&dir.join("scenario.toml"), |w| w.write_all(saved.as_bytes()))?;
     let more = match args.budget {
         Some(b) => serde_json::json!({ "budget": {
             "amount": b,

@@ -14,6 +14,7 @@ mod progress;
 mod report;
 mod run;
 mod runner;
+mod saved;
 mod sensitivity;
 mod stop;
 mod sweep;

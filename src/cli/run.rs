@@ -79,7 +79,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
 
     let dir = &staging.dir;
     write_tables(dir, &results)?;
-    write_atomic(&dir.join("scenario.toml"), |w| w.write_all(input::resolved_toml(s).unwrap_or_default().as_bytes()))?;
+    let saved = super::saved::saved_toml(&input.text, s)?;
+    write_atomic(&dir.join("scenario.toml"), |w| w.write_all(saved.as_bytes()))?;
     let manifest = Manifest { command: "run", origin: &input.origin, scenario: s, threads, started, wall, more: serde_json::json!({}) };
     write_manifest(dir, &manifest, &results)?;
     if !args.output.no_plots {

@@ -322,11 +322,24 @@ pub struct Merged {
     pub rows: Vec<(u64, String)>,
 }
 
+/// What a merge is of, for its messages.
+pub struct MergeOf<'a> {
+    /// The command whose shards are merged (`sweep`, `sensitivity`).
+    pub command: &'a str,
+    /// The job in words ("sweep", "analysis").
+    pub what: &'a str,
+    /// Its rows in words ("runs", "evaluations").
+    pub rows: &'a str,
+    /// The journal's file name.
+    pub journal: &'a str,
+}
+
 /// Read the journals of a job's shard folders `dirs` and check that they
-/// come from one job (`command`, same design digest), are complete, have
-/// one header and hold every one of the `total(manifest)` rows, ids 0 to
-/// total - 1, exactly once.
-pub fn merge_rows(dirs: &[PathBuf], command: &str, journal: &str, total: impl Fn(&serde_json::Value) -> Option<u64>) -> anyhow::Result<Merged> {
+/// come from one job (same command, same design digest), are complete,
+/// have one header and hold every one of the `total(manifest)` rows, ids 0
+/// to total - 1, exactly once.
+pub fn merge_rows(dirs: &[PathBuf], of: &MergeOf<'_>, total: impl Fn(&serde_json::Value) -> Option<u64>) -> anyhow::Result<Merged> {
+    let (command, what, journal) = (of.command, of.what, of.journal);
     let mut first: Option<serde_json::Value> = None;
     let mut header = String::new();
     let mut rows: BTreeMap<u64, String> = BTreeMap::new();
@@ -336,7 +349,7 @@ pub fn merge_rows(dirs: &[PathBuf], command: &str, journal: &str, total: impl Fn
         match &first {
             Some(f) if f["design_hash"] != m["design_hash"] || folder::command_of(&m) != command => {
                 return Err(bad(format!(
-                    "{}: from another {command} than {} (a different scenario or settings); merge only shards of one job",
+                    "{}: from another {what} than {} (a different scenario or settings); merge only shards of one {what}",
                     dir.display(),
                     dirs[0].display()
                 )));
@@ -367,9 +380,12 @@ pub fn merge_rows(dirs: &[PathBuf], command: &str, journal: &str, total: impl Fn
     let total = total(&manifest).ok_or_else(|| bad(format!("{}: manifest.json does not say how many rows the job has", dirs[0].display())))?;
     let missing: Vec<String> = (0..total).filter(|i| !rows.contains_key(i)).take(5).map(|i| i.to_string()).collect();
     if !missing.is_empty() || rows.len() as u64 != total {
+        let noun = of.rows.trim_end_matches('s');
         return Err(bad(format!(
-            "the shards hold {} of the {command}'s {total} rows (missing ids {}{}); give every shard folder",
+            "the shards hold {} of the {what}'s {total} {}: {} are in none of the shards given (missing {noun} ids {}{}); give every shard folder",
             rows.len(),
+            of.rows,
+            total.saturating_sub(rows.len() as u64),
             missing.join(", "),
             if total.saturating_sub(rows.len() as u64) > 5 { ", ..." } else { "" }
         )));

@@ -280,7 +280,7 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
         hash,
         shard,
         scenario_name: s.name.clone(),
-        what: "sensitivity analysis",
+        what: "analysis",
     };
     // Evaluations already in samples.csv (from a stopped run, with --resume).
     let done = job.claim(&work, args.resume, args.force)?;
@@ -480,7 +480,11 @@ fn print_indices(design: &Design, table: &[(usize, Vec<Indices>)]) {
 /// evaluation exactly once, then the indices, as one unsharded run would
 /// write them.
 pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<()> {
-    let merged = runner::merge_rows(dirs, "sensitivity", "samples.csv", |m| m["evaluations"].as_u64())?;
+    let merged = runner::merge_rows(
+        dirs,
+        &runner::MergeOf { command: "sensitivity", what: "analysis", rows: "evaluations", journal: "samples.csv" },
+        |m| m["evaluations"].as_u64(),
+    )?;
     let m = &merged.manifest;
     let scenario_name = m["scenario_name"].as_str().unwrap_or_default().to_string();
     runner::merge_target(dirs, out, "sensitivity", &scenario_name, force)?;
