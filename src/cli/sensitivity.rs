@@ -202,7 +202,7 @@ impl runner::Work for Evaluations<'_> {
         Ok(Some(self.metrics.iter().map(|&c| mean(results.iter().map(|r| r.summary[c]))).collect()))
     }
 
-    fn rows(&self, i: usize, outputs: &Vec<f64>) -> Vec<(u64, String)> {
+    fn rows(&self, i: usize, outputs: &Self::Done) -> Vec<(u64, String)> {
         let line = sample_line(&self.design.evaluation(i), &self.values[i], outputs);
         vec![(i as u64, line.trim_end().to_string())]
     }
