@@ -124,7 +124,8 @@ pub fn claim(dir: &Path, command: &str, family: &[&str], scenario_name: &str, fo
         Holder::Missing | Holder::Empty => Ok(holder),
         Holder::Results(m) => {
             let theirs = command_of(m);
-            let same = (theirs == command || family.contains(&theirs.as_str())) && m["scenario_name"].as_str().is_none_or(|n| n == scenario_name);
+            let same =
+                (theirs == command || family.contains(&theirs.as_str())) && m["scenario_name"].as_str().is_none_or(|n| n == scenario_name);
             if same {
                 return Ok(holder);
             }
@@ -144,9 +145,7 @@ pub fn remove(dir: &Path) -> anyhow::Result<()> {
         return Err(bad(format!("{}: will not delete the current folder or one of its parents", dir.display())));
     }
     match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(anyhow::anyhow!("cannot remove {} to replace it: {e}", dir.display()))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(anyhow::anyhow!("cannot remove {} to replace it: {e}", dir.display())),
         _ => Ok(()),
     }
 }

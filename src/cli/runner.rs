@@ -358,7 +358,11 @@ pub fn merge_rows(dirs: &[PathBuf], of: &MergeOf<'_>, total: impl Fn(&serde_json
             None => first = Some(m.clone()),
         }
         if m["status"].as_str() != Some("complete") {
-            return Err(bad(format!("{}: the shard is not complete (status {}); finish it with --resume first", dir.display(), m["status"])));
+            return Err(bad(format!(
+                "{}: the shard is not complete (status {}); finish it with --resume first",
+                dir.display(),
+                m["status"]
+            )));
         }
         let path = dir.join(journal);
         let text = std::fs::read_to_string(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
@@ -377,7 +381,8 @@ pub fn merge_rows(dirs: &[PathBuf], of: &MergeOf<'_>, total: impl Fn(&serde_json
         }
     }
     let manifest = first.ok_or_else(|| bad("merge: give the shard folders"))?;
-    let total = total(&manifest).ok_or_else(|| bad(format!("{}: manifest.json does not say how many rows the job has", dirs[0].display())))?;
+    let total =
+        total(&manifest).ok_or_else(|| bad(format!("{}: manifest.json does not say how many rows the job has", dirs[0].display())))?;
     let missing: Vec<String> = (0..total).filter(|i| !rows.contains_key(i)).take(5).map(|i| i.to_string()).collect();
     if !missing.is_empty() || rows.len() as u64 != total {
         let noun = of.rows.trim_end_matches('s');

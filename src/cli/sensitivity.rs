@@ -255,10 +255,8 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
     let shard = args.sharding.resolve()?;
     let shard_label = runner::shard_label(shard);
     let range = runner::shard_range(design.len(), shard);
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| runner::shard_folder(&PathBuf::from("results").join(format!("{}-sensitivity", s.name)), shard));
+    let out =
+        args.out.clone().unwrap_or_else(|| runner::shard_folder(&PathBuf::from("results").join(format!("{}-sensitivity", s.name)), shard));
     let resolved = input::resolved_toml(s)?;
     let metric_names: Vec<&str> = metrics.iter().map(|&c| SUMMARY_COLUMNS[c]).collect();
     let keys: Vec<&str> = factors.iter().map(|f| f.name.as_str()).collect();

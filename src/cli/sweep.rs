@@ -408,9 +408,10 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     if first.as_ref().is_some_and(|m| super::folder::command_of(m) == "sensitivity") {
         return super::sensitivity::merge(&args.dirs, &args.out, args.force);
     }
-    let merged = runner::merge_rows(&args.dirs, &runner::MergeOf { command: "sweep", what: "sweep", rows: "runs", journal: "runs.csv" }, |m| {
-        m["runs_total"].as_u64()
-    })?;
+    let merged =
+        runner::merge_rows(&args.dirs, &runner::MergeOf { command: "sweep", what: "sweep", rows: "runs", journal: "runs.csv" }, |m| {
+            m["runs_total"].as_u64()
+        })?;
     let scenario_name = merged.manifest["scenario_name"].as_str().unwrap_or_default().to_string();
     runner::merge_target(&args.dirs, &args.out, "sweep", &scenario_name, args.force)?;
     let header = merged.header.clone();

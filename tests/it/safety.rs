@@ -45,13 +45,7 @@ fn normshift(dir: &Path, args: &[&str]) -> (i32, String, String) {
 }
 
 fn spawn(dir: &Path, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_normshift"))
-        .current_dir(dir)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_normshift")).current_dir(dir).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
 }
 
 /// A temporary folder with `small.toml` in it.
@@ -195,7 +189,8 @@ fn a_killed_or_stopped_run_leaves_the_folder_as_it_was() {
     let tmp = setup();
     let d = tmp.path();
     assert_eq!(normshift(d, &["run", "small.toml", "--no-plots", "--out", "res", "--seed", "1"]).0, 0);
-    let before: Vec<(String, Vec<u8>)> = files(&d.join("res")).into_iter().map(|f| (f.clone(), std::fs::read(d.join("res").join(&f)).unwrap())).collect();
+    let before: Vec<(String, Vec<u8>)> =
+        files(&d.join("res")).into_iter().map(|f| (f.clone(), std::fs::read(d.join("res").join(&f)).unwrap())).collect();
     let long = ["--set", "steps=20000", "--reps", "4", "--no-plots", "--out", "res", "--seed", "2"];
     for (cmd, signal) in [("run", "KILL"), ("run", "TERM"), ("compare", "TERM"), ("compare", "INT")] {
         let mut args = vec![cmd, "small.toml"];
