@@ -3,8 +3,8 @@
 //! labels, so they must be safe in all of them. Pure: never touches files.
 //!
 //! The rule: 1 to [`MAX_NAME_LEN`] characters, each an ASCII letter, a
-//! digit, `_`, `-` or `.`, and not starting with `.` (so `.`, `..` and
-//! hidden names are refused). No `/`, `\`, space, quote, comma or newline
+//! digit, `_`, `-` or `.`, and not starting with `.` or `-` (so `.`, `..`,
+//! hidden and option-like names are refused). No `/`, `\`, space, quote, comma or newline
 //! can appear, so a name can never leave the output folder or break a table.
 
 /// Most characters a name may have.
@@ -12,7 +12,7 @@ pub const MAX_NAME_LEN: usize = 64;
 
 /// The rule in words, for messages and docs (kept equal to what
 /// [`check_name`] applies).
-pub const NAME_RULE: &str = "a name has 1 to 64 characters, each an ASCII letter, a digit, `_`, `-` or `.`, and does not start with `.`";
+pub const NAME_RULE: &str = "a name has 1 to 64 characters, each an ASCII letter, a digit, `_`, `-` or `.`, and does not start with `.` or `-`";
 
 /// Why a name breaks the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,8 +21,8 @@ pub enum NameError {
     Empty,
     #[error("the name has {len} characters; {NAME_RULE}")]
     TooLong { len: usize },
-    #[error("the name starts with `.`; {NAME_RULE}")]
-    LeadingDot,
+    #[error("the name starts with `{0}`; {NAME_RULE}")]
+    Leading(char),
     #[error("the name has {what} at character {position}; {NAME_RULE}")]
     BadChar {
         /// The character, described (`/`, a space, a newline, U+00E9).
@@ -57,8 +57,9 @@ pub fn check_name(name: &str) -> Result<(), NameError> {
             return Err(NameError::BadChar { what: describe(c), position: i + 1 });
         }
     }
-    if name.starts_with('.') {
-        return Err(NameError::LeadingDot);
+    // `.` would allow `.`, `..` and hidden names; `-` an option-like name.
+    if let Some(c @ ('.' | '-')) = name.chars().next() {
+        return Err(NameError::Leading(c));
     }
     Ok(())
 }
@@ -77,8 +78,9 @@ mod tests {
     #[test]
     fn unsafe_names_are_refused_with_the_reason() {
         assert_eq!(check_name(""), Err(NameError::Empty));
-        assert_eq!(check_name(".."), Err(NameError::LeadingDot));
-        assert_eq!(check_name(".x"), Err(NameError::LeadingDot));
+        assert_eq!(check_name(".."), Err(NameError::Leading('.')));
+        assert_eq!(check_name(".x"), Err(NameError::Leading('.')));
+        assert_eq!(check_name("-rf"), Err(NameError::Leading('-')));
         assert_eq!(check_name(&"x".repeat(MAX_NAME_LEN + 1)), Err(NameError::TooLong { len: MAX_NAME_LEN + 1 }));
         for (n, what, pos) in [
             ("../../victim", "`/`", 3),

@@ -14,6 +14,7 @@ use crate::population::Agents;
 use crate::rng::replicate_seed;
 use crate::scenario::Scenario;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Agents above which a single step is split across threads.
@@ -144,7 +145,18 @@ pub struct Job<'a> {
     pub reach: Vec<f64>,
     /// Trace one village of the first replicate (for pictures).
     pub trace: bool,
+    /// A stop flag (set by the caller, e.g. on Ctrl-C), read once per
+    /// month by [`Job::try_run`] and [`Job::try_run_replicate`], which then
+    /// give up and return [`Stopped`]. [`Job::run`] and
+    /// [`Job::run_replicate`] ignore it.
+    pub stop: Option<&'a AtomicBool>,
 }
+
+/// A job given up because its stop flag was set; its unfinished runs are
+/// dropped (no partial run is ever returned).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("stopped before the runs were finished")]
+pub struct Stopped;
 
 impl<'a> Job<'a> {
     /// Every strategy of `scenario`, all its replicates.
@@ -156,6 +168,7 @@ impl<'a> Job<'a> {
             loaded: None,
             reach: vec![1.0; scenario.strategies.len()],
             trace: true,
+            stop: None,
         }
     }
 
@@ -182,38 +195,73 @@ impl<'a> Job<'a> {
     /// Run everything, replicates in parallel, calling `progress` after
     /// each run. Results come back ordered by run id.
     pub fn run(&self, progress: &(dyn Fn(&RunResult) + Sync)) -> Vec<RunResult> {
+        self.run_until(None, progress).unwrap_or_default()
+    }
+
+    /// [`Job::run`], giving up with [`Stopped`] once the job's stop flag is
+    /// set (checked once per month of every run in progress).
+    pub fn try_run(&self, progress: &(dyn Fn(&RunResult) + Sync)) -> Result<Vec<RunResult>, Stopped> {
+        self.run_until(self.stop, progress)
+    }
+
+    fn run_until(&self, stop: Option<&AtomicBool>, progress: &(dyn Fn(&RunResult) + Sync)) -> Result<Vec<RunResult>, Stopped> {
         let mut out: Vec<RunResult> = self
             .replicates
             .clone()
             .into_par_iter()
-            .flat_map_iter(|r| {
-                let results = self.run_replicate(r);
+            .map(|r| {
+                let results = self.replicate_until(r, stop)?;
                 for res in &results {
                     progress(res);
                 }
-                results
+                Ok(results)
             })
+            .collect::<Result<Vec<Vec<RunResult>>, Stopped>>()?
+            .into_iter()
+            .flatten()
             .collect();
         out.sort_by_key(|r| r.id.run_id);
-        out
+        Ok(out)
     }
 
     /// Every strategy of one replicate, on one world.
     pub fn run_replicate(&self, replicate: u32) -> Vec<RunResult> {
+        self.replicate_until(replicate, None).unwrap_or_default()
+    }
+
+    /// [`Job::run_replicate`], giving up with [`Stopped`] once the job's
+    /// stop flag is set (checked once per month).
+    pub fn try_run_replicate(&self, replicate: u32) -> Result<Vec<RunResult>, Stopped> {
+        self.replicate_until(replicate, self.stop)
+    }
+
+    fn replicate_until(&self, replicate: u32, stop: Option<&AtomicBool>) -> Result<Vec<RunResult>, Stopped> {
+        let halted = || stop.is_some_and(|f| f.load(Ordering::Relaxed));
         let seed = replicate_seed(self.scenario.seed, replicate);
         let t0 = Instant::now();
         let world = build_world(self.scenario, seed, self.loaded);
         let build_seconds = t0.elapsed().as_secs_f64();
         let params = Params::new(self.scenario);
-        let start = burn_in(self.scenario, &world, &params, seed);
+        let start = burn_in(self.scenario, &world, &params, seed, &halted).ok_or(Stopped)?;
         let recorder = Recorder::new(&world);
         (0..self.strategies.len())
             .map(|k| {
                 let t1 = Instant::now();
                 let mut trace = if self.trace && replicate == self.replicates.start { trace_for(&world, 0) } else { None };
-                let months =
-                    simulate(self.scenario, self.strategies[k], self.reach[k], &world, &params, &recorder, &start, seed, trace.as_mut());
-                RunResult {
+                let months = simulate(
+                    self.scenario,
+                    self.strategies[k],
+                    self.reach[k],
+                    &world,
+                    &params,
+                    &recorder,
+                    &start,
+                    seed,
+                    trace.as_mut(),
+                    &halted,
+                )
+                .ok_or(Stopped)?;
+                Ok(RunResult {
                     id: self.id(k, replicate),
                     summary: summarise(&months, self.scenario.programme_end(), self.scenario.context.tipping_level),
                     months,
@@ -224,15 +272,15 @@ impl<'a> Job<'a> {
                     agent_steps: world.len() as f64
                         * (f64::from(self.scenario.steps) + f64::from(self.scenario.burn_in()) / self.strategies.len() as f64),
                     trace,
-                }
+                })
             })
             .collect()
     }
 }
 
 /// The state after burn-in (identical for every strategy of a replicate),
-/// with the seconds it took.
-fn burn_in(s: &Scenario, world: &World, params: &Params, seed: u64) -> (State, f64) {
+/// with the seconds it took; None if `halted` said stop (read once per month).
+fn burn_in(s: &Scenario, world: &World, params: &Params, seed: u64, halted: &dyn Fn() -> bool) -> Option<(State, f64)> {
     let t0 = Instant::now();
     let mut cur = initial_state(s, world, params, seed);
     let levers = Levers::new(world.len(), world.village_women.len());
@@ -242,13 +290,17 @@ fn burn_in(s: &Scenario, world: &World, params: &Params, seed: u64) -> (State, f
     let mut next = cur.clone();
     let parallel = world.len() >= PARALLEL_STEP_MIN;
     for t in 0..s.burn_in() {
+        if halted() {
+            return None;
+        }
         advance(rule, world, params, &levers, &mut villages, &mut carry, &cur, &mut next, seed, t + 2, parallel);
         std::mem::swap(&mut cur, &mut next);
     }
-    (cur, t0.elapsed().as_secs_f64())
+    Some((cur, t0.elapsed().as_secs_f64()))
 }
 
-/// The months of one strategy from the burnt-in state.
+/// The months of one strategy from the burnt-in state; None if `halted`
+/// said stop (read once per month).
 #[allow(clippy::too_many_arguments)]
 fn simulate(
     s: &Scenario,
@@ -260,7 +312,8 @@ fn simulate(
     start: &(State, f64),
     seed: u64,
     mut trace: Option<&mut Trace>,
-) -> Vec<Month> {
+    halted: &dyn Fn() -> bool,
+) -> Option<Vec<Month>> {
     let mut cur = start.0.clone();
     let mut next = cur.clone();
     let mut levers = Levers::new(world.len(), world.village_women.len());
@@ -272,6 +325,9 @@ fn simulate(
     let base = s.burn_in() + 2;
     let mut months = Vec::with_capacity(s.steps as usize);
     for m in 0..s.steps {
+        if halted() {
+            return None;
+        }
         programme.apply(world, &mut cur, &mut levers, &villages, seed, m);
         levers.context(&s.context, m);
         advance(rule, world, params, &levers, &mut villages, &mut carry, &cur, &mut next, seed, base + m, parallel);
@@ -281,5 +337,5 @@ fn simulate(
             t.states.push(trace_states(world, &cur, &t.agents));
         }
     }
-    months
+    Some(months)
 }

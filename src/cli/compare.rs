@@ -2,11 +2,11 @@
 //! random numbers), compare each with baseline, optionally at equal
 //! budgets, and write `comparison.csv` beside the tables `run` writes.
 
-use super::files::{ensure_dir, write_atomic};
+use super::files::write_atomic;
 use super::input::{self, Adjust, Output};
 use super::progress::Progress;
-use super::run::{check_memory, set_threads, write_manifest, write_tables};
-use super::{ScenarioArgs, bad};
+use super::run::{Manifest, check_memory, set_threads, stopped, write_manifest, write_tables};
+use super::{ScenarioArgs, bad, stop};
 use normshift::budget::{Rescale, rescale};
 use normshift::compare::{COLUMNS, Row, compare};
 use normshift::output::{csv_line, num};
@@ -35,9 +35,8 @@ pub struct CompareArgs {
 
 pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     let started = SystemTime::now();
-    if args.adjust.reps == Some(0) {
-        return Err(bad("--reps 0: give 1 or more replicates (20 or more for stable intervals)"));
-    }
+    super::limits::reps(args.adjust.reps, " (20 or more for stable intervals)")?;
+    super::limits::threads(args.output.threads)?;
     if let Some(b) = args.budget
         && !(b.is_finite() && b > 0.0)
     {
@@ -65,17 +64,22 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
             picked.push(k);
         }
     }
+    let out = args.output.folder(&s.name);
+    let staging = args.output.prepare(&out, "compare", s)?;
     let threads = set_threads(args.output.threads)?;
     check_memory(s, input.loaded.as_ref(), threads.min(s.replicates as usize))?;
-    let out = args.output.folder(&s.name);
 
     let mut job = Job::all(s);
     job.strategies = picked;
     job.reach = vec![1.0; job.strategies.len()];
     job.loaded = input.loaded.as_ref();
+    job.stop = Some(stop::flag());
     let mut rescaled: Vec<Option<Rescale>> = vec![None; job.strategies.len()];
     if let Some(budget) = args.budget {
         for (k, slot) in rescaled.iter_mut().enumerate().skip(1) {
+            if stop::stopped() {
+                return Err(stopped(&out));
+            }
             let r = rescale(&job, k, budget).map_err(|e| bad(format!("--budget: {e}")))?;
             job.reach[k] = r.reach;
             *slot = Some(r);
@@ -83,15 +87,16 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     }
     let progress = Progress::new(job.len(), "compare");
     let t0 = Instant::now();
-    let results = job.run(&|_| progress.tick());
+    let results = job.try_run(&|_| progress.tick());
     progress.finish();
+    let results = results.map_err(|_| stopped(&out))?;
     let wall = t0.elapsed().as_secs_f64();
     let names: Vec<String> = job.strategies.iter().map(|&k| s.strategies[k].name.clone()).collect();
     let rows = compare(&results, &names, BASELINE);
 
-    ensure_dir(&out)?;
-    write_tables(&out, &results)?;
-    write_atomic(&out.join("comparison.csv"), |w| {
+    let dir = &staging.dir;
+    write_tables(dir, &results)?;
+    write_atomic(&dir.join("comparison.csv"), |w| {
         writeln!(w, "{}", COLUMNS.join(","))?;
         for r in &rows {
             let reps = results.iter().filter(|x| x.id.strategy == r.strategy).count();
@@ -114,8 +119,30 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
         }
         Ok(())
     })?;
-    write_atomic(&out.join("scenario.toml"), |w| w.write_all(input::resolved_toml(s).unwrap_or_default().as_bytes()))?;
-    write_manifest(&out, &input.origin, s.seed, threads, started, wall, &results)?;
+    // The saved scenario and the manifest describe what was run: under
+    // --budget, each rescaled strategy's targets at their rescaled reach.
+    let saved = budgeted(s, &job.strategies, &job.reach);
+    let saved = super::saved::saved_toml(&input.text, &saved)?;
+    write_atomic(&dir.join("scenario.toml"), |w| w.write_all(saved.as_bytes()))?;
+    let more = match args.budget {
+        Some(b) => serde_json::json!({ "budget": {
+            "amount": b,
+            "strategies": rescaled.iter().enumerate().filter_map(|(k, r)| r.as_ref().map(|r| serde_json::json!({
+                "strategy": names[k],
+                "reach": r.reach,
+                "own_cost": r.own_cost,
+                "cost": r.cost,
+            }))).collect::<Vec<_>>(),
+            "note": "scenario.toml holds each rescaled strategy's targets at the rescaled reach (share times reach, count times reach rounded), so running it without --budget reproduces these runs",
+        }}),
+        None => serde_json::json!({}),
+    };
+    let manifest = Manifest { command: "compare", origin: &input.origin, scenario: s, threads, started, wall, more };
+    write_manifest(dir, &manifest, &results)?;
+    if !args.output.no_plots {
+        super::plot::draw_folder(dir, &out)?;
+    }
+    staging.commit()?;
 
     if args.budget.is_some() {
         println!("Equal budgets: each strategy's reach was rescaled so that it spends the same total.");
@@ -127,10 +154,29 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     }
     print_table(s, &names, &rows, results.len() / names.len().max(1), wall);
     println!("results in {}", out.display());
-    if !args.output.no_plots {
-        super::plot::draw_folder(&out)?;
-    }
     Ok(())
+}
+
+/// `s` with the targets of each strategy `strategies[k]` scaled by
+/// `reach[k]` as targeting applies it (share x reach, at most 1; count x
+/// reach, rounded), so the scenario run at reach 1 reaches the same people.
+fn budgeted(s: &normshift::scenario::Scenario, strategies: &[usize], reach: &[f64]) -> normshift::scenario::Scenario {
+    let mut out = s.clone();
+    for (&k, &r) in strategies.iter().zip(reach) {
+        if r == 1.0 {
+            continue;
+        }
+        for iv in &mut out.strategies[k].interventions {
+            if let Some(t) = iv.params.target_mut() {
+                if let Some(share) = t.share {
+                    t.share = Some((share * r).min(1.0));
+                } else if let Some(c) = t.count {
+                    t.count = Some((f64::from(c) * r).round().clamp(0.0, f64::from(u32::MAX)) as u32);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn find<'a>(rows: &'a [Row], s: &str, m: &str) -> Option<&'a Row> {

@@ -25,7 +25,7 @@ pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::R
 
 /// Create the output folder (and parents).
 pub fn ensure_dir(dir: &Path) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| super::bad(format!("cannot create the output folder {}: {e}", dir.display())))?;
     Ok(dir.to_path_buf())
 }
 
@@ -35,4 +35,24 @@ pub fn write_json(path: &Path, value: &serde_json::Value) -> anyhow::Result<()> 
         serde_json::to_writer_pretty(&mut *w, value)?;
         writeln!(w)
     })
+}
+
+/// `dir/file` for a file name built from names (a figure of a strategy),
+/// refused unless it is one plain file name of safe characters (the
+/// naming rule of `normshift::names`, with the length of a file name), so
+/// a name can never lead outside `dir`.
+pub fn confined(dir: &Path, file: &str) -> anyhow::Result<PathBuf> {
+    let safe = !file.is_empty()
+        && file.len() <= 255
+        && !file.starts_with(['.', '-'])
+        && file.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !safe {
+        return Err(super::bad(format!(
+            "will not write `{}` in {}: a file name built from a scenario or strategy name must follow the naming rule ({})",
+            file.escape_debug(),
+            dir.display(),
+            normshift::names::NAME_RULE
+        )));
+    }
+    Ok(dir.join(file))
 }

@@ -3,6 +3,7 @@
 //! network loaded from files named relative to the scenario.
 
 use super::{ScenarioArgs, bad};
+use normshift::names::check_name;
 use normshift::network::Csr;
 use normshift::population::Agents;
 use normshift::scenario::limits::MAX_INPUT_BYTES;
@@ -21,12 +22,26 @@ pub struct Output {
     /// Do not draw the figures (DIR/figures/) or write DIR/report.html.
     #[arg(long)]
     pub no_plots: bool,
+    /// Replace the output folder whole even if it holds another job's results or other files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 impl Output {
-    /// The output folder: `--out`, else results/<name>/.
+    /// The output folder: `--out`, else results/<name>/ (the name has
+    /// passed `normshift::names::check_name`).
     pub fn folder(&self, name: &str) -> PathBuf {
         self.out.clone().unwrap_or_else(|| PathBuf::from("results").join(name))
+    }
+
+    /// Before anything runs: check that `out` can be written and that
+    /// `command` may replace what it holds (its own or the other of
+    /// `run`/`compare`'s results of the same scenario, else only with
+    /// `--force`), and make the staging folder the results are built in.
+    pub fn prepare(&self, out: &Path, command: &str, s: &Scenario) -> anyhow::Result<super::folder::Staging> {
+        super::folder::check_writable(out)?;
+        super::folder::claim(out, command, &["run", "compare"], &s.name, self.force)?;
+        super::folder::Staging::new(out)
     }
 }
 
@@ -96,6 +111,11 @@ pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
         sets.push(format!("replicates={r}"));
     }
     let scenario = parse_scenario(&text, &origin, &sets).map_err(|e| bad(e.to_string()))?;
+    // Names become folder and file names: check them before any path is built.
+    check_name(&scenario.name).map_err(|e| bad(format!("{origin}: name: {e}")))?;
+    for (i, st) in scenario.strategies.iter().enumerate() {
+        check_name(&st.name).map_err(|e| bad(format!("{origin}: strategies.{i}.name: {e}")))?;
+    }
     let loaded = if scenario.network.kind == NetworkKind::File { Some(load_network(&scenario, &dir)?) } else { None };
     Ok(Input { scenario, origin, loaded, text, sets })
 }

@@ -1,76 +1,35 @@
-//! The append-only result files of long jobs (`sweep`'s `runs.csv`,
-//! `sensitivity`'s `samples.csv`): rows appended and flushed as runs
-//! finish, so a crash or kill loses only the runs in flight; a torn last
-//! line cut off on `--resume`; and the stop flag that Ctrl-C or SIGTERM
-//! sets, after which workers start nothing new.
+//! What every results folder's `manifest.json` records, and the
+//! `--shard`/`--shards` options of long jobs (the runner of long jobs is
+//! `runner.rs`).
 
 use super::bad;
 use normshift::sweep::parse_shard;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
-
-static STOP: AtomicBool = AtomicBool::new(false);
-
-/// Set the stop flag on Ctrl-C or SIGTERM (instead of dying at once).
-pub fn watch_signals() {
-    ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst)).ok();
-}
-
-/// Whether Ctrl-C or SIGTERM asked the job to stop.
-pub fn stopped() -> bool {
-    STOP.load(Ordering::SeqCst)
-}
-
-/// The complete data lines of a journal (header left out), after cutting
-/// off a partial last line left by a kill (the file is rewritten without it).
-pub fn complete_lines(path: &Path) -> anyhow::Result<Vec<String>> {
-    let mut bytes = std::fs::read(path)?;
-    match bytes.iter().rposition(|&b| b == b'\n') {
-        Some(last) if last + 1 != bytes.len() => {
-            bytes.truncate(last + 1);
-            std::fs::write(path, &bytes)?;
-        }
-        Some(_) => {}
-        None if !bytes.is_empty() => {
-            bytes.clear();
-            std::fs::write(path, &bytes)?;
-        }
-        None => {}
-    }
-    Ok(String::from_utf8_lossy(&bytes).lines().skip(1).map(str::to_string).collect())
-}
-
-/// Open a journal for appending, writing `header` first if it is empty.
-pub fn open(path: &Path, header: &str) -> anyhow::Result<std::fs::File> {
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-    if file.metadata()?.len() == 0 {
-        writeln!(file, "{header}")?;
-        file.flush()?;
-    }
-    Ok(file)
-}
 
 /// The `manifest.json` in `dir`, if there is a readable one.
 pub fn read_manifest(dir: &Path) -> Option<serde_json::Value> {
     serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).ok()?).ok()
 }
 
-/// Whether `dir` has a manifest of something other than the job whose
-/// design digest is `hash` (another design, or a run's or compare's).
-pub fn holds_other(dir: &Path, hash: &str) -> bool {
-    read_manifest(dir).is_some_and(|m| m["design_hash"].as_str() != Some(hash))
-}
-
 /// A long job's `manifest.json`: what every one records (version, command
 /// line, scenario, design digest, status, start and end time), plus `more`
 /// (an object of the job's own fields).
-pub fn manifest(scenario: &str, hash: &str, status: &str, started: SystemTime, more: serde_json::Value) -> serde_json::Value {
+pub fn manifest(
+    command: &str,
+    scenario: &str,
+    scenario_name: &str,
+    hash: &str,
+    status: &str,
+    started: SystemTime,
+    more: serde_json::Value,
+) -> serde_json::Value {
     let mut m = serde_json::json!({
         "normshift_version": env!("CARGO_PKG_VERSION"),
+        "command": command,
         "command_line": std::env::args().collect::<Vec<_>>(),
         "scenario": scenario,
+        "scenario_name": scenario_name,
         "design_hash": hash,
         "status": status,
         "start_time": humantime::format_rfc3339_seconds(started).to_string(),

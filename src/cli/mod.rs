@@ -4,14 +4,19 @@
 
 mod compare;
 mod files;
+mod folder;
 mod input;
 mod journal;
+mod limits;
 mod patterns;
 mod plot;
 mod progress;
 mod report;
 mod run;
+mod runner;
+mod saved;
 mod sensitivity;
+mod stop;
 mod sweep;
 mod validate;
 
@@ -141,6 +146,9 @@ pub fn main() -> i32 {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    if matches!(cli.command, Command::Run(_) | Command::Compare(_) | Command::Sweep(_) | Command::Sensitivity(_) | Command::Merge(_)) {
+        stop::watch_signals();
+    }
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Sweep(args) => sweep::sweep(args),

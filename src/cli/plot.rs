@@ -8,7 +8,7 @@
 //! figure behind.
 
 use super::bad;
-use super::files::{ensure_dir, write_atomic};
+use super::files::{confined, ensure_dir, write_atomic};
 use normshift::plot::{self, Drawn, Options, Results, tables};
 use std::fs::File;
 use std::io::BufReader;
@@ -55,9 +55,11 @@ pub fn plot_cmd(args: PlotArgs) -> anyhow::Result<()> {
 
 /// Draw every figure and the report for a results folder just written by
 /// `run` or `compare`; prints one line saying where they are.
-pub fn draw_folder(dir: &Path) -> anyhow::Result<()> {
+/// `shown` is the folder's final name, for the message (`dir` may be the
+/// staging folder it is built in).
+pub fn draw_folder(dir: &Path, shown: &Path) -> anyhow::Result<()> {
     let written = draw(dir, &dir.join("figures"), &[Format::Png, Format::Svg, Format::Gif], true)?;
-    println!("{written}");
+    println!("{}", written.replace(&dir.display().to_string(), &shown.display().to_string()));
     Ok(())
 }
 
@@ -89,17 +91,17 @@ fn write_figures(out: &Path, drawn: &Drawn, formats: &[Format]) -> anyhow::Resul
     let mut n = 0;
     for f in &drawn.figures {
         if formats.contains(&Format::Png) {
-            write_atomic(&out.join(format!("{}.png", f.id)), |w| w.write_all(&f.png))?;
+            write_atomic(&confined(out, &format!("{}.png", f.id))?, |w| w.write_all(&f.png))?;
             n += 1;
         }
         if formats.contains(&Format::Svg) {
-            write_atomic(&out.join(format!("{}.svg", f.id)), |w| w.write_all(f.svg.as_bytes()))?;
+            write_atomic(&confined(out, &format!("{}.svg", f.id))?, |w| w.write_all(f.svg.as_bytes()))?;
             n += 1;
         }
     }
     if formats.contains(&Format::Gif) {
         for a in &drawn.animations {
-            write_atomic(&out.join(format!("{}.gif", a.id)), |w| w.write_all(&a.gif))?;
+            write_atomic(&confined(out, &format!("{}.gif", a.id))?, |w| w.write_all(&a.gif))?;
             n += 1;
         }
     }

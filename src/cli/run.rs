@@ -1,10 +1,12 @@
 //! `normshift run`: run a scenario's strategies and write `timeseries.csv`,
-//! `runs.csv`, `scenario.toml` and `manifest.json` into the output folder.
+//! `runs.csv`, `scenario.toml` and `manifest.json` into the output folder,
+//! built in a staging folder and renamed into place when complete
+//! (`folder.rs`).
 
-use super::files::{ensure_dir, write_atomic, write_json};
+use super::files::{write_atomic, write_json};
 use super::input::{self, Adjust, Output};
 use super::progress::Progress;
-use super::{ScenarioArgs, bad};
+use super::{Interrupted, ScenarioArgs, bad, stop};
 use normshift::outcomes::sum;
 use normshift::output;
 use normshift::run::{Job, RunResult};
@@ -25,10 +27,7 @@ pub struct RunArgs {
 
 /// Set the global thread pool's size.
 pub fn set_threads(threads: Option<usize>) -> anyhow::Result<usize> {
-    if threads == Some(0) {
-        return Err(bad("--threads 0: give 1 or more threads"));
-    }
-    if let Some(t) = threads {
+    if let Some(t) = super::limits::threads(threads)? {
         rayon::ThreadPoolBuilder::new().num_threads(t).build_global().ok();
     }
     Ok(rayon::current_num_threads())
@@ -56,40 +55,45 @@ pub fn pick_strategies(s: &normshift::scenario::Scenario, names: &[String]) -> a
 
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let started = SystemTime::now();
-    if args.adjust.reps == Some(0) {
-        return Err(bad("--reps 0: give 1 or more replicates"));
-    }
+    super::limits::reps(args.adjust.reps, "")?;
+    super::limits::threads(args.output.threads)?;
     let input = input::load(&args.scenario, &args.adjust)?;
     let strategies = pick_strategies(&input.scenario, &args.strategy)?;
-    let threads = set_threads(args.output.threads)?;
     let s = &input.scenario;
-    check_memory(s, input.loaded.as_ref(), threads.min(s.replicates as usize))?;
     let out = args.output.folder(&s.name);
+    let staging = args.output.prepare(&out, "run", s)?;
+    let threads = set_threads(args.output.threads)?;
+    check_memory(s, input.loaded.as_ref(), threads.min(s.replicates as usize))?;
 
     let mut job = Job::all(s);
     job.strategies = strategies;
     job.reach = vec![1.0; job.strategies.len()];
     job.loaded = input.loaded.as_ref();
+    job.stop = Some(stop::flag());
     let progress = Progress::new(job.len(), "run");
     let t0 = Instant::now();
-    let results = job.run(&|_| progress.tick());
+    let results = job.try_run(&|_| progress.tick());
     progress.finish();
+    let results = results.map_err(|_| stopped(&out))?;
     let wall = t0.elapsed().as_secs_f64();
 
-    ensure_dir(&out)?;
-    // A comparison from an earlier `compare` in this folder would no longer match.
-    let stale = out.join("comparison.csv");
-    if stale.exists() {
-        std::fs::remove_file(&stale).ok();
-    }
-    write_tables(&out, &results)?;
-    write_atomic(&out.join("scenario.toml"), |w| w.write_all(input::resolved_toml(s).unwrap_or_default().as_bytes()))?;
-    write_manifest(&out, &input.origin, s.seed, threads, started, wall, &results)?;
-    print_summary(s, &results, &out, wall);
+    let dir = &staging.dir;
+    write_tables(dir, &results)?;
+    let saved = super::saved::saved_toml(&input.text, s)?;
+    write_atomic(&dir.join("scenario.toml"), |w| w.write_all(saved.as_bytes()))?;
+    let manifest = Manifest { command: "run", origin: &input.origin, scenario: s, threads, started, wall, more: serde_json::json!({}) };
+    write_manifest(dir, &manifest, &results)?;
     if !args.output.no_plots {
-        super::plot::draw_folder(&out)?;
+        super::plot::draw_folder(dir, &out)?;
     }
+    staging.commit()?;
+    print_summary(s, &results, &out, wall);
     Ok(())
+}
+
+/// The error of a `run` or `compare` stopped by Ctrl-C or SIGTERM.
+pub fn stopped(out: &std::path::Path) -> anyhow::Error {
+    anyhow::Error::new(Interrupted(format!("stopped; nothing was written to {} (it is as it was)", out.display())))
 }
 
 /// Write `timeseries.csv` and `runs.csv`.
@@ -185,16 +189,21 @@ fn meminfo_bytes(file: &str, key: &str) -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Write `manifest.json`.
-pub fn write_manifest(
-    out: &std::path::Path,
-    origin: &str,
-    seed: u64,
-    threads: usize,
-    started: SystemTime,
-    wall: f64,
-    results: &[RunResult],
-) -> anyhow::Result<()> {
+/// What a `run` or `compare` manifest records besides the runs.
+pub struct Manifest<'a> {
+    pub command: &'a str,
+    pub origin: &'a str,
+    pub scenario: &'a normshift::scenario::Scenario,
+    pub threads: usize,
+    pub started: SystemTime,
+    pub wall: f64,
+    /// The command's own fields (an object), e.g. compare's budget.
+    pub more: serde_json::Value,
+}
+
+/// Write `manifest.json` (status `complete`: it is written last, into the
+/// staging folder).
+pub fn write_manifest(out: &std::path::Path, m: &Manifest<'_>, results: &[RunResult]) -> anyhow::Result<()> {
     let mut seen = std::collections::BTreeMap::new();
     for r in results {
         seen.entry(r.id.replicate).or_insert(r.build_seconds);
@@ -202,23 +211,37 @@ pub fn write_manifest(
     let build: f64 = seen.values().sum();
     let simulate: f64 = results.iter().map(|r| r.simulate_seconds).sum();
     let agent_steps: f64 = results.iter().map(|r| r.agent_steps).sum();
-    let manifest = serde_json::json!({
+    let resolved = input::resolved_toml(m.scenario).unwrap_or_default();
+    let mut strategies: Vec<&str> = Vec::new();
+    for r in results {
+        if !strategies.contains(&r.id.strategy.as_str()) {
+            strategies.push(&r.id.strategy);
+        }
+    }
+    let mut manifest = serde_json::json!({
         "normshift_version": env!("CARGO_PKG_VERSION"),
+        "command": m.command,
         "command_line": std::env::args().collect::<Vec<_>>(),
-        "scenario": origin,
-        "seed": seed,
-        "threads": threads,
+        "scenario": m.origin,
+        "scenario_name": m.scenario.name,
+        "design_hash": normshift::sweep::digest(&format!("{resolved}\n--strategies {}\n{}", strategies.join(","), m.more)),
+        "status": "complete",
+        "seed": m.scenario.seed,
+        "threads": m.threads,
         "runs": results.len(),
         "peak_memory_bytes": meminfo_bytes("/proc/self/status", "VmHWM:"),
-        "start_time": humantime::format_rfc3339_seconds(started).to_string(),
+        "start_time": humantime::format_rfc3339_seconds(m.started).to_string(),
         "end_time": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         "timing": {
-            "wall_seconds": wall,
+            "wall_seconds": m.wall,
             "build_seconds": build,
             "simulate_seconds": simulate,
             "agent_steps_per_second": if simulate > 0.0 { agent_steps / simulate } else { 0.0 },
         },
     });
+    if let (Some(obj), serde_json::Value::Object(more)) = (manifest.as_object_mut(), m.more.clone()) {
+        obj.extend(more);
+    }
     write_json(&out.join("manifest.json"), &manifest)
 }
 

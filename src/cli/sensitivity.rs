@@ -10,23 +10,18 @@
 //! number.
 
 use super::files::{ensure_dir, write_atomic, write_json};
+use super::folder::Staging;
 use super::input::{self, Adjust, Input};
-use super::journal;
-use super::progress::Progress;
 use super::run::{check_memory_largest, set_threads};
-use super::{Interrupted, ScenarioArgs, bad};
+use super::{ScenarioArgs, bad, journal, limits, runner, stop};
 use normshift::outcomes::SUMMARY_COLUMNS;
 use normshift::output::{csv_line, num};
 use normshift::run::Job;
 use normshift::scenario::parse_scenario;
 use normshift::sensitivity::{COLUMNS, CONFIDENCE, Design, Evaluation, Factor, Indices, MAX_SAMPLES, RESAMPLES, analyse};
 use normshift::sweep::digest;
-use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 /// Outcomes analysed when no `--metric` is given.
 pub const DEFAULT_METRICS: [&str; 2] = ["participation_end", "sanctions_total"];
@@ -62,6 +57,9 @@ pub struct SensitivityArgs {
     /// Finish an interrupted analysis in its folder.
     #[arg(long)]
     pub resume: bool,
+    /// Start over in --out, deleting whatever it holds (another job's results, an unfinished analysis).
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
     #[command(flatten)]
     pub sharding: journal::Sharding,
 }
@@ -166,20 +164,75 @@ fn parse_sample(line: &str, keys: usize, metrics: usize) -> Option<(usize, Vec<f
     Some((cells[0].parse().ok()?, outputs))
 }
 
+/// A sensitivity analysis as units for the runner: unit i is evaluation i
+/// (its replicates averaged); one `samples.csv` row each, id i.
+struct Evaluations<'a> {
+    input: &'a Input,
+    design: &'a Design,
+    values: &'a [Vec<String>],
+    strategy: usize,
+    reps: u32,
+    metrics: &'a [usize],
+}
+
+impl runner::Work for Evaluations<'_> {
+    type Done = Vec<f64>;
+
+    fn units(&self) -> usize {
+        self.design.len()
+    }
+
+    fn row_ids(&self, u: usize) -> Vec<u64> {
+        vec![u as u64]
+    }
+
+    fn run(&self, i: usize) -> anyhow::Result<Option<Vec<f64>>> {
+        let e = self.design.evaluation(i);
+        let factors = self.design.factors();
+        let mut sc = parse_scenario(&self.input.text, &self.input.origin, &scenario_sets(self.input, factors, &self.values[i]))
+            .map_err(|err| bad(err.to_string()))?;
+        sc.seed = e.seed;
+        let mut job = Job::all(&sc);
+        job.strategies = vec![self.strategy];
+        job.reach = vec![1.0];
+        job.replicates = 0..self.reps;
+        job.loaded = self.input.loaded.as_ref();
+        job.trace = false;
+        job.stop = Some(stop::flag());
+        let Ok(results) = job.try_run(&|_| {}) else { return Ok(None) };
+        Ok(Some(self.metrics.iter().map(|&c| mean(results.iter().map(|r| r.summary[c]))).collect()))
+    }
+
+    fn rows(&self, i: usize, outputs: &Self::Done) -> Vec<(u64, String)> {
+        let line = sample_line(&self.design.evaluation(i), &self.values[i], outputs);
+        vec![(i as u64, line.trim_end().to_string())]
+    }
+
+    fn valid_row(&self, line: &str) -> bool {
+        parse_sample(line, self.design.factors().len(), self.metrics.len()).is_some()
+    }
+
+    fn runs_per_unit(&self) -> usize {
+        self.reps as usize
+    }
+}
+
 pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
     let started = SystemTime::now();
     if args.samples == 0 || args.samples > MAX_SAMPLES {
         return Err(bad(format!("--samples {}: give 1 to {MAX_SAMPLES} base samples (64 or 256 for a first look)", args.samples)));
     }
-    if args.reps == 0 {
-        return Err(bad("--reps 0: give 1 or more replicates per evaluation"));
-    }
+    limits::reps(Some(args.reps), " per evaluation")?;
+    let threads = limits::threads(args.threads)?;
     let mut factors = args.vary.iter().map(|r| parse_vary(r)).collect::<anyhow::Result<Vec<_>>>()?;
     for (i, f) in factors.iter().enumerate() {
         if factors[..i].iter().any(|g| g.name == f.name) {
             return Err(bad(format!("--vary {}: the key is varied twice; give each key once", f.name)));
         }
     }
+    // Bounded before the design is built: evaluations x replicates.
+    let evaluations = args.samples as u128 * (factors.len() as u128 + 2);
+    limits::runs(evaluations * u128::from(args.reps), "the sensitivity analysis")?;
     let metrics = pick_metrics(&args.metric)?;
     let input = input::load(&args.scenario, &Adjust { seed: args.seed, steps: None, reps: None })?;
     let s = &input.scenario;
@@ -198,7 +251,39 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
     let factors = design.factors();
     let values: Vec<Vec<String>> =
         design.evaluations().map(|e| factors.iter().zip(&e.values).map(|(f, &x)| literal(f, x)).collect()).collect();
-    let threads = set_threads(args.threads)?;
+    let reps = args.reps;
+    let runs = design.len() * reps as usize;
+    let shard = args.sharding.resolve()?;
+    let shard_label = runner::shard_label(shard);
+    let range = runner::shard_range(design.len(), shard);
+    let out =
+        args.out.clone().unwrap_or_else(|| runner::shard_folder(&PathBuf::from("results").join(format!("{}-sensitivity", s.name)), shard));
+    let resolved = input::resolved_toml(s)?;
+    let metric_names: Vec<&str> = metrics.iter().map(|&c| SUMMARY_COLUMNS[c]).collect();
+    let keys: Vec<&str> = factors.iter().map(|f| f.name.as_str()).collect();
+    let hash = digest(&format!(
+        "{resolved}\n--vary {}\n--samples {}\n--reps {reps}\n--strategy {}\n--metric {}\n--seed {}\n",
+        args.vary.join(" --vary "),
+        args.samples,
+        all[strategy],
+        metric_names.join(","),
+        s.seed
+    ));
+    let header = format!("index,matrix,row,seed,{},{}", keys.join(","), metric_names.join(","));
+    let work = Evaluations { input: &input, design: &design, values: &values, strategy, reps, metrics: &metrics };
+    let job = runner::Runner {
+        command: "sensitivity",
+        dir: out.clone(),
+        journal: "samples.csv",
+        header,
+        hash,
+        shard,
+        scenario_name: s.name.clone(),
+        what: "analysis",
+    };
+    // Evaluations already in samples.csv (from a stopped run, with --resume).
+    let done = job.claim(&work, args.resume, args.force)?;
+    let threads = set_threads(threads)?;
 
     // Every point must be a valid scenario before anything runs (ranges are
     // checked at their bounds above; this catches rules across keys), and
@@ -219,63 +304,7 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
     if !args.samples.is_power_of_two() {
         eprintln!("note: --samples {} is not a power of two; Sobol' points balance best at 64, 128, 256...", args.samples);
     }
-    let reps = args.reps;
-    let runs = design.len() * reps as usize;
-    let shard = args.sharding.resolve()?;
-    let shard_label = shard.map_or("all".to_string(), |(i, n)| format!("{i}/{n}"));
-    let range = match shard {
-        Some((i, n)) => (i as usize * design.len() / n as usize)..((i as usize + 1) * design.len() / n as usize),
-        None => 0..design.len(),
-    };
-    let out = args.out.clone().unwrap_or_else(|| {
-        let base = PathBuf::from("results").join(format!("{}-sensitivity", s.name));
-        match shard {
-            Some((i, n)) => base.join(format!("shard-{i:04}-of-{n:04}")),
-            None => base,
-        }
-    });
-    let samples_path = out.join("samples.csv");
-    let resolved = input::resolved_toml(s)?;
-    let metric_names: Vec<&str> = metrics.iter().map(|&c| SUMMARY_COLUMNS[c]).collect();
-    let keys: Vec<&str> = factors.iter().map(|f| f.name.as_str()).collect();
-    let hash = digest(&format!(
-        "{resolved}\n--vary {}\n--samples {}\n--reps {reps}\n--strategy {}\n--metric {}\n--seed {}\n",
-        args.vary.join(" --vary "),
-        args.samples,
-        all[strategy],
-        metric_names.join(","),
-        s.seed
-    ));
-    // Evaluations already in samples.csv (from a stopped run, with --resume).
-    let mut done: BTreeSet<usize> = BTreeSet::new();
-    if samples_path.exists() {
-        if !args.resume {
-            return Err(bad(format!(
-                "{} already holds a sensitivity analysis; add --resume to finish it, or choose another --out",
-                out.display()
-            )));
-        }
-        if journal::holds_other(&out, &hash) || journal::read_manifest(&out).is_none() {
-            return Err(bad(format!(
-                "--resume: {} holds another analysis (a different scenario, --vary, --samples, --reps, --strategy, --metric or seed); \
-                 run it with its own settings or choose another --out",
-                out.display()
-            )));
-        }
-        let theirs = journal::read_manifest(&out).and_then(|m| m["shard"].as_str().map(str::to_string)).unwrap_or_else(|| "all".into());
-        if theirs != shard_label {
-            return Err(bad(format!("--resume: {} holds shard {theirs}, not {shard_label}", out.display())));
-        }
-        for (n, line) in journal::complete_lines(&samples_path)?.iter().enumerate() {
-            let (index, _) = parse_sample(line, factors.len(), metrics.len())
-                .ok_or_else(|| bad(format!("{}:{}: not a row this analysis wrote: {line}", samples_path.display(), n + 2)))?;
-            done.insert(index);
-        }
-    } else if journal::holds_other(&out, &hash) {
-        return Err(bad(format!("{} holds another analysis's manifest; choose another --out", out.display())));
-    }
-
-    let todo: Vec<usize> = range.clone().filter(|i| !done.contains(i)).collect();
+    let todo = range.clone().filter(|&i| !done.contains(&(i as u64))).count();
     eprintln!(
         "{}: {} evaluations ({} samples x {} matrices) x {} replicates = {} runs of `{}`{}",
         s.name,
@@ -285,9 +314,8 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
         reps,
         runs,
         all[strategy],
-        if done.is_empty() { String::new() } else { format!("; {} evaluations done before, {} to go", done.len(), todo.len()) }
+        if done.is_empty() { String::new() } else { format!("; {} evaluations done before, {todo} to go", done.len()) }
     );
-    ensure_dir(&out)?;
     let manifest = |status: &str, wall: f64| {
         let more = serde_json::json!({
             "seed": s.seed,
@@ -309,81 +337,14 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
             },
             "timing": { "wall_seconds": wall },
         });
-        journal::manifest(&input.origin, &hash, status, started, more)
+        journal::manifest("sensitivity", &input.origin, &s.name, &job.hash, status, started, more)
     };
-    let write_manifest = |m: serde_json::Value| write_json(&out.join("manifest.json"), &m);
-    write_manifest(manifest("running", 0.0))?;
+    std::fs::create_dir_all(&out).map_err(|e| bad(format!("cannot create the output folder {}: {e}", out.display())))?;
+    job.manifest(&manifest("running", 0.0))?;
     write_atomic(&out.join("scenario.toml"), |w| w.write_all(resolved.as_bytes()))?;
-    let header = format!("index,matrix,row,seed,{},{}", keys.join(","), metric_names.join(","));
-    let mut file = journal::open(&samples_path, &header)?;
-
-    // Evaluations run in parallel; this thread appends each finished one's
-    // row to samples.csv and flushes, so a kill loses only those in flight.
-    journal::watch_signals();
-    let progress = Progress::new(todo.len() * reps as usize, "sensitivity");
-    let t0 = Instant::now();
-    let (tx, rx) = mpsc::channel::<(usize, Vec<f64>)>();
-    let worker_error = std::thread::scope(|scope| -> anyhow::Result<()> {
-        let handle = scope.spawn(|| {
-            todo.par_iter().try_for_each_with(tx, |tx, &i| -> anyhow::Result<()> {
-                if journal::stopped() {
-                    return Ok(());
-                }
-                let e = design.evaluation(i);
-                let mut sc = parse_scenario(&input.text, &input.origin, &scenario_sets(&input, factors, &values[i]))
-                    .map_err(|err| bad(err.to_string()))?;
-                sc.seed = e.seed;
-                let mut job = Job::all(&sc);
-                job.strategies = vec![strategy];
-                job.reach = vec![1.0];
-                job.replicates = 0..reps;
-                job.loaded = input.loaded.as_ref();
-                job.trace = false;
-                let results = job.run(&|_| progress.tick());
-                tx.send((i, metrics.iter().map(|&c| mean(results.iter().map(|r| r.summary[c]))).collect())).ok();
-                Ok(())
-            })
-        });
-        for (i, outputs) in rx {
-            file.write_all(sample_line(&design.evaluation(i), &values[i], &outputs).as_bytes())?;
-            file.flush()?;
-        }
-        handle.join().map_err(|_| anyhow::anyhow!("a sensitivity worker panicked"))?
-    });
-    progress.finish();
-    worker_error?;
-    drop(file);
-    let wall = t0.elapsed().as_secs_f64();
-
-    // This shard's evaluations, read back from the file (so a resumed
-    // analysis analyses exactly what an uninterrupted one would).
-    let mut outputs: Vec<Option<Vec<f64>>> = vec![None; design.len()];
-    for line in journal::complete_lines(&samples_path)? {
-        if let Some((i, o)) = parse_sample(&line, factors.len(), metrics.len())
-            && range.contains(&i)
-        {
-            outputs[i] = Some(o);
-        }
-    }
-    let finished = outputs.iter().filter(|o| o.is_some()).count();
-    if finished < range.len() {
-        write_manifest(manifest("interrupted", wall))?;
-        return Err(anyhow::Error::new(Interrupted(format!(
-            "stopped after {finished} of {} evaluations; {} keeps them: run the same command with --resume to finish",
-            range.len(),
-            out.display()
-        ))));
-    }
-    write_atomic(&samples_path, |w| {
-        writeln!(w, "{header}")?;
-        for i in range.clone() {
-            let o = outputs[i].as_deref().unwrap_or_default();
-            w.write_all(sample_line(&design.evaluation(i), &values[i], o).as_bytes())?;
-        }
-        Ok(())
-    })?;
+    let (rows, wall) = job.execute(&work, &done, "sensitivity", &manifest)?;
     if shard.is_some() {
-        write_manifest(manifest("complete", wall))?;
+        job.manifest(&manifest("complete", wall))?;
         println!(
             "{}: shard {shard_label}: {} of {} evaluations x {reps} replicates in {wall:.1} s; \
              join every shard and compute the indices with `normshift merge SHARD_DIR... --out DIR`",
@@ -394,9 +355,19 @@ pub fn sensitivity(args: SensitivityArgs) -> anyhow::Result<()> {
         println!("results in {}", out.display());
         return Ok(());
     }
-    let outputs: Vec<Vec<f64>> = outputs.into_iter().flatten().collect();
-    let table = report(&out, &design, &metrics, &outputs, runs)?;
-    write_manifest(manifest("complete", wall))?;
+    let outputs = rows
+        .iter()
+        .map(|(_, line)| parse_sample(line, factors.len(), metrics.len()).map(|(_, o)| o))
+        .collect::<Option<Vec<Vec<f64>>>>()
+        .ok_or_else(|| anyhow::anyhow!("{}: a row does not read back", out.join("samples.csv").display()))?;
+    let table = match report(&out, &design, &metrics, &outputs, runs) {
+        Ok(t) => t,
+        Err(e) => {
+            job.manifest(&manifest("failed", wall)).ok();
+            return Err(e);
+        }
+    };
+    job.manifest(&manifest("complete", wall))?;
 
     println!(
         "{} (strategy {}): {} samples x {} matrices x {} replicates = {} runs in {:.1} s",
@@ -503,59 +474,18 @@ fn print_indices(design: &Design, table: &[(usize, Vec<Indices>)]) {
     }
 }
 
-/// Whether `manifest` is a sensitivity analysis's (for `normshift merge`).
-pub fn is_analysis(manifest: &serde_json::Value) -> bool {
-    manifest.get("evaluations").is_some() && manifest.get("method").is_some()
-}
-
 /// `normshift merge` for the shards of one sensitivity analysis: every
 /// evaluation exactly once, then the indices, as one unsharded run would
 /// write them.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
-    let mut first: Option<serde_json::Value> = None;
-    let mut header = String::new();
-    let mut lines: BTreeMap<usize, (String, Vec<f64>)> = BTreeMap::new();
-    for dir in dirs {
-        let m = journal::read_manifest(dir)
-            .ok_or_else(|| bad(format!("{}: no readable manifest.json; is it a sensitivity shard folder?", dir.display())))?;
-        match &first {
-            Some(f) if f["design_hash"] != m["design_hash"] || !is_analysis(&m) => {
-                return Err(bad(format!(
-                    "{}: from another analysis than {} (a different scenario, --vary, --samples, --reps, --strategy, --metric or seed); \
-                     merge only shards of one analysis",
-                    dir.display(),
-                    dirs[0].display()
-                )));
-            }
-            Some(_) => {}
-            None => first = Some(m.clone()),
-        }
-        if m["status"].as_str() != Some("complete") {
-            return Err(bad(format!(
-                "{}: the shard is not complete (status {}); finish it with --resume first",
-                dir.display(),
-                m["status"]
-            )));
-        }
-        let count = |k: &str| m[k].as_array().map_or(0, Vec::len);
-        let path = dir.join("samples.csv");
-        let text = std::fs::read_to_string(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
-        let mut rows = text.lines();
-        let h = rows.next().unwrap_or_default();
-        if header.is_empty() {
-            header = h.to_string();
-        } else if header != h {
-            return Err(bad(format!("{}: its columns differ from {}'s", path.display(), dirs[0].display())));
-        }
-        for (n, line) in rows.enumerate() {
-            let (i, o) = parse_sample(line, count("parameters"), count("metrics"))
-                .ok_or_else(|| bad(format!("{}:{}: not a row of a sensitivity analysis: {line}", path.display(), n + 2)))?;
-            if lines.insert(i, (line.to_string(), o)).is_some() {
-                return Err(bad(format!("evaluation {i} appears in more than one shard; merge each shard once")));
-            }
-        }
-    }
-    let m = first.ok_or_else(|| bad("merge: give the shard folders"))?;
+pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<()> {
+    let merged = runner::merge_rows(
+        dirs,
+        &runner::MergeOf { command: "sensitivity", what: "analysis", rows: "evaluations", journal: "samples.csv" },
+        |m| m["evaluations"].as_u64(),
+    )?;
+    let m = &merged.manifest;
+    let scenario_name = m["scenario_name"].as_str().unwrap_or_default().to_string();
+    runner::merge_target(dirs, out, "sensitivity", &scenario_name, force)?;
     let unreadable = || bad(format!("{}: manifest.json does not describe a sensitivity design", dirs[0].display()));
     let factors = m["parameters"]
         .as_array()
@@ -577,32 +507,29 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
         .ok_or_else(unreadable)?;
     let (samples, seed, runs) = (m["samples"].as_u64(), m["seed"].as_u64(), m["runs"].as_u64());
     let (Some(samples), Some(seed), Some(runs)) = (samples, seed, runs) else { return Err(unreadable()) };
+    let nfactors = factors.len();
     let design = Design::new(factors, samples as usize, seed).map_err(|e| bad(e.to_string()))?;
-    let missing = (0..design.len()).filter(|i| !lines.contains_key(i)).count();
-    if missing > 0 || lines.len() != design.len() {
-        return Err(bad(format!(
-            "{missing} of {} evaluations are in none of the shards given; merge every shard of the analysis",
-            design.len()
-        )));
+    if merged.rows.len() != design.len() {
+        return Err(unreadable());
     }
-    ensure_dir(out)?;
-    write_atomic(&out.join("samples.csv"), |w| {
-        writeln!(w, "{header}")?;
-        for (line, _) in lines.values() {
-            writeln!(w, "{line}")?;
-        }
-        Ok(())
-    })?;
-    let scenario =
-        std::fs::read(dirs[0].join("scenario.toml")).map_err(|e| bad(format!("{}: {e}", dirs[0].join("scenario.toml").display())))?;
-    write_atomic(&out.join("scenario.toml"), |w| w.write_all(&scenario))?;
-    let outputs: Vec<Vec<f64>> = lines.into_values().map(|(_, o)| o).collect();
-    let table = report(out, &design, &metrics, &outputs, runs as usize)?;
-    let mut merged = m.clone();
-    merged["shard"] = serde_json::json!("all");
-    merged["evaluations_in_shard"] = serde_json::json!(design.len());
-    merged["merged_from"] = serde_json::json!(dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>());
-    write_json(&out.join("manifest.json"), &merged)?;
+    let mut outputs = Vec::with_capacity(merged.rows.len());
+    for (i, line) in &merged.rows {
+        let (_, o) = parse_sample(line, nfactors, metrics.len())
+            .ok_or_else(|| bad(format!("evaluation {i}: not a row of a sensitivity analysis: {line}")))?;
+        outputs.push(o);
+    }
+    let staging = Staging::new(out)?;
+    runner::write_journal(&staging.dir.join("samples.csv"), &merged.header, &merged.rows)?;
+    let src = dirs[0].join("scenario.toml");
+    let scenario = std::fs::read(&src).map_err(|e| bad(format!("{}: {e}", src.display())))?;
+    write_atomic(&staging.dir.join("scenario.toml"), |w| w.write_all(&scenario))?;
+    let table = report(&staging.dir, &design, &metrics, &outputs, runs as usize)?;
+    let mut merged_m = merged.manifest.clone();
+    merged_m["shard"] = serde_json::json!("all");
+    merged_m["evaluations_in_shard"] = serde_json::json!(design.len());
+    merged_m["merged_from"] = serde_json::json!(dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>());
+    write_json(&staging.dir.join("manifest.json"), &merged_m)?;
+    staging.commit()?;
     println!("merged {} shards: {} evaluations into {}", dirs.len(), design.len(), out.display());
     print_indices(&design, &table);
     Ok(())

@@ -1,25 +1,24 @@
 //! `normshift sweep` and `normshift merge`: run a design of parameter
 //! values, streaming one row per run to `runs.csv` as runs finish (flushed,
 //! so a crash loses only the runs in flight), resumable after Ctrl-C or a
-//! kill, shardable across a cluster's job array, and mergeable.
+//! kill, shardable across a cluster's job array, and mergeable. The
+//! journal, resume, shards, stop and merge checks are the shared runner's
+//! (`runner.rs`); this file defines the sweep's units, rows and report.
 
 use super::files::{ensure_dir, write_atomic, write_json};
+use super::folder::Staging;
 use super::input::{self, Adjust};
-use super::journal;
-use super::progress::Progress;
 use super::run::{check_memory_largest, pick_strategies, set_threads};
-use super::{Interrupted, ScenarioArgs, bad};
+use super::{ScenarioArgs, bad, journal, limits, runner, stop};
 use normshift::outcomes::{SUMMARY_COLUMNS, Summary};
 use normshift::output::{csv_line, num};
 use normshift::plot::sweep::SweepPoint;
 use normshift::run::Job;
 use normshift::scenario::parse_scenario;
-use normshift::sweep::{DesignKind, Plan, Unit, Vary, aggregate, design, digest, parse_vary};
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, Write};
+use normshift::sweep::{DesignKind, Plan, Spec, Vary, aggregate, design, digest, parse_vary};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 #[derive(clap::Args, Debug)]
 pub struct SweepArgs {
@@ -48,6 +47,9 @@ pub struct SweepArgs {
     /// Finish an interrupted sweep in its folder.
     #[arg(long)]
     pub resume: bool,
+    /// Start over in --out, deleting whatever it holds (another job's results, an unfinished sweep).
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
     #[command(flatten)]
     pub sharding: journal::Sharding,
 }
@@ -57,9 +59,12 @@ pub struct MergeArgs {
     /// Shard folders of one sweep, or of one sensitivity analysis.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
-    /// Folder for the merged results.
+    /// Folder for the merged results (never one of the shard folders).
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace --out whole if it holds something else.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Whether the key's current value in the resolved scenario is an integer.
@@ -112,16 +117,85 @@ fn header(vary_keys: &[String]) -> String {
     h.join(",")
 }
 
-/// Run ids already in `runs.csv`; a partial last line (from a kill) is cut off.
-fn completed(path: &Path) -> anyhow::Result<BTreeSet<u64>> {
-    Ok(journal::complete_lines(path)?.iter().filter_map(|l| l.split(',').next()?.parse().ok()).collect())
+/// The number of points `vary` makes under `kind`, without building them.
+fn count_points(vary: &[Vary], kind: DesignKind, samples: u32) -> u128 {
+    match kind {
+        DesignKind::Grid => vary
+            .iter()
+            .map(|v| match &v.spec {
+                Spec::Steps { n, .. } => u128::from(*n),
+                Spec::List(items) => items.len() as u128,
+                Spec::Range { .. } => 1,
+            })
+            .fold(1u128, |a, b| a.saturating_mul(b)),
+        DesignKind::Lhs | DesignKind::Sobol => u128::from(samples),
+    }
+}
+
+/// A sweep as units for the runner: unit u is one replicate at one point,
+/// all its strategies run on one world; one `runs.csv` row per run.
+struct SweepWork<'a> {
+    input: &'a input::Input,
+    vary: &'a [Vary],
+    points: &'a [Vec<String>],
+    plan: Plan,
+    picked: &'a [usize],
+    names: &'a [String],
+}
+
+impl runner::Work for SweepWork<'_> {
+    type Done = Vec<normshift::run::RunResult>;
+
+    fn units(&self) -> usize {
+        self.plan.units()
+    }
+
+    fn row_ids(&self, u: usize) -> Vec<u64> {
+        let unit = self.plan.unit(u);
+        (0..self.plan.strategies).map(|k| self.plan.run_id(unit, k)).collect()
+    }
+
+    fn run(&self, u: usize) -> anyhow::Result<Option<Self::Done>> {
+        let unit = self.plan.unit(u);
+        let sets = point_sets(&self.input.sets, self.vary, &self.points[unit.point]);
+        let sc = parse_scenario(&self.input.text, &self.input.origin, &sets).map_err(|e| bad(e.to_string()))?;
+        let mut job = Job::all(&sc);
+        job.strategies = self.picked.to_vec();
+        job.reach = vec![1.0; self.picked.len()];
+        job.replicates = unit.replicate..unit.replicate + 1;
+        job.loaded = self.input.loaded.as_ref();
+        job.trace = false;
+        job.stop = Some(stop::flag());
+        Ok(job.try_run_replicate(unit.replicate).ok())
+    }
+
+    fn rows(&self, u: usize, results: &Self::Done) -> Vec<(u64, String)> {
+        let unit = self.plan.unit(u);
+        results
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let id = self.plan.run_id(unit, k);
+                let ids = [id.to_string(), unit.point.to_string(), self.names[k].clone(), unit.replicate.to_string(), self.plan.seed(unit).to_string()];
+                let tail = [r.agents.to_string(), r.ties.to_string()];
+                let cells = ids.into_iter().chain(self.points[unit.point].iter().cloned()).chain(r.summary.iter().map(|x| num(*x))).chain(tail);
+                // One journal line: csv quoting, without the record's `\n`
+                // (the runner ends each line).
+                let line = csv_line(cells).trim_end_matches('\n').to_string();
+                (id, line)
+            })
+            .collect()
+    }
+
+    fn runs_per_unit(&self) -> usize {
+        self.plan.strategies
+    }
 }
 
 pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let started = SystemTime::now();
-    if args.adjust.reps == Some(0) {
-        return Err(bad("--reps 0: give 1 or more replicates"));
-    }
+    limits::reps(args.adjust.reps, "")?;
+    let threads = limits::threads(args.threads)?;
     let input = input::load(&args.scenario, &args.adjust)?;
     let s = &input.scenario;
     let picked = pick_strategies(s, &args.strategies)?;
@@ -139,11 +213,15 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         v.integer = integer_key(&resolved, &v.key);
         vary.push(v);
     }
+    // Bounded before anything is built: the design's points and runs.
+    let npoints = count_points(&vary, kind, args.samples);
+    limits::points(npoints.min(u128::from(u64::MAX)) as u64, &format!("the {} design", kind.as_str()))?;
+    limits::runs(npoints * picked.len() as u128 * u128::from(s.replicates), "the sweep")?;
     // Every value the design can take must be one the scenario accepts.
     for v in &vary {
         let probes: Vec<String> = match &v.spec {
-            normshift::sweep::Spec::List(items) => items.clone(),
-            normshift::sweep::Spec::Steps { lo, hi, .. } | normshift::sweep::Spec::Range { lo, hi } => {
+            Spec::List(items) => items.clone(),
+            Spec::Steps { lo, hi, .. } | Spec::Range { lo, hi } => {
                 [lo, hi].iter().map(|x| if v.integer { format!("{}", x.round() as i64) } else { format!("{x:?}") }).collect()
             }
         };
@@ -156,48 +234,23 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let points = design(&vary, kind, args.samples, s.seed).map_err(|e| bad(e.to_string()))?;
     let plan = Plan { points: points.len(), strategies: picked.len(), replicates: s.replicates, seed: s.seed };
     let shard = args.sharding.resolve()?;
-    let units = match shard {
-        Some((i, n)) => plan.shard(i, n),
-        None => 0..plan.units(),
-    };
+    let units = runner::shard_range(plan.units(), shard);
     let ident = identity(&resolved_text, &args.vary, kind, args.samples, s.replicates, &names, s.seed);
-    let hash = digest(&ident);
-    let out = args.out.clone().unwrap_or_else(|| {
-        let base = PathBuf::from("results").join(format!("{}-sweep", s.name));
-        match shard {
-            Some((i, n)) => base.join(format!("shard-{i:04}-of-{n:04}")),
-            None => base,
-        }
-    });
-    let runs_path = out.join("runs.csv");
     let keys: Vec<String> = vary.iter().map(|v| v.key.clone()).collect();
-    let mut done = BTreeSet::new();
-    if runs_path.exists() {
-        if !args.resume {
-            return Err(bad(format!(
-                "{} already holds a sweep's results; add --resume to finish it, or choose another --out",
-                out.display()
-            )));
-        }
-        let manifest =
-            journal::read_manifest(&out).ok_or_else(|| bad(format!("--resume: {} has no readable manifest.json", out.display())))?;
-        if manifest["design_hash"].as_str() != Some(hash.as_str()) {
-            return Err(bad(format!(
-                "--resume: {} holds another sweep (a different scenario, design, replicates, strategies or seed); run it with its own settings or choose another --out",
-                out.display()
-            )));
-        }
-        let their_shard = manifest["shard"].as_str().unwrap_or("all").to_string();
-        let my_shard = shard.map_or("all".to_string(), |(i, n)| format!("{i}/{n}"));
-        if their_shard != my_shard {
-            return Err(bad(format!("--resume: {} holds shard {their_shard}, not {my_shard}", out.display())));
-        }
-        done = completed(&runs_path)?;
-    } else if journal::holds_other(&out, &hash) {
-        // Stopped before its first row: only the same sweep may start over here.
-        return Err(bad(format!("{} holds another sweep's manifest; choose another --out", out.display())));
-    }
-    let threads = set_threads(args.threads)?;
+    let out = args.out.clone().unwrap_or_else(|| runner::shard_folder(&PathBuf::from("results").join(format!("{}-sweep", s.name)), shard));
+    let work = SweepWork { input: &input, vary: &vary, points: &points, plan: plan.clone(), picked: &picked, names: &names };
+    let job = runner::Runner {
+        command: "sweep",
+        dir: out.clone(),
+        journal: "runs.csv",
+        header: header(&keys),
+        hash: digest(&ident),
+        shard,
+        scenario_name: s.name.clone(),
+        what: "sweep",
+    };
+    let done = job.claim(&work, args.resume, args.force)?;
+    let threads = set_threads(threads)?;
     // Each thread holds one replicate of some point: the largest must fit that many times.
     check_memory_largest(
         points.len(),
@@ -205,7 +258,6 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         input.loaded.as_ref(),
         threads,
     )?;
-    ensure_dir(&out)?;
     let manifest = |status: &str, wall: f64| {
         let more = serde_json::json!({
             "design": kind.as_str(),
@@ -215,16 +267,16 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             "replicates": plan.replicates,
             "strategies": names,
             "seed": s.seed,
-            "shard": shard.map_or("all".to_string(), |(i, n)| format!("{i}/{n}")),
+            "shard": runner::shard_label(shard),
             "runs_total": plan.runs(),
             "runs_in_shard": (units.len() * plan.strategies) as u64,
             "threads": threads,
             "wall_seconds": wall,
         });
-        journal::manifest(&input.origin, &hash, status, started, more)
+        journal::manifest("sweep", &input.origin, &s.name, &job.hash, status, started, more)
     };
-    let write_manifest = |m: serde_json::Value| write_json(&out.join("manifest.json"), &m);
-    write_manifest(manifest("running", 0.0))?;
+    std::fs::create_dir_all(&out).map_err(|e| bad(format!("cannot create the output folder {}: {e}", out.display())))?;
+    job.manifest(&manifest("running", 0.0))?;
     write_atomic(&out.join("scenario.toml"), |w| w.write_all(resolved_text.as_bytes()))?;
     write_atomic(&out.join("design.csv"), |w| {
         writeln!(w, "point,{}", keys.join(","))?;
@@ -233,73 +285,15 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         }
         Ok(())
     })?;
-
-    let todo: Vec<usize> = units.clone().filter(|&u| (0..plan.strategies).any(|k| !done.contains(&plan.run_id(plan.unit(u), k)))).collect();
-    let mut file = journal::open(&runs_path, &header(&keys))?;
-    journal::watch_signals();
-    let progress = Progress::new(todo.len() * plan.strategies, "sweep");
-    let t0 = Instant::now();
-    let (tx, rx) = mpsc::channel::<(Unit, Vec<normshift::run::RunResult>)>();
-    let worker_error = std::thread::scope(|scope| -> anyhow::Result<()> {
-        let handle = scope.spawn(|| {
-            use rayon::prelude::*;
-            todo.par_iter().try_for_each_with(tx, |tx, &u| -> anyhow::Result<()> {
-                if journal::stopped() {
-                    return Ok(());
-                }
-                let unit = plan.unit(u);
-                let sets = point_sets(&input.sets, &vary, &points[unit.point]);
-                let sc = parse_scenario(&input.text, &input.origin, &sets).map_err(|e| bad(e.to_string()))?;
-                let mut job = Job::all(&sc);
-                job.strategies = picked.clone();
-                job.reach = vec![1.0; picked.len()];
-                job.replicates = unit.replicate..unit.replicate + 1;
-                job.loaded = input.loaded.as_ref();
-                job.trace = false;
-                let results = job.run_replicate(unit.replicate);
-                tx.send((unit, results)).ok();
-                Ok(())
-            })
-        });
-        for (unit, results) in rx {
-            for (k, r) in results.iter().enumerate() {
-                let id = plan.run_id(unit, k);
-                if done.contains(&id) {
-                    continue;
-                }
-                let ids =
-                    [id.to_string(), unit.point.to_string(), names[k].clone(), unit.replicate.to_string(), plan.seed(unit).to_string()];
-                let tail = [r.agents.to_string(), r.ties.to_string()];
-                let line = csv_line(
-                    ids.iter().cloned().chain(points[unit.point].iter().cloned()).chain(r.summary.iter().map(|x| num(*x))).chain(tail),
-                );
-                file.write_all(line.as_bytes())?;
-                progress.tick();
-            }
-            file.flush()?;
-        }
-        handle.join().map_err(|_| anyhow::anyhow!("a sweep worker panicked"))?
-    });
-    progress.finish();
-    worker_error?;
-    drop(file);
-    let wall = t0.elapsed().as_secs_f64();
-    let now_done = completed(&runs_path)?;
-    let expected: usize = units.len() * plan.strategies;
-    let in_shard = units
-        .clone()
-        .flat_map(|u| (0..plan.strategies).map(move |k| (u, k)))
-        .filter(|&(u, k)| now_done.contains(&plan.run_id(plan.unit(u), k)))
-        .count();
-    if in_shard < expected {
-        write_manifest(manifest("interrupted", wall))?;
-        return Err(anyhow::Error::new(Interrupted(format!(
-            "stopped after {in_shard} of {expected} runs; {} keeps them: run the same command with --resume to finish",
-            out.display()
-        ))));
+    let todo = units.clone().filter(|&u| runner::Work::row_ids(&work, u).iter().any(|id| !done.contains(id))).count();
+    let (rows, wall) = job.execute(&work, &done, "sweep", &manifest)?;
+    let rows = parse_rows(&out.join("runs.csv"), keys.len(), &rows)?;
+    let finished = write_outputs(&out, &job.header, &keys, &rows);
+    if let Err(e) = finished {
+        job.manifest(&manifest("failed", wall)).ok();
+        return Err(e);
     }
-    finish(&out, &keys, &names)?;
-    write_manifest(manifest("complete", wall))?;
+    job.manifest(&manifest("complete", wall))?;
     println!(
         "{}: {} points x {} strategies x {} replicates{}: {} runs in {:.1} s ({:.1} runs/s)",
         s.name,
@@ -307,9 +301,9 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         plan.strategies,
         plan.replicates,
         shard.map_or(String::new(), |(i, n)| format!(", shard {i}/{n}")),
-        todo.len() * plan.strategies,
+        todo * plan.strategies,
         wall,
-        (todo.len() * plan.strategies) as f64 / wall.max(1e-9)
+        (todo * plan.strategies) as f64 / wall.max(1e-9)
     );
     println!("results in {}", out.display());
     Ok(())
@@ -317,7 +311,6 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
 
 /// A parsed row of a sweep's `runs.csv`.
 struct Row {
-    id: u64,
     point: usize,
     strategy: String,
     values: Vec<String>,
@@ -325,42 +318,30 @@ struct Row {
     line: String,
 }
 
-fn read_rows(path: &Path, nvary: usize) -> anyhow::Result<(String, Vec<Row>)> {
-    let file = std::fs::File::open(path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
-    let mut lines = std::io::BufReader::new(file).lines();
-    let header = lines.next().transpose()?.ok_or_else(|| bad(format!("{}: empty", path.display())))?;
+/// Parse a sweep's journal rows (`path` names the file in messages).
+fn parse_rows(path: &Path, nvary: usize, lines: &[(u64, String)]) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
-    for (n, line) in lines.enumerate() {
-        let line = line?;
+    for (n, (id, line)) in lines.iter().enumerate() {
         let cells: Vec<&str> = line.split(',').collect();
         let want = 5 + nvary + SUMMARY_COLUMNS.len() + 2;
         if cells.len() != want {
-            return Err(bad(format!("{}:{}: {} columns, expected {want}", path.display(), n + 2, cells.len())));
+            return Err(bad(format!("{}: row {}: {} columns, expected {want}", path.display(), n + 1, cells.len())));
         }
         let parse = |s: &str| if s.is_empty() { Ok(f64::NAN) } else { s.parse::<f64>() };
         let mut summary = [f64::NAN; SUMMARY_COLUMNS.len()];
         for (c, x) in summary.iter_mut().enumerate() {
             *x = parse(cells[5 + nvary + c])
-                .map_err(|_| bad(format!("{}:{}: `{}` is not a number", path.display(), n + 2, cells[5 + nvary + c])))?;
+                .map_err(|_| bad(format!("{}: run {id}: `{}` is not a number", path.display(), cells[5 + nvary + c])))?;
         }
         rows.push(Row {
-            id: cells[0].parse().map_err(|_| bad(format!("{}:{}: bad run_id `{}`", path.display(), n + 2, cells[0])))?,
-            point: cells[1].parse().map_err(|_| bad(format!("{}:{}: bad point `{}`", path.display(), n + 2, cells[1])))?,
+            point: cells[1].parse().map_err(|_| bad(format!("{}: run {id}: bad point `{}`", path.display(), cells[1])))?,
             strategy: cells[2].to_string(),
             values: cells[5..5 + nvary].iter().map(|s| s.to_string()).collect(),
             summary,
-            line,
+            line: line.clone(),
         });
     }
-    Ok((header, rows))
-}
-
-/// Rewrite `runs.csv` in run-id order and write `points.csv`.
-fn finish(out: &Path, keys: &[String], _names: &[String]) -> anyhow::Result<()> {
-    let (header, mut rows) = read_rows(&out.join("runs.csv"), keys.len())?;
-    rows.sort_by_key(|r| r.id);
-    rows.dedup_by_key(|r| r.id);
-    write_outputs(out, &header, keys, &rows)
+    Ok(rows)
 }
 
 fn write_outputs(out: &Path, header: &str, keys: &[String], rows: &[Row]) -> anyhow::Result<()> {
@@ -418,88 +399,35 @@ fn write_outputs(out: &Path, header: &str, keys: &[String], rows: &[Row]) -> any
 }
 
 pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
-    if args.dirs.first().and_then(|d| journal::read_manifest(d)).is_some_and(|m| super::sensitivity::is_analysis(&m)) {
-        return super::sensitivity::merge(&args.dirs, &args.out);
+    let first = args.dirs.first().and_then(|d| journal::read_manifest(d));
+    if first.as_ref().is_some_and(|m| super::folder::command_of(m) == "sensitivity") {
+        return super::sensitivity::merge(&args.dirs, &args.out, args.force);
     }
-    let mut hash: Option<String> = None;
-    let mut total = 0u64;
-    let mut keys: Vec<String> = Vec::new();
-    let mut header = String::new();
-    let mut rows: Vec<Row> = Vec::new();
-    let mut first_manifest = serde_json::Value::Null;
-    for dir in &args.dirs {
-        let m: serde_json::Value = std::fs::read_to_string(dir.join("manifest.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .ok_or_else(|| bad(format!("{}: no readable manifest.json; is it a sweep folder?", dir.display())))?;
-        let h = m["design_hash"].as_str().unwrap_or_default().to_string();
-        match &hash {
-            None => {
-                hash = Some(h);
-                total = m["runs_total"].as_u64().unwrap_or(0);
-                first_manifest = m.clone();
-            }
-            Some(h0) if *h0 != h => {
-                return Err(bad(format!(
-                    "{}: from another sweep than {} (a different scenario, design, replicates, strategies or seed); merge only shards of one sweep",
-                    dir.display(),
-                    args.dirs[0].display()
-                )));
-            }
-            _ => {}
-        }
-        if m["status"].as_str() != Some("complete") {
-            return Err(bad(format!(
-                "{}: the shard is not complete (status {}); finish it with --resume first",
-                dir.display(),
-                m["status"]
-            )));
-        }
-        let (h, file_keys) = {
-            let text =
-                std::fs::read_to_string(dir.join("runs.csv")).map_err(|e| bad(format!("{}: {e}", dir.join("runs.csv").display())))?;
-            let h = text.lines().next().unwrap_or_default().to_string();
-            let nv = h.split(',').count().saturating_sub(5 + SUMMARY_COLUMNS.len() + 2);
-            let k: Vec<String> = h.split(',').skip(5).take(nv).map(String::from).collect();
-            (h, k)
-        };
-        if keys.is_empty() {
-            keys = file_keys;
-            header = h;
-        }
-        let (_, mut r) = read_rows(&dir.join("runs.csv"), keys.len())?;
-        rows.append(&mut r);
-    }
-    rows.sort_by_key(|r| r.id);
-    for w in rows.windows(2) {
-        if w[0].id == w[1].id {
-            return Err(bad(format!("run {} appears in more than one shard; merge each shard once", w[0].id)));
-        }
-    }
-    if rows.len() as u64 != total {
-        let have: BTreeSet<u64> = rows.iter().map(|r| r.id).collect();
-        let missing: Vec<String> = (0..total).filter(|i| !have.contains(i)).take(5).map(|i| i.to_string()).collect();
-        return Err(bad(format!(
-            "the shards hold {} of the sweep's {total} runs (missing run ids {}{}); give every shard folder",
-            rows.len(),
-            missing.join(", "),
-            if (total as usize).saturating_sub(rows.len()) > 5 { ", ..." } else { "" }
-        )));
-    }
-    ensure_dir(&args.out)?;
-    write_outputs(&args.out, &header, &keys, &rows)?;
+    let merged =
+        runner::merge_rows(&args.dirs, &runner::MergeOf { command: "sweep", what: "sweep", rows: "runs", journal: "runs.csv" }, |m| {
+            m["runs_total"].as_u64()
+        })?;
+    let scenario_name = merged.manifest["scenario_name"].as_str().unwrap_or_default().to_string();
+    runner::merge_target(&args.dirs, &args.out, "sweep", &scenario_name, args.force)?;
+    let header = merged.header.clone();
+    let nv = header.split(',').count().saturating_sub(5 + SUMMARY_COLUMNS.len() + 2);
+    let keys: Vec<String> = header.split(',').skip(5).take(nv).map(String::from).collect();
+    let rows = parse_rows(&args.dirs[0].join("runs.csv"), keys.len(), &merged.rows)?;
+    let staging = Staging::new(&args.out)?;
+    write_outputs(&staging.dir, &header, &keys, &rows)?;
     for f in ["scenario.toml", "design.csv"] {
         let src = args.dirs[0].join(f);
         if src.exists() {
-            let bytes = std::fs::read(&src)?;
-            write_atomic(&args.out.join(f), |w| w.write_all(&bytes))?;
+            let bytes = std::fs::read(&src).map_err(|e| bad(format!("{}: {e}", src.display())))?;
+            write_atomic(&staging.dir.join(f), |w| w.write_all(&bytes))?;
         }
     }
-    let mut m = first_manifest;
+    let mut m = merged.manifest;
     m["shard"] = serde_json::json!("all");
     m["merged_from"] = serde_json::json!(args.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>());
-    m["runs_in_shard"] = serde_json::json!(total);
-    write_json(&args.out.join("manifest.json"), &m)?;
+    m["runs_in_shard"] = m["runs_total"].clone();
+    write_json(&staging.dir.join("manifest.json"), &m)?;
+    staging.commit()?;
     println!("merged {} shards: {} runs into {}", args.dirs.len(), rows.len(), args.out.display());
     Ok(())
 }

@@ -38,6 +38,10 @@ impl Kind for Dialogue {
         Some(&self.target)
     }
 
+    fn target_mut(&mut self) -> Option<&mut Target> {
+        Some(&mut self.target)
+    }
+
     fn cost(&self) -> Option<&Cost> {
         Some(&self.cost)
     }

@@ -45,6 +45,10 @@ impl Kind for LeaderEngagement {
         Some(&self.target)
     }
 
+    fn target_mut(&mut self) -> Option<&mut Target> {
+        Some(&mut self.target)
+    }
+
     /// Only leaders can be engaged.
     fn eligible(&self, world: &World, i: usize) -> bool {
         world.agents.role[i] != Role::Member

@@ -41,6 +41,10 @@ impl Kind for MaleChampions {
         Some(&self.target)
     }
 
+    fn target_mut(&mut self) -> Option<&mut Target> {
+        Some(&mut self.target)
+    }
+
     /// Champions are men who are not leaders.
     fn eligible(&self, world: &World, i: usize) -> bool {
         !world.agents.is_woman(i) && world.agents.role[i] == Role::Member

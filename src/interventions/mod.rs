@@ -102,6 +102,10 @@ macro_rules! kinds {
             pub fn target(&self) -> Option<&Target> {
                 match self { $(Params::$variant(p) => p.target()),* }
             }
+            /// Whom it reaches, to rescale (`compare --budget` saving the reach it ran at).
+            pub fn target_mut(&mut self) -> Option<&mut Target> {
+                match self { $(Params::$variant(p) => p.target_mut()),* }
+            }
             /// Whether agent `i` can be reached at all.
             pub fn eligible(&self, world: &World, i: usize) -> bool {
                 match self { $(Params::$variant(p) => p.eligible(world, i)),* }
@@ -168,6 +172,11 @@ pub trait Kind: Clone + fmt::Debug + PartialEq + Default + Serialize + Deseriali
     /// Whom it reaches; `None` for kinds that act on villages or on other
     /// interventions.
     fn target(&self) -> Option<&Target> {
+        None
+    }
+
+    /// The same, to change (rescaled reach).
+    fn target_mut(&mut self) -> Option<&mut Target> {
         None
     }
 

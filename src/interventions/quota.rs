@@ -43,6 +43,10 @@ impl Kind for Quota {
         Some(&self.target)
     }
 
+    fn target_mut(&mut self) -> Option<&mut Target> {
+        Some(&mut self.target)
+    }
+
     /// Seats are for women.
     fn eligible(&self, world: &World, i: usize) -> bool {
         world.agents.is_woman(i)

@@ -77,6 +77,10 @@ impl Kind for WomensOrganisations {
         Some(&self.target)
     }
 
+    fn target_mut(&mut self) -> Option<&mut Target> {
+        Some(&mut self.target)
+    }
+
     /// Members are women.
     fn eligible(&self, world: &World, i: usize) -> bool {
         world.agents.is_woman(i)
