@@ -21,7 +21,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 /// label, scale for display. Exposure (sanctions in all) and harm (each
 /// participating woman's risk) side by side, so that neither is read as
 /// the other.
-const HEADLINE: [(&str, &str, &str, f64); 4] = [
+const HEADLINE: [Spec; 4] = [
     ("participation_end", "Women taking part: programme end", "Change (percentage points)", 100.0),
     ("participation_final", "Women taking part: last month", "Change (percentage points)", 100.0),
     (EXPOSURE_METRIC, "Exposure: sanctions in all, whole run", "Change (number of sanctions)", 1.0),
@@ -206,18 +206,13 @@ fn differences_subtitle(c: &Comparison) -> String {
     }
 }
 
-/// A dot panel of the paired differences of `metric` for `order`, marked
+/// One panel: metric in `comparison.csv`, heading, axis label, scale for display.
+type Spec<'a> = (&'a str, &'a str, &'a str, f64);
+
+/// A dot panel of the paired differences of a metric for `order`, marked
 /// from the verdicts.
-fn difference_panel(
-    ctx: &Context,
-    c: &Comparison,
-    order: &[String],
-    metric: &str,
-    heading: &str,
-    x_label: &str,
-    scale: f64,
-    names: bool,
-) -> DotPanel {
+fn difference_panel(ctx: &Context, c: &Comparison, order: &[String], spec: Spec, names: bool) -> DotPanel {
+    let (metric, heading, x_label, scale) = spec;
     DotPanel {
         heading: heading.to_string(),
         x_label: x_label.to_string(),
@@ -242,11 +237,7 @@ pub fn differences(ctx: &Context, o: &Options) -> Result<Option<Figure>, PlotErr
     if order.is_empty() {
         return Ok(None);
     }
-    let panels = HEADLINE
-        .iter()
-        .enumerate()
-        .map(|(k, (metric, heading, x_label, scale))| difference_panel(ctx, c, &order, metric, heading, x_label, *scale, k % 2 == 0))
-        .collect();
+    let panels = HEADLINE.iter().enumerate().map(|(k, spec)| difference_panel(ctx, c, &order, *spec, k % 2 == 0)).collect();
     let fig = Differences { panels, rows: order.len(), subtitle: differences_subtitle(c) };
     Ok(Some(finish("comparison", "Each strategy compared with no programme", differences_caption(c, &order), &fig, o)?))
 }
@@ -383,7 +374,8 @@ pub fn risk(ctx: &Context, o: &Options) -> Result<Option<Figure>, PlotError> {
         decimals: 1,
         levels: true,
     };
-    let mut diff = difference_panel(ctx, c, &all, HARM_METRIC, "Change from no programme", "Change (points of monthly risk)", 100.0, false);
+    let spec = (HARM_METRIC, "Change from no programme", "Change (points of monthly risk)", 100.0);
+    let mut diff = difference_panel(ctx, c, &all, spec, false);
     // Baseline's own row has no difference; its dot sits at 0.
     if let Some(first) = diff.rows.first_mut() {
         (first.2, first.3, first.4) = (0.0, f64::NAN, f64::NAN);
