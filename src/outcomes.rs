@@ -6,7 +6,7 @@ use crate::model::{Levers, State, World, champion, stance};
 use crate::population::{Role, attr};
 
 /// Monthly outcome columns, in output order.
-pub const MONTH_COLUMNS: [&str; 22] = [
+pub const MONTH_COLUMNS: [&str; 27] = [
     "participation",
     "participation_elite",
     "participation_non_elite",
@@ -29,6 +29,11 @@ pub const MONTH_COLUMNS: [&str; 22] = [
     "cost",
     "adoption",
     "ally_sanctions",
+    "fear",
+    "empirical_women",
+    "empirical_men",
+    "normative_women",
+    "normative_men",
 ];
 
 /// Indices into [`MONTH_COLUMNS`].
@@ -55,6 +60,12 @@ pub mod col {
     pub const COST: usize = 19;
     pub const ADOPTION: usize = 20;
     pub const ALLY_SANCTIONS: usize = 21;
+    /// Women's mean fear (expected sanction), MODEL.md section 6.
+    pub const FEAR: usize = 22;
+    pub const EMPIRICAL_WOMEN: usize = 23;
+    pub const EMPIRICAL_MEN: usize = 24;
+    pub const NORMATIVE_WOMEN: usize = 25;
+    pub const NORMATIVE_MEN: usize = 26;
 }
 
 /// One month's outcomes, indexed by [`col`].
@@ -196,6 +207,8 @@ impl Recorder {
         let mut acts = [0u64; 8];
         let mut rare = Rare::default();
         let (mut att, mut emp, mut norm) = ([0.0f64; 3], 0.0f64, 0.0f64);
+        // By gender, indexed by `is a woman`: expectations, and women's fear.
+        let (mut emp_by, mut norm_by, mut fear) = ([0.0f64; 2], [0.0f64; 2], 0.0f64);
         // 255 agents add at most 255 to a byte lane.
         const SPAN: usize = 255;
         for start in (0..n).step_by(SPAN) {
@@ -222,8 +235,13 @@ impl Recorder {
                 for (sum, w) in att.iter_mut().zip(self.attitude[k]) {
                     *sum += x * w;
                 }
-                emp += f64::from(c.empirical);
-                norm += f64::from(c.normative);
+                let (e, q) = (f64::from(c.empirical), f64::from(c.normative));
+                emp += e;
+                norm += q;
+                let w = usize::from(k as u8 & attr::WOMAN != 0);
+                emp_by[w] += e;
+                norm_by[w] += q;
+                fear += f64::from(c.fear) * w as f64;
             }
             for (l, total) in acts.iter_mut().enumerate() {
                 *total += (tally >> (8 * l)) & 0xFF;
@@ -260,6 +278,11 @@ impl Recorder {
         m[col::COST] = cost;
         m[col::ADOPTION] = (acts[lane::WOMEN] + acts[lane::MEN]) as f64 / nf;
         m[col::ALLY_SANCTIONS] = rare.men_sanctions as f64;
+        m[col::FEAR] = mean(fear, women);
+        m[col::EMPIRICAL_WOMEN] = mean(emp_by[1], women);
+        m[col::EMPIRICAL_MEN] = mean(emp_by[0], men);
+        m[col::NORMATIVE_WOMEN] = mean(norm_by[1], women);
+        m[col::NORMATIVE_MEN] = mean(norm_by[0], men);
         m
     }
 }
@@ -352,6 +375,15 @@ mod tests {
         m[col::LEADERS_ENGAGED] = total(&leader, &|i| u64::from(levers.engaged[i] != 0));
         m[col::ADOPTION] = (0..world.len()).filter(|&i| acts(i)).count() as f64 / n;
         m[col::ALLY_SANCTIONS] = total(&man, &|i| u64::from(state.hits[i].sanctions));
+        let of = |pick: &dyn Fn(usize) -> bool, x: &dyn Fn(&crate::model::Core) -> f32| {
+            let who: Vec<usize> = (0..world.len()).filter(|&i| pick(i)).collect();
+            who.iter().map(|&i| f64::from(x(&state.core[i]))).sum::<f64>() / who.len().max(1) as f64
+        };
+        m[col::FEAR] = of(&woman, &|c| c.fear);
+        m[col::EMPIRICAL_WOMEN] = of(&woman, &|c| c.empirical);
+        m[col::EMPIRICAL_MEN] = of(&man, &|c| c.empirical);
+        m[col::NORMATIVE_WOMEN] = of(&woman, &|c| c.normative);
+        m[col::NORMATIVE_MEN] = of(&man, &|c| c.normative);
         m
     }
 
@@ -372,6 +404,7 @@ mod tests {
             c.attitude = (x % 1000) as f32 / 1000.0;
             c.empirical = (x % 97) as f32 / 97.0;
             c.normative = (x % 89) as f32 / 89.0;
+            c.fear = (x % 83) as f32 / 83.0;
             let h = &mut state.hits[i];
             h.sanctions = (x % 4) as u8;
             h.violent = h.sanctions.min((x % 2) as u8);
@@ -385,6 +418,8 @@ mod tests {
             assert!((got[k] - want[k]).abs() <= 1e-12 * want[k].abs().max(1.0), "{name}: {} vs {}", got[k], want[k]);
         }
         assert!(want[col::PARTICIPATION_DISABLED] > 0.0 && want[col::LEADERS_ENGAGED] > 0.0 && want[col::CHAMPIONS_ACTIVE] > 0.0);
+        assert!(want[col::FEAR] > 0.0 && want[col::EMPIRICAL_MEN] > 0.0 && want[col::NORMATIVE_WOMEN] > 0.0);
+        assert_ne!(want[col::EMPIRICAL_WOMEN], want[col::EMPIRICAL_MEN], "the split by gender must be able to differ");
     }
 
     #[test]

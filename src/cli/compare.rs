@@ -8,8 +8,10 @@ use super::progress::Progress;
 use super::run::{Manifest, check_memory, set_threads, stopped, write_manifest, write_tables};
 use super::{ScenarioArgs, bad, stop};
 use normshift::budget::{Rescale, rescale};
-use normshift::compare::{COLUMNS, Row, compare};
-use normshift::output::{csv_line, num};
+use normshift::compare::{
+    COLUMNS, EXPOSURE_MEANS, EXPOSURE_METRIC, HARM_MEANS, HARM_METRIC, MIN_REPLICATES, Row, compare, findings, too_few_warning,
+};
+use normshift::output::csv_line;
 use normshift::run::Job;
 use std::io::IsTerminal;
 use std::time::{Instant, SystemTime};
@@ -99,23 +101,7 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     write_atomic(&dir.join("comparison.csv"), |w| {
         writeln!(w, "{}", COLUMNS.join(","))?;
         for r in &rows {
-            let reps = results.iter().filter(|x| x.id.strategy == r.strategy).count();
-            w.write_all(
-                csv_line([
-                    r.strategy.clone(),
-                    r.metric.to_string(),
-                    num(r.mean),
-                    num(r.p05),
-                    num(r.p95),
-                    num(r.diff_mean),
-                    num(r.diff_lo),
-                    num(r.diff_hi),
-                    num(r.p_better),
-                    r.harm.to_string(),
-                    reps.to_string(),
-                ])
-                .as_bytes(),
-            )?;
+            w.write_all(csv_line(r.record()).as_bytes())?;
         }
         Ok(())
     })?;
@@ -183,27 +169,42 @@ fn find<'a>(rows: &'a [Row], s: &str, m: &str) -> Option<&'a Row> {
     rows.iter().find(|r| r.strategy == s && r.metric == m)
 }
 
-/// Ranked table, readable at 80 columns, coloured only on a terminal.
+/// Ranked table, readable at 80 columns, coloured only on a terminal. The
+/// marks and verdict lines come from the library's [`Findings`].
 fn print_table(s: &normshift::scenario::Scenario, names: &[String], rows: &[Row], reps: usize, wall: f64) {
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let paint = |code: &str, t: String| if colour { format!("\x1b[{code}m{t}\x1b[0m") } else { t };
     let mut order: Vec<&String> = names.iter().filter(|n| *n != BASELINE).collect();
     let gain = |n: &str| find(rows, n, "participation_end").map_or(f64::NEG_INFINITY, |r| r.diff_mean);
     order.sort_by(|a, b| gain(b).total_cmp(&gain(a)));
+    let verdicts = findings(rows, names);
+    let finding = |n: &str| verdicts.iter().find(|(s, _)| s == n).map(|x| x.1).unwrap_or_default();
+    let too_few = reps < MIN_REPLICATES;
     let end = s.programme_end();
     println!("{}: {} strategies x {} replicates, {} months, in {:.1} s", s.name, names.len(), reps, s.steps, wall);
     println!("gain: women taking part, points over baseline at the programme's end (month {end}),");
     println!("  with 90% interval; final: the same at the last month (does it last?);");
-    println!("sanct.: change in all sanctions; risk: change in the share of participating");
-    println!("  women sanctioned each month (points); $/pt: cost per point gained.");
+    println!("sanct.: change in all sanctions (* exposure); risk: change in each participating");
+    println!("  woman's monthly risk of being sanctioned, points (! harm); $/pt: cost per point.");
+    if too_few {
+        println!();
+        println!("{}", paint("33;1", wrap(&format!("Warning: {}.", too_few_warning(reps)), 78, "")));
+    }
     println!();
     println!(
         "{:<16} {:>5} {:>19} {:>6} {:>7} {:>6} {:>6} {:>5}",
-        "strategy", "end %", "gain [90% int.]", "final", "sanct.", "risk", "cost", "$/pt"
+        "strategy",
+        "end %",
+        if too_few { "gain" } else { "gain [90% int.]" },
+        "final",
+        "sanct.",
+        "risk",
+        "cost",
+        "$/pt"
     );
     if let Some(b) = find(rows, BASELINE, "participation_end") {
         let fin = find(rows, BASELINE, "participation_final").map_or(f64::NAN, |r| r.mean);
-        let risk = find(rows, BASELINE, "women_sanctioned_mean").map_or(f64::NAN, |r| r.mean);
+        let risk = find(rows, BASELINE, HARM_METRIC).map_or(f64::NAN, |r| r.mean);
         println!(
             "{:<16} {:>5.1} {:>19} {:>6} {:>7} {:>6} {:>6} {:>5}",
             BASELINE,
@@ -216,34 +217,38 @@ fn print_table(s: &normshift::scenario::Scenario, names: &[String], rows: &[Row]
             "-"
         );
     }
-    let base_sanctions = find(rows, BASELINE, "sanctions_total").map_or(f64::NAN, |r| r.mean);
-    let mut more_risk = Vec::new();
-    let mut more_sanctions = Vec::new();
+    let base_sanctions = find(rows, BASELINE, EXPOSURE_METRIC).map_or(f64::NAN, |r| r.mean);
+    let mut harmed = Vec::new();
+    let mut exposed = Vec::new();
     for n in order {
-        let (Some(e), Some(f), Some(sa), Some(v), Some(risk), Some(c), Some(cpp)) = (
+        let (Some(e), Some(f), Some(sa), Some(risk), Some(c), Some(cpp)) = (
             find(rows, n, "participation_end"),
             find(rows, n, "participation_final"),
-            find(rows, n, "sanctions_total"),
-            find(rows, n, "violence_total"),
-            find(rows, n, "women_sanctioned_mean"),
+            find(rows, n, EXPOSURE_METRIC),
+            find(rows, n, HARM_METRIC),
             find(rows, n, "cost_total"),
             find(rows, n, "cost_per_point"),
         ) else {
             continue;
         };
-        let gain = format!("{:+.1} [{:+.1},{:+.1}]", 100.0 * e.diff_mean, 100.0 * e.diff_lo, 100.0 * e.diff_hi);
+        let verdict = finding(n);
+        let gain = if e.diff_lo.is_finite() && e.diff_hi.is_finite() {
+            format!("{:+.1} [{:+.1},{:+.1}]", 100.0 * e.diff_mean, 100.0 * e.diff_lo, 100.0 * e.diff_hi)
+        } else {
+            format!("{:+.1}", 100.0 * e.diff_mean)
+        };
         let gain = if e.diff_lo > 0.0 { paint("32", format!("{gain:>19}")) } else { format!("{gain:>19}") };
         let pct =
             if base_sanctions > 0.0 { format!("{:+.0}%", 100.0 * sa.diff_mean / base_sanctions) } else { format!("{:+.0}", sa.diff_mean) };
-        let pct = if sa.harm || v.harm {
-            more_sanctions.push(n.as_str());
-            paint("33", format!("{:>7}", pct))
+        let pct = if verdict.exposure {
+            exposed.push(n.as_str());
+            paint("33", format!("{:>7}", pct + "*"))
         } else {
             format!("{pct:>7}")
         };
         let r = format!("{:+.1}", 100.0 * risk.diff_mean);
-        let r = if risk.harm {
-            more_risk.push(n.as_str());
+        let r = if verdict.harm {
+            harmed.push(n.as_str());
             paint("31;1", format!("{:>6}", r + "!"))
         } else {
             format!("{r:>6}")
@@ -262,19 +267,17 @@ fn print_table(s: &normshift::scenario::Scenario, names: &[String], rows: &[Row]
         );
     }
     println!();
-    if more_risk.is_empty() {
-        println!("Do no harm: no strategy raised the risk to each participating woman above baseline (90% confidence).");
+    if too_few {
+        println!("{}", paint("33;1", format!("Harm and exposure: no verdict with fewer than {MIN_REPLICATES} replicates.")));
     } else {
-        println!(
-            "{}",
-            paint("31;1", format!("Do no harm: {} raised the risk to each participating woman (marked !).", more_risk.join(", ")))
-        );
+        let named = |v: &[&str]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+        let harm = format!("Harm (!) to women taking part: {}.", named(&harmed));
+        println!("{}", if harmed.is_empty() { harm } else { paint("31;1", harm) });
+        println!("{}", wrap(&format!("Harm means {HARM_MEANS}."), 78, "  "));
+        println!("{}", wrap(&format!("Exposure (*): {}.", named(&exposed)), 78, ""));
+        println!("{}", wrap(&format!("Exposure means {EXPOSURE_MEANS}."), 78, "  "));
     }
-    if !more_sanctions.is_empty() {
-        println!("More sanctions or violence in all (90% confidence), as more women take part:");
-        println!("{}", wrap(&more_sanctions.join(", "), 76, "  "));
-    }
-    println!("Every metric, with intervals and harm flags: comparison.csv.");
+    println!("Every metric, with intervals and verdicts: comparison.csv.");
 }
 
 /// Wrap words at `width` columns, each line indented.

@@ -71,7 +71,11 @@ impl Diff {
 
 impl std::fmt::Display for Diff {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:+.1} [{:+.1}, {:+.1}]{}", self.mean, self.lo, self.hi, self.unit)
+        if self.lo.is_finite() && self.hi.is_finite() {
+            write!(f, "{:+.1} [{:+.1}, {:+.1}]{}", self.mean, self.lo, self.hi, self.unit)
+        } else {
+            write!(f, "{:+.1}{} (no interval)", self.mean, self.unit)
+        }
     }
 }
 
@@ -87,9 +91,18 @@ fn verdict(shows: bool) -> &'static str {
     if shows { "yes" } else { "**no**" }
 }
 
+/// The verdict cell where there are too few replicates for intervals.
+pub const NO_VERDICT: &str = "no verdict: too few replicates";
+
 /// Append the patterns section to `md`, with `reps` replicates a scenario.
 pub fn patterns(md: &mut String, reps: u32) -> anyhow::Result<()> {
+    // Intervals and verdicts need `compare::MIN_REPLICATES` replicates, as in `compare`.
+    let few = (reps as usize) < normshift::compare::MIN_REPLICATES;
+    let say = |shows: bool| if few { NO_VERDICT } else { verdict(shows) };
     writeln!(md, "## Field patterns (MODEL.md section 9)\n")?;
+    if few {
+        writeln!(md, "**Warning: {}.** No pattern is judged.\n", normshift::compare::too_few_warning(reps as usize))?;
+    }
     writeln!(
         md,
         "Each pattern measured on a built-in scenario with {reps} replicates. Differences are paired with the scenario's \
@@ -112,7 +125,7 @@ pub fn patterns(md: &mut String, reps: u32) -> anyhow::Result<()> {
         md,
         "| 1 | Without a programme participation stays low and flat | default, baseline: participation from month 0 ({level:.1}%) to the last month | \
          {change:+.1} points (5-95%: {lo:+.1} to {hi:+.1}) | level under 20%, mean change within 3 points, 5-95% within 5 | {} |",
-        verdict(change.abs() < 3.0 && lo > -5.0 && hi < 5.0 && level < 20.0)
+        say(change.abs() < 3.0 && lo > -5.0 && hi < 5.0 && level < 20.0)
     )?;
 
     // 2: backlash meets women who take part, and is worse under conservative gatekeepers.
@@ -135,7 +148,7 @@ pub fn patterns(md: &mut String, reps: u32) -> anyhow::Result<()> {
          default: share of participating women sanctioned each month, baseline; quota_only (participation raised fast) against baseline; \
          quota_only with leaders' mean attitude 0.1 against 0.4 | {risk:.1}% sanctioned a month; quota {fast}; \
          {risk_c:.1}% conservative against {risk_o:.1}% open leaders | some sanctioned; quota interval above 0; conservative above open | {} |",
-        verdict(risk > 0.0 && fast.above_zero() && risk_c > risk_o)
+        say(risk > 0.0 && fast.above_zero() && risk_c > risk_o)
     )?;
 
     let q_end = d.diff("quota_only", "participation_end", 100.0, " points")?;
@@ -146,7 +159,7 @@ pub fn patterns(md: &mut String, reps: u32) -> anyhow::Result<()> {
         "| 3 | A quota alone raises visible participation and sanctions, and fades when enforcement ends | \
          default, quota_only against baseline: participation at the end, total sanctions, participation at the last month | \
          end {q_end}; sanctions {q_sanctions}; final {q_final} | end and sanctions intervals above 0; final gain under half the end gain | {} |",
-        verdict(q_end.above_zero() && q_sanctions.above_zero() && q_final.mean < 0.5 * q_end.mean)
+        say(q_end.above_zero() && q_sanctions.above_zero() && q_final.mean < 0.5 * q_end.mean)
     )?;
 
     let mut four = Vec::new();
@@ -163,7 +176,7 @@ pub fn patterns(md: &mut String, reps: u32) -> anyhow::Result<()> {
         "| 4 | Engaging men and leaders lowers backlash and makes gains last | default, male_champions and leaders_dialogue against baseline: \
          share of participating women sanctioned (risk), participation at the end and at the last month | {} | risk interval below 0; final interval above 0 and at least half the end gain | {} |",
         four.join("<br>"),
-        verdict(shows)
+        say(shows)
     )?;
 
     // 5: funding.
@@ -181,7 +194,7 @@ pub fn patterns(md: &mut String, reps: u32) -> anyhow::Result<()> {
          core_cut {cut}<br>the cut took {:.0}% of the money and {:.0}% of the gain | core_steady above project_cycles; share of gain lost above share of money | {} |",
         100.0 * money_lost,
         100.0 * gain_lost,
-        verdict(steady.mean > cycles.mean && gain_lost > money_lost)
+        say(steady.mean > cycles.mean && gain_lost > money_lost)
     )?;
 
     // 6: targeting.
@@ -192,7 +205,7 @@ pub fn patterns(md: &mut String, reps: u32) -> anyhow::Result<()> {
         md,
         "| 6 | Elite targeting widens the elite/non-elite gap; inclusive targeting narrows it | elite-vs-inclusive: gap (elite minus \
          non-elite participation) at the end, orgs_elite and orgs_inclusive against baseline | orgs_elite {elite}<br>orgs_inclusive {inclusive} | elite interval above 0, inclusive below 0 | {} |",
-        verdict(elite.above_zero() && inclusive.below_zero())
+        say(elite.above_zero() && inclusive.below_zero())
     )?;
 
     // 7: tipping.
@@ -207,7 +220,7 @@ pub fn patterns(md: &mut String, reps: u32) -> anyhow::Result<()> {
         "| 7 | A large enough shift tips: participation keeps rising after the programme ends | default, leaders_dialogue: participation \
          from the programme's end to the last month; share of runs that tipped | {after:+.1} points (5-95%: {lo:+.1} to {hi:+.1}); \
          {tipped:.0}% tipped | mean rise after the end above 0; at least half the runs tipped | {} |",
-        verdict(after > 0.0 && tipped >= 50.0)
+        say(after > 0.0 && tipped >= 50.0)
     )?;
     writeln!(md)?;
     Ok(())

@@ -1,25 +1,61 @@
 //! Strategies against baseline, from `comparison.csv`: the paired
 //! difference from baseline with its 90% interval for the headline metrics
-//! (a dot-and-interval chart, harms flagged), and cost against
-//! participation gained (one point per strategy, with intervals). Both are
-//! left out when the folder has no `comparison.csv` (written by `compare`).
+//! (a dot-and-interval chart: harm and exposure marked from the `verdict`
+//! column, as `compare::Verdict` defines them), each participating
+//! woman's risk of being sanctioned (`risk`: its level and its difference),
+//! and cost against participation gained (one point per strategy, with
+//! intervals). All are left out when the folder has no `comparison.csv`
+//! (written by `compare`). Below `compare::MIN_REPLICATES` replicates the
+//! table has no intervals and no verdicts, and the figures say so.
 
 use super::parts::{self, anchored, bold};
 use super::render::{Area, Draw, de};
-use super::style::{HARM, INK, Sizes, bold_width, fixed, short, strategy_label, thousands};
+use super::style::{HARM, INK, MUTED, Sizes, bold_width, fixed, short, strategy_label, thousands};
 use super::tables::{Comparison, ComparisonRow};
 use super::{BASELINE, Context, Figure, Options, PlotError, finish};
+use crate::compare::{EXPOSURE_METRIC, HARM_METRIC, Verdict, too_few_short, too_few_warning};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 /// The headline metrics: name in `comparison.csv`, panel heading, axis
-/// label, scale for display.
-const HEADLINE: [(&str, &str, &str, f64); 4] = [
+/// label, scale for display. Exposure (sanctions in all) and harm (each
+/// participating woman's risk) side by side, so that neither is read as
+/// the other.
+const HEADLINE: [Spec; 4] = [
     ("participation_end", "Women taking part: programme end", "Change (percentage points)", 100.0),
     ("participation_final", "Women taking part: last month", "Change (percentage points)", 100.0),
-    ("sanctions_total", "Sanctions, whole run", "Change (number of sanctions)", 1.0),
-    ("violence_total", "Violent incidents, whole run", "Change (number of incidents)", 1.0),
+    (EXPOSURE_METRIC, "Exposure: sanctions in all, whole run", "Change (number of sanctions)", 1.0),
+    (HARM_METRIC, "Harm: each participating woman's risk", "Change (points of monthly risk)", 100.0),
 ];
+
+/// How a row of a dot panel is marked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mark {
+    None,
+    /// [`Verdict::Harm`]: shaded vermillion, stamped HARM.
+    Harm,
+    /// [`Verdict::Exposure`]: shaded grey, stamped MORE IN ALL.
+    Exposure,
+}
+
+impl Mark {
+    fn of(v: Option<Verdict>) -> Mark {
+        match v {
+            Some(Verdict::Harm) => Mark::Harm,
+            Some(Verdict::Exposure) => Mark::Exposure,
+            _ => Mark::None,
+        }
+    }
+
+    /// The stamp beside the value, and its colour and shade.
+    fn stamp(self) -> Option<(&'static str, RGBColor, RGBColor)> {
+        match self {
+            Mark::None => None,
+            Mark::Harm => Some(("HARM", HARM, RGBColor(251, 239, 230))),
+            Mark::Exposure => Some(("MORE IN ALL", MUTED, RGBColor(236, 236, 236))),
+        }
+    }
+}
 
 /// Non-baseline strategies of the comparison, largest gain at the
 /// programme's end first.
@@ -34,10 +70,12 @@ fn ranked(ctx: &Context, c: &Comparison) -> Vec<String> {
 struct DotPanel {
     heading: String,
     x_label: String,
-    /// (label, colour, mean, lo, hi, harm), top to bottom.
-    rows: Vec<(String, RGBColor, f64, f64, f64, bool)>,
+    /// (label, colour, mean, lo, hi, mark), top to bottom.
+    rows: Vec<(String, RGBColor, f64, f64, f64, Mark)>,
     names: bool,
     decimals: usize,
+    /// Levels rather than differences: no zero line, no "+" signs.
+    levels: bool,
 }
 
 fn dot_panel<DB: DrawingBackend>(area: &Area<DB>, p: &DotPanel, z: Sizes) -> Result<(), PlotError> {
@@ -56,7 +94,7 @@ fn dot_panel<DB: DrawingBackend>(area: &Area<DB>, p: &DotPanel, z: Sizes) -> Res
     let mut chart = b.build_cartesian_2d(x0..x1, -0.5..(n - 0.5)).map_err(de)?;
     let fmt = |x: &f64| {
         let s = if (x1 - x0) >= 1000.0 { thousands(*x) } else { fixed(*x, if (x1 - x0) < 4.0 { 1 } else { 0 }) };
-        if *x > 0.0 { format!("+{s}") } else { s }
+        if *x > 0.0 && !p.levels { format!("+{s}") } else { s }
     };
     parts::house_mesh(&mut chart.configure_mesh(), z)
         .disable_y_mesh()
@@ -72,10 +110,11 @@ fn dot_panel<DB: DrawingBackend>(area: &Area<DB>, p: &DotPanel, z: Sizes) -> Res
     let (hx, _) = chart.backend_coord(&(x0, n - 0.5));
     area.draw(&Text::new(p.heading.clone(), (hx - base.0, z.px(10.0)), anchored(bold(z.subtitle(), INK), HPos::Left, VPos::Top)))
         .map_err(de)?;
-    for (k, (label, colour, mean, lo, hi, harm)) in p.rows.iter().enumerate() {
+    for (k, (label, colour, mean, lo, hi, mark)) in p.rows.iter().enumerate() {
         let y = n - 1.0 - k as f64;
-        if *harm {
-            chart.draw_series(std::iter::once(Rectangle::new([(x0, y - 0.42), (x1, y + 0.42)], HARM.mix(0.10).filled()))).map_err(de)?;
+        let stamp = mark.stamp();
+        if let Some((_, _, shade)) = stamp {
+            chart.draw_series(std::iter::once(Rectangle::new([(x0, y - 0.42), (x1, y + 0.42)], shade.filled()))).map_err(de)?;
         }
         if lo.is_finite() && hi.is_finite() {
             chart.draw_series(std::iter::once(PathElement::new(vec![(*lo, y), (*hi, y)], colour.stroke_width(z.pxu(5.0))))).map_err(de)?;
@@ -90,13 +129,15 @@ fn dot_panel<DB: DrawingBackend>(area: &Area<DB>, p: &DotPanel, z: Sizes) -> Res
             let (px, py) = (px - base.0, py - base.1);
             area.draw(&Circle::new((px, py), z.pxu(11.0), WHITE.filled())).map_err(de)?;
             area.draw(&Circle::new((px, py), z.pxu(9.0), colour.filled())).map_err(de)?;
-            let sign = if *mean > 0.0 { "+" } else { "" };
+            let sign = if *mean > 0.0 && !p.levels { "+" } else { "" };
             let value = if (x1 - x0) >= 1000.0 { thousands(*mean) } else { fixed(*mean, p.decimals) };
-            let text = if *harm { format!("{sign}{value}  HARM") } else { format!("{sign}{value}") };
-            // A white box keeps the value readable over the zero line.
+            let text = match stamp {
+                Some((word, ..)) => format!("{sign}{value}  {word}"),
+                None => format!("{sign}{value}"),
+            };
+            // A box in the row's shade keeps the value readable over the zero line.
             let tw = bold_width(&text, z.tick()).round() as i32;
-            // (On a shaded row, the shade's own colour.)
-            let under = if *harm { RGBColor(251, 239, 230) } else { WHITE };
+            let under = stamp.map_or(WHITE, |s| s.2);
             area.draw(&Rectangle::new(
                 [(px - tw / 2 - z.px(3.0), py - z.px(40.0)), (px + tw / 2 + z.px(3.0), py - z.px(17.0))],
                 under.filled(),
@@ -105,7 +146,7 @@ fn dot_panel<DB: DrawingBackend>(area: &Area<DB>, p: &DotPanel, z: Sizes) -> Res
             area.draw(&Text::new(
                 text,
                 (px, py - z.px(16.0)),
-                anchored(bold(z.tick(), if *harm { HARM } else { INK }), HPos::Center, VPos::Bottom),
+                anchored(bold(z.tick(), stamp.map_or(INK, |s| s.1)), HPos::Center, VPos::Bottom),
             ))
             .map_err(de)?;
         }
@@ -128,6 +169,7 @@ const NAMES: f64 = 240.0;
 struct Differences {
     panels: Vec<DotPanel>,
     rows: usize,
+    subtitle: String,
 }
 
 impl Draw for Differences {
@@ -137,12 +179,7 @@ impl Draw for Differences {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>, z: Sizes) -> Result<(), PlotError> {
-        let rest = parts::title(
-            root,
-            "Each strategy compared with no programme",
-            Some("Difference from no programme on the same replicates: mean (dot) and 90% interval (bar). Shaded: harm"),
-            z,
-        )?;
+        let rest = parts::title(root, "Each strategy compared with no programme", Some(&self.subtitle), z)?;
         let (w, h) = rest.dim_in_pixel();
         let (top, bottom) = rest.split_vertically(h / 2);
         // Both columns get plots of the same width; the left one also holds the names.
@@ -159,6 +196,40 @@ impl Draw for Differences {
     }
 }
 
+/// The subtitle of a chart of differences: what the dots, bars and marks
+/// mean, or why there are no bars and marks.
+fn differences_subtitle(c: &Comparison) -> String {
+    if c.too_few() {
+        format!("Mean difference from no programme on the same replicates (dot). {}", too_few_short(c.replicates() as usize))
+    } else {
+        "Difference from no programme on the same replicates: mean (dot), 90% interval (bar). HARM: each woman's risk rose; MORE IN ALL: more sanctions in all".to_string()
+    }
+}
+
+/// One panel: metric in `comparison.csv`, heading, axis label, scale for display.
+type Spec<'a> = (&'a str, &'a str, &'a str, f64);
+
+/// A dot panel of the paired differences of a metric for `order`, marked
+/// from the verdicts.
+fn difference_panel(ctx: &Context, c: &Comparison, order: &[String], spec: Spec, names: bool) -> DotPanel {
+    let (metric, heading, x_label, scale) = spec;
+    DotPanel {
+        heading: heading.to_string(),
+        x_label: x_label.to_string(),
+        rows: order
+            .iter()
+            .map(|s| {
+                let r = c.get(s, metric);
+                let v = |f: fn(&ComparisonRow) -> f64| r.map_or(f64::NAN, |r| f(r) * scale);
+                (strategy_label(s), ctx.colour(s), v(|r| r.diff_mean), v(|r| r.diff_lo), v(|r| r.diff_hi), Mark::of(r.map(|r| r.verdict)))
+            })
+            .collect(),
+        names,
+        decimals: if scale > 1.0 { 1 } else { 0 },
+        levels: false,
+    }
+}
+
 /// Differences from baseline with 90% intervals for the headline metrics.
 pub fn differences(ctx: &Context, o: &Options) -> Result<Option<Figure>, PlotError> {
     let Some(c) = &ctx.res.comparison else { return Ok(None) };
@@ -166,74 +237,190 @@ pub fn differences(ctx: &Context, o: &Options) -> Result<Option<Figure>, PlotErr
     if order.is_empty() {
         return Ok(None);
     }
-    let panels = HEADLINE
-        .iter()
-        .enumerate()
-        .map(|(k, (metric, heading, x_label, scale))| DotPanel {
-            heading: heading.to_string(),
-            x_label: x_label.to_string(),
-            rows: order
-                .iter()
-                .map(|s| {
-                    let r = c.get(s, metric);
-                    let v = |f: fn(&ComparisonRow) -> f64| r.map_or(f64::NAN, |r| f(r) * scale);
-                    (strategy_label(s), ctx.colour(s), v(|r| r.diff_mean), v(|r| r.diff_lo), v(|r| r.diff_hi), r.is_some_and(|r| r.harm))
-                })
-                .collect(),
-            names: k % 2 == 0,
-            decimals: if *scale > 1.0 { 1 } else { 0 },
-        })
-        .collect();
-    let fig = Differences { panels, rows: order.len() };
-    Ok(Some(finish("comparison", "Each strategy compared with no programme", differences_caption(ctx, c, &order), &fig, o)?))
+    let panels = HEADLINE.iter().enumerate().map(|(k, spec)| difference_panel(ctx, c, &order, *spec, k % 2 == 0)).collect();
+    let fig = Differences { panels, rows: order.len(), subtitle: differences_subtitle(c) };
+    Ok(Some(finish("comparison", "Each strategy compared with no programme", differences_caption(c, &order), &fig, o)?))
 }
 
-fn differences_caption(ctx: &Context, c: &Comparison, order: &[String]) -> String {
+fn differences_caption(c: &Comparison, order: &[String]) -> String {
     let mut out = String::new();
     if let Some(best) = order.first()
         && let Some(e) = c.get(best, "participation_end")
     {
         out.push_str(&format!(
-            "{} raised participation at the end of the programme by {} points (90% interval {} to {}) compared with no programme",
+            "{} raised participation at the end of the programme by {} points{} compared with no programme",
             strategy_label(best),
             fixed(100.0 * e.diff_mean, 0),
-            fixed(100.0 * e.diff_lo, 0),
-            fixed(100.0 * e.diff_hi, 0)
+            interval(100.0 * e.diff_lo, 100.0 * e.diff_hi, 0)
         ));
-        if let (Some(sb), Some(sa)) = (c.get(BASELINE, "sanctions_total"), c.get(best, "sanctions_total"))
+        if let (Some(sb), Some(sa)) = (c.get(BASELINE, EXPOSURE_METRIC), c.get(best, EXPOSURE_METRIC))
             && sb.mean > 0.0
         {
             let p = 100.0 * sa.diff_mean / sb.mean;
-            out.push_str(&format!(", with {}% {} sanctions", fixed(p.abs(), 0), if p >= 0.0 { "more" } else { "fewer" }));
+            out.push_str(&format!(", with {}% {} sanctions in all", fixed(p.abs(), 0), if p >= 0.0 { "more" } else { "fewer" }));
         }
         if let Some(f) = c.get(best, "participation_final") {
             out.push_str(&format!("; {} points remained at the last month", fixed(100.0 * f.diff_mean, 0)));
         }
         out.push('.');
     }
-    let flagged = |metrics: &[&str]| -> Vec<String> {
-        order.iter().filter(|s| metrics.iter().any(|m| c.get(s, m).is_some_and(|r| r.harm))).map(|s| strategy_label(s)).collect()
+    out.push(' ');
+    out.push_str(&verdicts_said(c, order));
+    out.trim().to_string()
+}
+
+/// " (90% interval a to b)", or nothing when there is no interval.
+fn interval(lo: f64, hi: f64, decimals: usize) -> String {
+    if lo.is_finite() && hi.is_finite() {
+        format!(" (90% interval {} to {})", fixed(lo, decimals), fixed(hi, decimals))
+    } else {
+        String::new()
+    }
+}
+
+/// The verdicts on harm and exposure of `order`, in sentences, read from
+/// the `verdict` column through [`Comparison::findings`]: shared by the
+/// figures' captions and the report.
+pub fn verdicts_said(c: &Comparison, order: &[String]) -> String {
+    if c.too_few() {
+        return format!("{}: no intervals and no verdict on harm or exposure.", sentence(&too_few_warning(c.replicates() as usize)));
+    }
+    let who = |pick: fn(&crate::compare::Findings) -> bool| -> Vec<String> {
+        order.iter().filter(|s| pick(&c.findings(s))).map(|s| strategy_label(s)).collect()
     };
-    let totals = flagged(&["sanctions_total", "violence_total"]);
-    if totals.is_empty() {
-        out.push_str(" No strategy raised sanctions or violence above no programme with 90% confidence.");
-    } else if totals.len() == order.len() && order.len() > 1 {
-        out.push_str(" Every strategy raised total sanctions or violence above no programme with 90% confidence (shaded rows): more women taking part meet more backlash.");
+    let harmed = who(|f| f.harm);
+    let exposed = who(|f| f.exposure);
+    let mut out = String::new();
+    if harmed.is_empty() {
+        out.push_str(
+            "Harm: no strategy raised each participating woman's risk of being sanctioned above no programme with 90% confidence.",
+        );
     } else {
         out.push_str(&format!(
-            " {} raised total sanctions or violence above no programme with 90% confidence (shaded rows).",
-            list(&totals)
+            "Harm: {} raised each participating woman's risk of being sanctioned above no programme with 90% confidence (marked HARM): plan protection.",
+            list(&harmed)
         ));
     }
-    let risk = flagged(&["women_sanctioned_mean"]);
-    if !risk.is_empty() {
+    if exposed.is_empty() {
+        out.push_str(" Exposure: no strategy brought more sanctions in all with 90% confidence.");
+    } else {
+        let safer: Vec<String> = exposed.iter().filter(|s| !harmed.contains(s)).cloned().collect();
+        let whom = if exposed.len() == order.len() && order.len() > 1 { "every strategy".to_string() } else { list(&exposed) };
         out.push_str(&format!(
-            " {} also raised the risk to each woman who takes part (the share of them sanctioned each month): plan protection.",
-            list(&risk)
+            " Exposure: {whom} brought more sanctions in all with 90% confidence (marked MORE IN ALL), as more women took part"
+        ));
+        if safer.is_empty() {
+            out.push('.');
+        } else {
+            out.push_str(&format!("; for {}, that is not harm: each woman's risk did not rise.", list(&safer)));
+        }
+    }
+    out
+}
+
+/// Upper-case the first letter.
+fn sentence(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+}
+
+/// The risk figure: each participating woman's risk of being sanctioned,
+/// its level per strategy and its difference from no programme.
+struct Risk {
+    panels: [DotPanel; 2],
+    rows: usize,
+    subtitle: String,
+}
+
+impl Draw for Risk {
+    fn size(&self) -> (u32, u32) {
+        (super::time::WIDTH, (118.0 + 150.0 + 62.0 * self.rows as f64 + 10.0).round() as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>, z: Sizes) -> Result<(), PlotError> {
+        let rest = parts::title(root, "Each participating woman's risk of being sanctioned", Some(&self.subtitle), z)?;
+        let (w, _) = rest.dim_in_pixel();
+        let left = (w as i32 + z.px(NAMES)) / 2;
+        let (a, b) = rest.split_horizontally(left);
+        dot_panel(&a, &self.panels[0], z)?;
+        dot_panel(&b, &self.panels[1], z)
+    }
+}
+
+/// Each participating woman's risk of being sanctioned (`women_sanctioned_mean`):
+/// its level for every strategy (mean, bar: 90% of replicates) and its
+/// paired difference from no programme (mean, bar: 90% interval), HARM
+/// marked from the verdicts.
+pub fn risk(ctx: &Context, o: &Options) -> Result<Option<Figure>, PlotError> {
+    let Some(c) = &ctx.res.comparison else { return Ok(None) };
+    let order = ranked(ctx, c);
+    if order.is_empty() || c.get(BASELINE, HARM_METRIC).is_none() {
+        return Ok(None);
+    }
+    let mut all = vec![BASELINE.to_string()];
+    all.extend(order.iter().cloned());
+    let level = DotPanel {
+        heading: "Risk: share sanctioned in a month".into(),
+        x_label: "Women taking part sanctioned in a month (%)".into(),
+        rows: all
+            .iter()
+            .map(|s| {
+                let r = c.get(s, HARM_METRIC);
+                let v = |f: fn(&ComparisonRow) -> f64| r.map_or(f64::NAN, |r| 100.0 * f(r));
+                (strategy_label(s), ctx.colour(s), v(|r| r.mean), v(|r| r.p05), v(|r| r.p95), Mark::of(r.map(|r| r.verdict)))
+            })
+            .collect(),
+        names: true,
+        decimals: 1,
+        levels: true,
+    };
+    let spec = (HARM_METRIC, "Change from no programme", "Change (points of monthly risk)", 100.0);
+    let mut diff = difference_panel(ctx, c, &all, spec, false);
+    // Baseline's own row has no difference; its dot sits at 0.
+    if let Some(first) = diff.rows.first_mut() {
+        (first.2, first.3, first.4) = (0.0, f64::NAN, f64::NAN);
+    }
+    let subtitle = if c.too_few() {
+        format!("Mean over replicates (dot). {}", too_few_short(c.replicates() as usize))
+    } else {
+        "Left: mean (dot) and 90% of replicates (bar). Right: paired difference, mean and 90% interval. HARM: the risk rose".to_string()
+    };
+    let caption = risk_caption(c, &order);
+    let fig = Risk { panels: [level, diff], rows: all.len(), subtitle };
+    Ok(Some(finish("risk", "Each participating woman's risk of being sanctioned", caption, &fig, o)?))
+}
+
+fn risk_caption(c: &Comparison, order: &[String]) -> String {
+    let Some(b) = c.get(BASELINE, HARM_METRIC) else { return String::new() };
+    let mut out = format!(
+        "With no programme, {}% of the women taking part were sanctioned in an average month (their risk; means over {} replicates).",
+        fixed(100.0 * b.mean, 1),
+        c.replicates()
+    );
+    let mut said = Vec::new();
+    for s in order {
+        let Some(r) = c.get(s, HARM_METRIC) else { continue };
+        let change = if r.diff_mean >= 0.0 { "raised" } else { "lowered" };
+        said.push(format!(
+            "{} {change} it to {}%: {} points{}",
+            strategy_label(s),
+            fixed(100.0 * r.mean, 1),
+            signed(100.0 * r.diff_mean, 1),
+            interval(100.0 * r.diff_lo, 100.0 * r.diff_hi, 1)
         ));
     }
-    let _ = ctx;
-    out.trim().to_string()
+    if !said.is_empty() {
+        out.push_str(&format!(" {}.", sentence(&said.join("; "))));
+    }
+    out.push(' ');
+    out.push_str(&verdicts_said(c, order));
+    out
+}
+
+/// "+1.2", "-0.4", "0.0".
+fn signed(x: f64, decimals: usize) -> String {
+    let s = fixed(x, decimals);
+    if x > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { format!("+{s}") } else { s }
 }
 
 /// "a", "a and b", "a, b and c".

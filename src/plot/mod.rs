@@ -179,8 +179,16 @@ pub fn quantiles(v: &[f64]) -> (f64, f64, f64) {
 type Maker = fn(&Context, &Options) -> Result<Option<Figure>, PlotError>;
 
 /// Every figure, in report order.
-const FIGURES: [Maker; 7] =
-    [time::participation, time::sanctions, compare::differences, compare::cost, groups::groups, time::attitudes, network::snapshots];
+const FIGURES: [Maker; 8] = [
+    time::participation,
+    time::sanctions,
+    compare::differences,
+    compare::risk,
+    compare::cost,
+    groups::groups,
+    time::attitudes,
+    network::snapshots,
+];
 
 /// Render a figure as asked.
 pub(crate) fn finish(id: &str, title: &str, caption: String, d: &impl render::Draw, o: &Options) -> Result<Figure, PlotError> {

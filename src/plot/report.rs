@@ -9,10 +9,11 @@
 //!
 //! Every number on the page comes from the tables; nothing is hard-coded.
 
-use super::compare::list;
+use super::compare::{list, verdicts_said};
 use super::style::{fixed, sentence, strategy_label, thousands};
 use super::tables::Comparison;
 use super::{BASELINE, Drawn, Results, mean};
+use crate::compare::{EXPOSURE_MEANS, EXPOSURE_METRIC, HARM_MEANS, HARM_METRIC, too_few_warning};
 
 /// What the page says about where it came from.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -75,6 +76,8 @@ th { font-size: 13px; color: var(--muted); font-weight: bold; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.harm { color: var(--harm); font-weight: bold; }
 td.good { color: var(--good); font-weight: bold; }
+td.exposure { font-weight: bold; }
+p.warning { border-left: 4px solid var(--harm); padding: 6px 10px; background: #fbefe6; font-weight: bold; }
 .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 6px; vertical-align: baseline; }
 figure { margin: 28px 0; padding: 0; }
 figure svg, figure img { display: block; width: 100%; height: auto; border: 1px solid #eee; }
@@ -255,13 +258,21 @@ fn comparison_table(h: &mut String, c: &Comparison, strategies: &[String], swatc
     h.push_str("<h2>Strategies compared with no programme</h2>\n");
     h.push_str(&format!(
         "<p class=\"muted\">Means over {reps} replicates. Gains are paired differences from no programme on the same replicates, \
-         in percentage points, with 90% intervals. A strategy is flagged as harmful when it raised sanctions or violence above \
-         no programme with 90% confidence.</p>\n"
+         in percentage points, with 90% intervals. Two verdicts, kept apart. <b>Harm</b>: {}. <b>Exposure</b>: {}.</p>\n",
+        esc(HARM_MEANS),
+        esc(EXPOSURE_MEANS)
     ));
+    if c.too_few() {
+        h.push_str(&format!(
+            "<p class=\"warning\" role=\"alert\">Warning: {}. No intervals and no verdicts are given.</p>\n",
+            esc(&too_few_warning(c.replicates() as usize))
+        ));
+    }
     h.push_str(
         "<table>\n<tr><th>Strategy</th><th class=\"num\">Women taking part at programme end</th><th class=\"num\">Gain (90% interval)</th>\
-         <th class=\"num\">Gain at last month</th><th class=\"num\">Sanctions</th><th class=\"num\">Violence</th>\
-         <th class=\"num\">Total cost</th><th class=\"num\">Cost per point</th><th>Harm</th></tr>\n",
+         <th class=\"num\">Gain at last month</th><th class=\"num\">Sanctions in all</th><th class=\"num\">Violence</th>\
+         <th class=\"num\">Each woman's risk (90% interval)</th>\
+         <th class=\"num\">Total cost</th><th class=\"num\">Cost per point</th><th>Harm / exposure</th></tr>\n",
     );
     let get = |s: &str, m: &str| c.get(s, m);
     let base = |m: &str| get(BASELINE, m).map_or(f64::NAN, |r| r.mean);
@@ -271,63 +282,79 @@ fn comparison_table(h: &mut String, c: &Comparison, strategies: &[String], swatc
         Some(r) => thousands(r.mean),
         None => "-".into(),
     };
+    // "+1.2 (+0.3 to +2.1)", without the interval where there is none.
+    let with_interval = |r: &super::tables::ComparisonRow, scale: f64| {
+        let m = signed(scale * r.diff_mean, 1);
+        if r.diff_lo.is_finite() && r.diff_hi.is_finite() {
+            format!("{m} ({} to {})", signed(scale * r.diff_lo, 1), signed(scale * r.diff_hi, 1))
+        } else {
+            m
+        }
+    };
     for name in strategies.iter().filter(|s| c.get(s, "participation_end").is_some()) {
         let e = get(name, "participation_end");
         let end = e.map_or("-".into(), |r| format!("{}%", fixed(100.0 * r.mean, 1)));
         let (gain, good) = match e {
-            Some(r) if r.diff_mean.is_finite() => (
-                format!("{} ({} to {})", signed(100.0 * r.diff_mean, 1), signed(100.0 * r.diff_lo, 1), signed(100.0 * r.diff_hi, 1)),
-                r.diff_lo > 0.0,
-            ),
+            Some(r) if r.diff_mean.is_finite() => (with_interval(r, 100.0), r.diff_lo > 0.0),
             _ => ("-".into(), false),
         };
         let fin =
             get(name, "participation_final").filter(|r| r.diff_mean.is_finite()).map_or("-".into(), |r| signed(100.0 * r.diff_mean, 1));
         let cost = get(name, "cost_total").map_or("-".into(), |r| thousands(r.mean));
         let cpp = get(name, "cost_per_point").filter(|r| r.mean.is_finite()).map_or("-".into(), |r| thousands(r.mean));
-        let harms: Vec<&str> = ["sanctions_total", "violence_total", "women_sanctioned_mean"]
-            .into_iter()
-            .filter(|m| get(name, m).is_some_and(|r| r.harm))
-            .map(|m| match m {
-                "sanctions_total" => "sanctions",
-                "violence_total" => "violence",
-                _ => "women sanctioned",
-            })
-            .collect();
-        let harm =
-            if harms.is_empty() { "<td>no</td>".to_string() } else { format!("<td class=\"harm\">yes: more {}</td>", harms.join(", ")) };
+        let f = c.findings(name);
+        let risk = match get(name, HARM_METRIC) {
+            Some(r) if r.diff_mean.is_finite() => with_interval(r, 100.0),
+            Some(r) => format!("{}%", fixed(100.0 * r.mean, 1)),
+            None => "-".into(),
+        };
         let label = if name == BASELINE { "No programme".to_string() } else { strategy_label(name) };
         let (sanctions, violence) = if name == BASELINE {
-            (thousands(base("sanctions_total")), thousands(base("violence_total")))
+            (thousands(base(EXPOSURE_METRIC)), thousands(base("violence_total")))
         } else {
-            (pct_change(name, "sanctions_total"), pct_change(name, "violence_total"))
+            (pct_change(name, EXPOSURE_METRIC), pct_change(name, "violence_total"))
         };
+        let verdict = if f.judged { f.words() } else { "-" };
         h.push_str(&format!(
-            "<tr><td>{}<b>{}</b></td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{}</tr>\n",
+            "<tr data-strategy=\"{}\" data-harm=\"{}\" data-exposure=\"{}\" data-verdict=\"{}\"><td>{}<b>{}</b></td><td class=\"num\">{}</td>\
+             <td class=\"num{}\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td{}>{}</td></tr>\n",
+            esc(name),
+            f.harm,
+            f.exposure,
+            if !f.judged { "none" } else if f.too_few { "too_few_replicates" } else { "judged" },
             swatch(name),
             esc(&label),
             end,
             if good { " good" } else { "" },
             gain,
             fin,
+            if f.exposure { " exposure" } else { "" },
             esc(&sanctions),
             esc(&violence),
+            if f.harm { " harm" } else { "" },
+            esc(&risk),
             cost,
             cpp,
-            harm
+            if f.harm { " class=\"harm\"" } else { "" },
+            esc(verdict)
         ));
     }
     h.push_str(
-        "</table>\n<p class=\"muted\">Sanctions and violence: total over the run for no programme, change from it for the others.</p>\n",
+        "</table>\n<p class=\"muted\">Sanctions and violence: total over the run for no programme, change from it for the others. \
+         Each woman's risk: the share of women taking part sanctioned in a month, for no programme; change in points for the others.</p>\n",
     );
+    let order: Vec<String> = strategies.iter().filter(|s| *s != BASELINE && c.get(s, "participation_end").is_some()).cloned().collect();
+    if !order.is_empty() {
+        h.push_str(&format!("<p class=\"verdicts\">{}</p>\n", esc(&verdicts_said(c, &order))));
+    }
 }
 
 fn runs_table(h: &mut String, res: &Results, strategies: &[String], swatch: &dyn Fn(&str) -> String, reps: usize) {
     h.push_str("<h2>Results per strategy</h2>\n");
     h.push_str(&format!(
         "<p class=\"muted\">Means over {reps} replicates (from runs.csv). Run <code>normshift compare</code> for paired differences \
-         from no programme with intervals and harm flags.</p>\n"
+         from no programme with intervals and verdicts on harm and exposure.</p>\n"
     ));
     h.push_str(
         "<table>\n<tr><th>Strategy</th><th class=\"num\">Women taking part at programme end</th><th class=\"num\">At the last month</th>\

@@ -6,6 +6,7 @@
 //! expected. Never opens files or chooses paths: the caller passes readers
 //! and the file names to use in messages.
 
+use crate::compare::{Findings, MIN_REPLICATES, Verdict};
 use crate::run::STATE_NAMES;
 use crate::scenario::{InterventionKind, Scenario};
 use std::io::Read;
@@ -43,7 +44,7 @@ pub const RUNS_COLUMNS: [&str; 6] =
 
 /// Columns of `comparison.csv` the figures read, in [`ComparisonRow`] order.
 pub const COMPARISON_COLUMNS: [&str; 11] =
-    ["strategy", "metric", "mean", "p05", "p95", "diff_mean", "diff_lo", "diff_hi", "p_better", "harm", "replicates"];
+    ["strategy", "metric", "mean", "p05", "p95", "diff_mean", "diff_lo", "diff_hi", "p_better", "verdict", "replicates"];
 
 /// Months beyond which a `step` is taken to be a mistake rather than a run.
 const MAX_MONTHS: u64 = 100_000;
@@ -121,7 +122,8 @@ pub struct ComparisonRow {
     pub diff_lo: f64,
     pub diff_hi: f64,
     pub p_better: f64,
-    pub harm: bool,
+    /// The verdict on harm or exposure (see [`crate::compare::Verdict`]).
+    pub verdict: Verdict,
     pub replicates: u32,
 }
 
@@ -137,6 +139,22 @@ impl Comparison {
     /// The row for a strategy and metric.
     pub fn get(&self, strategy: &str, metric: &str) -> Option<&ComparisonRow> {
         self.rows.iter().find(|r| r.strategy == strategy && r.metric == metric)
+    }
+
+    /// A strategy's verdicts on harm and exposure, gathered from its rows
+    /// by [`Findings::of`], as the terminal table gathers them.
+    pub fn findings(&self, strategy: &str) -> Findings {
+        Findings::of(self.rows.iter().filter(|r| r.strategy == strategy).map(|r| r.verdict))
+    }
+
+    /// Fewest replicates of any strategy (0 for an empty table).
+    pub fn replicates(&self) -> u32 {
+        self.rows.iter().map(|r| r.replicates).min().unwrap_or(0)
+    }
+
+    /// Too few replicates for intervals and verdicts.
+    pub fn too_few(&self) -> bool {
+        (self.replicates() as usize) < MIN_REPLICATES
     }
 }
 
@@ -508,16 +526,14 @@ pub fn read_comparison(input: impl Read, file: &str) -> Result<Comparison, Table
         let n = |k: usize| number(&f, rec, c[k], COMPARISON_COLUMNS[k], line);
         let strategy = text(&f, rec, c[0], "strategy", line)?.to_string();
         index_of(&mut cmp.strategies, &strategy);
-        let harm = match rec.get(c[9]).unwrap_or("") {
-            "true" => true,
-            "false" => false,
-            other => {
-                return Err(TableError {
-                    file: f.clone(),
-                    line: Some(line),
-                    message: format!("column `harm`: `{other}` is not true or false"),
-                });
-            }
+        let cell = rec.get(c[9]).unwrap_or("");
+        let Some(verdict) = Verdict::parse(cell) else {
+            let allowed: Vec<String> = Verdict::ALL.iter().map(|v| format!("`{}`", v.as_str())).collect();
+            return Err(TableError {
+                file: f.clone(),
+                line: Some(line),
+                message: format!("column `verdict`: `{cell}` is not a verdict; allowed: {} (empty: none)", allowed.join(", ")),
+            });
         };
         cmp.rows.push(ComparisonRow {
             strategy,
@@ -529,7 +545,7 @@ pub fn read_comparison(input: impl Read, file: &str) -> Result<Comparison, Table
             diff_lo: n(6)?,
             diff_hi: n(7)?,
             p_better: n(8)?,
-            harm,
+            verdict,
             replicates: whole(&f, rec, c[10], "replicates", line, u32::MAX as u64)? as u32,
         });
         Ok(())

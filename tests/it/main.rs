@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod common;
 mod compare;
+mod harm;
 mod network_file;
 mod plots;
 mod reference;

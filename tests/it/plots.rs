@@ -35,7 +35,7 @@ fn small_compare(out: &Path) -> Vec<String> {
         "compare",
         "default",
         "--reps",
-        "3",
+        "5",
         "--steps",
         months.as_str(),
         "--set",
@@ -96,7 +96,7 @@ fn copy_results(from: &Path, to: &Path) {
 #[test]
 fn compare_draws_every_figure_in_both_formats() {
     let figs = results().join("figures");
-    let expected = ["participation", "sanctions_violence", "comparison", "cost", "groups", "attitudes", "village"];
+    let expected = ["participation", "sanctions_violence", "comparison", "risk", "cost", "groups", "attitudes", "village"];
     for id in expected {
         for ext in ["png", "svg"] {
             let p = figs.join(format!("{id}.{ext}"));
@@ -163,11 +163,11 @@ fn every_strategy_has_an_animation_with_a_frame_per_month() {
 fn the_report_is_self_contained_and_holds_every_figure() {
     let html = std::fs::read_to_string(results().join("report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
-    for id in ["participation", "sanctions_violence", "comparison", "cost", "groups", "attitudes", "village"] {
+    for id in ["participation", "sanctions_violence", "comparison", "risk", "cost", "groups", "attitudes", "village"] {
         assert!(html.contains(&format!("<figure id=\"{id}\"")), "the report lacks the figure {id}");
     }
-    assert_eq!(html.matches("<svg").count(), 7);
-    assert_eq!(html.matches("<figcaption>").count(), 8, "every figure and the animation have a caption");
+    assert_eq!(html.matches("<svg").count(), 8);
+    assert_eq!(html.matches("<figcaption>").count(), 9, "every figure and the animation have a caption");
     assert!(html.contains("data:image/gif;base64,"), "no inline animation");
     // Nothing is fetched: no external scripts, styles, images or fonts.
     for bad in ["src=\"http", "href=\"http", "url(http", "@import", "<link"] {
@@ -232,7 +232,7 @@ fn plot_redraws_a_folder_byte_for_byte() {
     let gallery = tmp.path().join("gallery");
     let o = normshift(&["plot", dir.to_str().unwrap(), "--out", gallery.to_str().unwrap(), "--no-report", "--formats", "png"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert_eq!(files(&gallery, "png").len(), 7);
+    assert_eq!(files(&gallery, "png").len(), 8);
     assert!(files(&gallery, "svg").is_empty() && files(&gallery, "gif").is_empty());
 }
 
