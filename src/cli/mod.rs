@@ -13,6 +13,7 @@ mod report;
 mod run;
 mod sensitivity;
 mod sweep;
+mod uncertain;
 mod validate;
 
 use clap::{Parser, Subcommand};
