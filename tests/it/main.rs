@@ -16,3 +16,4 @@ mod reference;
 mod robustness;
 mod sensitivity;
 mod sweep;
+mod uncertainty;
