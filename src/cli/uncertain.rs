@@ -11,15 +11,15 @@
 //! Draw d's replicates are numbered d*R .. d*R+R-1, so the runs of a prior
 //! of zero width are exactly those of `compare --no-uncertainty --reps D*R`.
 
+use super::bad;
 use super::compare::{BASELINE, CompareArgs};
 use super::files::{ensure_dir, write_atomic};
 use super::input::{self, Input};
 use super::progress::Progress;
 use super::run::{check_memory, write_manifest, write_tables};
-use super::bad;
 use normshift::compare::{COLUMNS, compare};
-use normshift::output::num;
 use normshift::outcomes::sum;
+use normshift::output::num;
 use normshift::run::{Job, RunResult};
 use normshift::scenario::{Scenario, parse_scenario};
 use normshift::uncertainty::analysis::{Outcomes, Stats, ceac, first_order, summarise, wtp_range};
@@ -85,11 +85,16 @@ struct Discovery {
     sentence: String,
 }
 
-pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, threads: usize, out: &Path, started: SystemTime) -> anyhow::Result<()> {
+pub fn compare_draws(
+    args: &CompareArgs,
+    input: &Input,
+    picked: Vec<usize>,
+    threads: usize,
+    out: &Path,
+    started: SystemTime,
+) -> anyhow::Result<()> {
     if args.budget.is_some() {
-        return Err(bad(
-            "--budget: equal budgets are not yet supported with priors; add --no-uncertainty to compare at the point values",
-        ));
+        return Err(bad("--budget: equal budgets are not yet supported with priors; add --no-uncertainty to compare at the point values"));
     }
     let u = &args.uncertainty;
     let draws = u.draws.unwrap_or(DEFAULT_DRAWS);
@@ -230,7 +235,7 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, thre
                 let restricted = b.restricted();
                 for k in restricted.iter().map(|&k| Some(k)).chain(restricted.is_empty().then_some(None)) {
                     let (param, lo, hi) = match k {
-                        Some(k) => (keys[k].as_str(), num(b.lo[k]), num(b.hi[k])),
+                        Some(k) => (keys[k].as_str(), bound(b.lo[k]), bound(b.hi[k])),
                         None => ("", String::new(), String::new()),
                     };
                     writeln!(
@@ -272,6 +277,11 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, thre
         super::plot::draw_folder(out)?;
     }
     Ok(())
+}
+
+/// A box edge for `discovery.csv`: empty where the box is open.
+fn bound(x: f64) -> String {
+    if x.is_finite() { num(x) } else { String::new() }
 }
 
 /// (mean, 5th, 95th percentile) of one metric of the rows added to
@@ -355,7 +365,10 @@ fn print_table(
     println!("regret: points lost against each draw's best (mean, 90th percentile);");
     println!("harm: share of draws where each participating woman's risk rises.");
     println!();
-    println!("{:<16} {:>19} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}", "strategy", "gain [90% range]", "beats", "best", "best$", "regret", "reg90", "harm");
+    println!(
+        "{:<16} {:>19} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        "strategy", "gain [90% range]", "beats", "best", "best$", "regret", "reg90", "harm"
+    );
     let mut order: Vec<usize> = (0..stats.len()).collect();
     order.sort_by(|&a, &b| (a != 0).cmp(&(b != 0)).then(stats[b].gain_mean.total_cmp(&stats[a].gain_mean)).then(a.cmp(&b)));
     for k in order {
@@ -365,7 +378,8 @@ fn print_table(
         } else {
             format!("{:+.1} [{:+.1},{:+.1}]", 100.0 * st.gain_mean, 100.0 * st.gain_p05, 100.0 * st.gain_p95)
         };
-        let name: String = if st.strategy.chars().count() > 16 { st.strategy.chars().take(15).chain(['~']).collect() } else { st.strategy.clone() };
+        let name: String =
+            if st.strategy.chars().count() > 16 { st.strategy.chars().take(15).chain(['~']).collect() } else { st.strategy.clone() };
         println!(
             "{:<16} {:>19} {:>6} {:>6} {:>6} {:>6.1} {:>6.1} {:>6}",
             name,
@@ -379,8 +393,12 @@ fn print_table(
         );
     }
     println!();
-    let shares: Vec<String> =
-        stats.iter().skip(1).filter(|st| !st.parameter_share.is_nan()).map(|st| format!("{} {}", st.strategy, pct(st.parameter_share))).collect();
+    let shares: Vec<String> = stats
+        .iter()
+        .skip(1)
+        .filter(|st| !st.parameter_share.is_nan())
+        .map(|st| format!("{} {}", st.strategy, pct(st.parameter_share)))
+        .collect();
     if !shares.is_empty() {
         println!("Share of each gain's spread due to the parameters (the rest is replicate noise):");
         println!("{}", wrap(&shares.join(", "), 76, "  "));

@@ -111,8 +111,7 @@ pub fn summarise(o: &Outcomes) -> Vec<Stats> {
         for s in 0..ns {
             regrets[s].push((top - g[s]).max(0.0));
         }
-        let per: Vec<f64> =
-            (0..ns).map(|s| if g[s] > 0.0 && costs[s][d] > 0.0 { g[s] / costs[s][d] } else { f64::NEG_INFINITY }).collect();
+        let per: Vec<f64> = (0..ns).map(|s| if g[s] > 0.0 && costs[s][d] > 0.0 { g[s] / costs[s][d] } else { f64::NEG_INFINITY }).collect();
         if per.iter().all(|x| *x == f64::NEG_INFINITY) {
             best_dollar[0] += 1.0;
         } else {
@@ -129,7 +128,18 @@ pub fn summarise(o: &Outcomes) -> Vec<Stats> {
                 (0..o.draws).flat_map(|d| (0..o.reps).map(move |r| (d, r))).map(|(d, r)| o.gain[o.idx(d, r, s)]).collect();
             all.retain(|x| !x.is_nan());
             all.sort_by(f64::total_cmp);
-            let beats: f64 = means[s].iter().map(|&g| if g > 0.0 { 1.0 } else if g == 0.0 { 0.5 } else { 0.0 }).sum();
+            let beats: f64 = means[s]
+                .iter()
+                .map(|&g| {
+                    if g > 0.0 {
+                        1.0
+                    } else if g == 0.0 {
+                        0.5
+                    } else {
+                        0.0
+                    }
+                })
+                .sum();
             let harm = if s == 0 { f64::NAN } else { o.draw_means(&o.risk, s).iter().filter(|&&x| x > 0.0).count() as f64 / n };
             let mut reg = regrets[s].clone();
             reg.sort_by(f64::total_cmp);
@@ -169,8 +179,7 @@ pub fn parameter_share(groups: &[Vec<f64>]) -> f64 {
     let means: Vec<f64> = groups.iter().map(|g| mean(g)).collect();
     let grand = mean(&means);
     let between = means.iter().map(|m| (m - grand).powi(2)).sum::<f64>() / (k - 1) as f64;
-    let within = groups.iter().zip(&means).map(|(g, m)| g.iter().map(|x| (x - m).powi(2)).sum::<f64>()).sum::<f64>()
-        / (k * (r - 1)) as f64;
+    let within = groups.iter().zip(&means).map(|(g, m)| g.iter().map(|x| (x - m).powi(2)).sum::<f64>()).sum::<f64>() / (k * (r - 1)) as f64;
     let param = (between - within / r as f64).max(0.0);
     if param + within > 0.0 { param / (param + within) } else { f64::NAN }
 }
@@ -339,8 +348,7 @@ mod tests {
         let noise: Vec<Vec<f64>> = (0..200).map(|d| (0..4).map(|r| key.uniform64(d, r)).collect()).collect();
         assert!(parameter_share(&noise) < 0.05, "{}", parameter_share(&noise));
         // Parameter variance 1/12 (uniform d), noise variance 1/12: half.
-        let both: Vec<Vec<f64>> =
-            (0..400).map(|d| (0..4).map(|r| f64::from(d) / 400.0 + key.uniform64(d + 1000, r)).collect()).collect();
+        let both: Vec<Vec<f64>> = (0..400).map(|d| (0..4).map(|r| f64::from(d) / 400.0 + key.uniform64(d + 1000, r)).collect()).collect();
         let s = parameter_share(&both);
         assert!((s - 0.5).abs() < 0.1, "{s}");
     }

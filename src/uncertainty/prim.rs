@@ -276,8 +276,7 @@ mod tests {
     fn finds_a_corner_of_two_parameters_with_noise() {
         let x = draws(1024, 4);
         let key = StepKey::new(2, 0, purpose_of("noise"));
-        let y: Vec<bool> =
-            x.iter().enumerate().map(|(i, r)| (r[0] > 0.6 && r[2] < 0.5) ^ (key.uniform64(i as u32, 0) < 0.05)).collect();
+        let y: Vec<bool> = x.iter().enumerate().map(|(i, r)| (r[0] > 0.6 && r[2] < 0.5) ^ (key.uniform64(i as u32, 0) < 0.05)).collect();
         let b = prim(&x, &y, Settings::default()).unwrap();
         assert_eq!(b.restricted(), vec![0, 2], "{b:?}");
         assert!((b.lo[0] - 0.6).abs() < 0.05 && (b.hi[2] - 0.5).abs() < 0.05, "{b:?}");
@@ -289,8 +288,8 @@ mod tests {
     #[test]
     fn no_cases_no_box() {
         let x = draws(50, 2);
-        assert!(prim(&x, &vec![false; 50], Settings::default()).is_none());
-        let b = prim(&x, &vec![true; 50], Settings::default()).unwrap();
+        assert!(prim(&x, &[false; 50], Settings::default()).is_none());
+        let b = prim(&x, &[true; 50], Settings::default()).unwrap();
         assert!(b.restricted().is_empty() && b.density == 1.0);
     }
 }

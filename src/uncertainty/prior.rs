@@ -36,17 +36,44 @@ pub const TABLE: &str = "uncertain";
 /// log-normal, by default, the key's valid range).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Dist {
-    Uniform { lo: f64, hi: f64 },
-    Triangular { lo: f64, mode: f64, hi: f64 },
-    Normal { mean: f64, sd: f64, lo: f64, hi: f64 },
+    Uniform {
+        lo: f64,
+        hi: f64,
+    },
+    Triangular {
+        lo: f64,
+        mode: f64,
+        hi: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+        lo: f64,
+        hi: f64,
+    },
     /// `mean` and `sd` on the natural scale.
-    LogNormal { mean: f64, sd: f64, lo: f64, hi: f64 },
+    LogNormal {
+        mean: f64,
+        sd: f64,
+        lo: f64,
+        hi: f64,
+    },
     /// By mean and sd, on `[lo, hi]` (default `[0, 1]`).
-    Beta { mean: f64, sd: f64, lo: f64, hi: f64 },
+    Beta {
+        mean: f64,
+        sd: f64,
+        lo: f64,
+        hi: f64,
+    },
     /// A set of values with weights (sorted by value, weights normalised).
-    Discrete { values: Vec<f64>, weights: Vec<f64> },
+    Discrete {
+        values: Vec<f64>,
+        weights: Vec<f64>,
+    },
     /// Equally likely values (sorted), for example posterior samples.
-    Samples { values: Vec<f64> },
+    Samples {
+        values: Vec<f64>,
+    },
 }
 
 /// The distribution names, as written in `dist = "..."`.
@@ -100,9 +127,7 @@ impl Dist {
     fn checked_values(&self) -> Vec<f64> {
         match self {
             Dist::Uniform { lo, hi } | Dist::Triangular { lo, hi, .. } | Dist::Beta { lo, hi, .. } => vec![*lo, *hi],
-            Dist::Normal { lo, hi, .. } | Dist::LogNormal { lo, hi, .. } => {
-                [*lo, *hi].into_iter().filter(|x| x.is_finite()).collect()
-            }
+            Dist::Normal { lo, hi, .. } | Dist::LogNormal { lo, hi, .. } => [*lo, *hi].into_iter().filter(|x| x.is_finite()).collect(),
             Dist::Discrete { values, .. } => values.clone(),
             Dist::Samples { values } => match (values.first(), values.last()) {
                 (Some(a), Some(b)) => vec![*a, *b],
@@ -428,7 +453,9 @@ impl Ctx<'_> {
         match node {
             Some(Value::Integer(i)) => Ok((o.canonical, Some(*i as f64), true)),
             Some(Value::Float(x)) => Ok((o.canonical, Some(*x), false)),
-            Some(other) => Err(self.err(parts, None, format!("`{key}` is a {}, not a number; priors are for numeric keys", other.type_str()))),
+            Some(other) => {
+                Err(self.err(parts, None, format!("`{key}` is a {}, not a number; priors are for numeric keys", other.type_str())))
+            }
             None => {
                 // Not in the resolved scenario (an optional key, or none):
                 // the strict reader says which.
@@ -494,7 +521,11 @@ impl Ctx<'_> {
         };
         for k in t.keys() {
             if k != "dist" && k != "source" && !allowed.contains(&k.as_str()) {
-                return Err(self.err(parts, Some(k), format!("a {name} prior takes {}, `dist` and `source`; not `{k}`", allowed.join(", "))));
+                return Err(self.err(
+                    parts,
+                    Some(k),
+                    format!("a {name} prior takes {}, `dist` and `source`; not `{k}`", allowed.join(", ")),
+                ));
             }
         }
         let bad = |field: Option<&str>, m: String| Err(self.err(parts, field, m));
@@ -507,7 +538,8 @@ impl Ctx<'_> {
                 Ok(Dist::Uniform { lo, hi })
             }
             "triangular" => {
-                let (lo, mode, hi) = (self.need(parts, t, "lo", name)?, self.need(parts, t, "mode", name)?, self.need(parts, t, "hi", name)?);
+                let (lo, mode, hi) =
+                    (self.need(parts, t, "lo", name)?, self.need(parts, t, "mode", name)?, self.need(parts, t, "hi", name)?);
                 if !(lo <= mode && mode <= hi) {
                     return bad(Some("mode"), format!("needs lo <= mode <= hi; got lo {lo}, mode {mode}, hi {hi}"));
                 }
@@ -549,10 +581,15 @@ impl Ctx<'_> {
                 }
             }
             "discrete" => {
-                let values = self.list(parts, t, "values")?.ok_or_else(|| self.err(parts, None, "a discrete prior needs `values = [...]`".into()))?;
+                let values = self
+                    .list(parts, t, "values")?
+                    .ok_or_else(|| self.err(parts, None, "a discrete prior needs `values = [...]`".into()))?;
                 let weights = self.list(parts, t, "weights")?.unwrap_or_else(|| vec![1.0; values.len()]);
                 if weights.len() != values.len() {
-                    return bad(Some("weights"), format!("{} weights for {} values; give one weight per value", weights.len(), values.len()));
+                    return bad(
+                        Some("weights"),
+                        format!("{} weights for {} values; give one weight per value", weights.len(), values.len()),
+                    );
                 }
                 if weights.iter().any(|w| *w < 0.0) || weights.iter().sum::<f64>() <= 0.0 {
                     return bad(Some("weights"), "weights must be 0 or more, and not all 0".into());
@@ -598,11 +635,7 @@ impl Ctx<'_> {
         let centre = p.dist.centre();
         match &mut p.dist {
             Dist::Normal { lo, hi, .. } | Dist::LogNormal { lo, hi, .. } => {
-                let start = if lo.is_finite() || hi.is_finite() {
-                    centre.clamp(*lo, *hi)
-                } else {
-                    centre
-                };
+                let start = if lo.is_finite() || hi.is_finite() { centre.clamp(*lo, *hi) } else { centre };
                 let ok = |x: f64| self.accepts(&p.key, x, p.integer).is_ok();
                 if !lo.is_finite() || !hi.is_finite() {
                     if !ok(start) {
@@ -630,7 +663,11 @@ impl Ctx<'_> {
             _ => 1.0,
         };
         if mass < 1e-9 {
-            return Err(self.err(parts, None, "the prior puts almost no probability inside the key's valid range; check `mean` and `sd`".into()));
+            return Err(self.err(
+                parts,
+                None,
+                "the prior puts almost no probability inside the key's valid range; check `mean` and `sd`".into(),
+            ));
         }
         Ok(())
     }
@@ -718,8 +755,8 @@ pub fn unit_draws(n: usize, dims: usize, design: Design, seed: u64) -> Result<Ve
                 let key = StepKey::new(seed, d as u32, purpose_of("uncertain-lhs"));
                 let mut order: Vec<(u64, u32)> = (0..n as u32).map(|i| (key.bits(i, 0), i)).collect();
                 order.sort_unstable();
-                for (i, &(_, stratum)) in order.iter().enumerate() {
-                    rows[i][d] = (f64::from(stratum) + key.uniform64(i as u32, 1)) / n as f64;
+                for (i, (row, &(_, stratum))) in rows.iter_mut().zip(&order).enumerate() {
+                    row[d] = (f64::from(stratum) + key.uniform64(i as u32, 1)) / n as f64;
                 }
             }
             Ok(rows)

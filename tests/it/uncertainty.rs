@@ -130,7 +130,20 @@ fn results_are_byte_identical_at_one_and_two_threads_and_coherent() {
     }
     // The written scenario reads back with its priors.
     let back = dirs[0].join("scenario.toml");
-    let (code, out, err) = normshift(tmp.path(), &["compare", back.to_str().unwrap(), "--draws", "12", "--design", "lhs", "--no-plots", "--out", tmp.path().join("again").to_str().unwrap()]);
+    let (code, out, err) = normshift(
+        tmp.path(),
+        &[
+            "compare",
+            back.to_str().unwrap(),
+            "--draws",
+            "12",
+            "--design",
+            "lhs",
+            "--no-plots",
+            "--out",
+            tmp.path().join("again").to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("12 draws of 2 uncertain parameters"), "{out}");
     assert_eq!(std::fs::read(dirs[0].join("comparison.csv")).unwrap(), std::fs::read(tmp.path().join("again/comparison.csv")).unwrap());
