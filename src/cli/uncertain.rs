@@ -20,6 +20,7 @@ use super::run::{check_memory, write_manifest, write_tables};
 use normshift::compare::{COLUMNS, compare};
 use normshift::outcomes::sum;
 use normshift::output::num;
+use normshift::plot::uncertain::{Chance, acceptability, chances};
 use normshift::run::{Job, RunResult};
 use normshift::scenario::{Scenario, parse_scenario};
 use normshift::uncertainty::analysis::{Outcomes, Stats, ceac, first_order, summarise, wtp_range};
@@ -275,6 +276,28 @@ pub fn compare_draws(
     println!("results in {}", out.display());
     if !args.output.no_plots {
         super::plot::draw_folder(out)?;
+        draw_figures(out, &stats, &names, &wtp, &curve)?;
+    }
+    Ok(())
+}
+
+/// The chances and acceptability figures, into `out/figures/`.
+fn draw_figures(out: &Path, stats: &[Stats], names: &[String], wtp: &[f64], curve: &[Vec<f64>]) -> anyhow::Result<()> {
+    let o = normshift::plot::Options::default();
+    let rows: Vec<Chance> = stats
+        .iter()
+        .map(|st| Chance {
+            strategy: st.strategy.clone(),
+            p_best: st.p_best,
+            p_best_per_dollar: st.p_best_per_dollar,
+            regret: 100.0 * st.regret_mean,
+        })
+        .collect();
+    let figures = [chances(&rows, &o)?, acceptability(names, wtp, curve, &o)?];
+    ensure_dir(&out.join("figures"))?;
+    for f in figures.into_iter().flatten() {
+        write_atomic(&out.join(format!("figures/{}.svg", f.id)), |w| w.write_all(f.svg.as_bytes()))?;
+        write_atomic(&out.join(format!("figures/{}.png", f.id)), |w| w.write_all(&f.png))?;
     }
     Ok(())
 }
