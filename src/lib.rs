@@ -21,3 +21,4 @@ pub mod run;
 pub mod scenario;
 pub mod sensitivity;
 pub mod sweep;
+pub mod uncertainty;

@@ -33,6 +33,8 @@ pub struct CompareArgs {
     pub budget: Option<f64>,
     #[command(flatten)]
     pub output: Output,
+    #[command(flatten)]
+    pub uncertainty: super::uncertain::UncertainArgs,
 }
 
 pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
@@ -70,6 +72,9 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     let staging = args.output.prepare(&out, "compare", s)?;
     let threads = set_threads(args.output.threads)?;
     check_memory(s, input.loaded.as_ref(), threads.min(s.replicates as usize))?;
+    if super::uncertain::active(&args.uncertainty, &input)? {
+        return super::uncertain::compare_draws(&args, &input, picked, threads, staging, &out, started);
+    }
 
     let mut job = Job::all(s);
     job.strategies = picked;

@@ -7,7 +7,8 @@ use normshift::names::check_name;
 use normshift::network::Csr;
 use normshift::population::Agents;
 use normshift::scenario::limits::MAX_INPUT_BYTES;
-use normshift::scenario::{NetworkKind, Scenario, builtin, builtin_names, parse_scenario};
+use normshift::scenario::{NetworkKind, Scenario, builtin, builtin_names};
+use normshift::uncertainty::prior::{Priors, WithPriors, parse_with_priors};
 use std::path::{Path, PathBuf};
 
 /// Where `run` and `compare` write, on how many threads, and whether they draw.
@@ -71,6 +72,9 @@ pub struct Input {
     /// re-reading it with more overrides, as sweeps do).
     pub text: String,
     pub sets: Vec<String>,
+    /// The scenario's priors (`[uncertain]`), after `--set`; only
+    /// `compare` uses them, every other command runs at the point values.
+    pub priors: Priors,
 }
 
 impl Input {
@@ -110,14 +114,14 @@ pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
     if let Some(r) = adjust.reps {
         sets.push(format!("replicates={r}"));
     }
-    let scenario = parse_scenario(&text, &origin, &sets).map_err(|e| bad(e.to_string()))?;
+    let WithPriors { scenario, priors, sets } = parse_with_priors(&text, &origin, &sets).map_err(|e| bad(e.to_string()))?;
     // Names become folder and file names: check them before any path is built.
     check_name(&scenario.name).map_err(|e| bad(format!("{origin}: name: {e}")))?;
     for (i, st) in scenario.strategies.iter().enumerate() {
         check_name(&st.name).map_err(|e| bad(format!("{origin}: strategies.{i}.name: {e}")))?;
     }
     let loaded = if scenario.network.kind == NetworkKind::File { Some(load_network(&scenario, &dir)?) } else { None };
-    Ok(Input { scenario, origin, loaded, text, sets })
+    Ok(Input { scenario, origin, loaded, text, sets, priors })
 }
 
 /// A built-in name that is also a folder in the working directory (such

@@ -18,6 +18,7 @@ mod saved;
 mod sensitivity;
 mod stop;
 mod sweep;
+mod uncertain;
 mod validate;
 
 use clap::{Parser, Subcommand};

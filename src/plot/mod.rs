@@ -38,6 +38,7 @@ pub mod sweep;
 pub mod tables;
 pub mod text;
 pub mod time;
+pub mod uncertain;
 
 pub use tables::{Results, ScenarioInfo, TableError};
 

@@ -14,6 +14,8 @@ use toml::de::{DeTable, DeValue};
 /// `origin` names the text in messages (usually its file path); `overrides`
 /// are `KEY=VALUE` strings as given to `--set`.
 pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    // Priors (`[uncertain]`) are read by `uncertainty::prior`; blanked here.
+    let text: &str = &crate::uncertainty::prior::strip(text);
     if text.trim().is_empty() {
         return Err(ScenarioError {
             origin: origin.into(),

@@ -18,3 +18,4 @@ mod robustness;
 mod safety;
 mod sensitivity;
 mod sweep;
+mod uncertainty;
