@@ -304,10 +304,18 @@ fn written_scenario_is_valid_and_reproduces_the_run() {
     assert!(text.contains("seed = 5"), "scenario.toml does not record --seed:\n{text}");
     assert!(text.contains("villages = 2"), "scenario.toml does not record --set:\n{text}");
 
+    // The written file keeps the user's comments (the values as run are
+    // applied onto the user's file), and `check` resolves it to a file that
+    // checking again leaves unchanged.
+    let original = read(&default_toml());
+    let comment = original.lines().map(str::trim).find(|l| l.starts_with('#')).unwrap();
+    assert!(text.contains(comment), "scenario.toml lost the comment `{comment}`:\n{text}");
     let c = ok(tmp.path(), &strs(&["check", written.to_str().unwrap()]));
     assert!(c.stdout.contains("[backlash]"));
-    // The written file is already fully resolved: checking it changes nothing.
-    assert_eq!(c.stdout, text, "`check` of the written scenario.toml differs from it");
+    let resolved = tmp.path().join("resolved.toml");
+    std::fs::write(&resolved, &c.stdout).unwrap();
+    let again = ok(tmp.path(), &strs(&["check", resolved.to_str().unwrap()]));
+    assert_eq!(again.stdout, c.stdout, "`check` of the resolved scenario changes it");
 
     ok(tmp.path(), &strs(&["run", written.to_str().unwrap(), "--threads", "2", "--out", b.to_str().unwrap()]));
     assert_eq!(
