@@ -10,6 +10,8 @@ mod browser;
 mod cli;
 mod common;
 mod compare;
+mod fuzz;
+mod inputs;
 mod network_file;
 mod plots;
 mod reference;
