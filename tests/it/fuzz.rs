@@ -63,6 +63,15 @@ fn bytes(seed: u64, n: usize) -> Vec<u8> {
         .collect()
 }
 
+/// The last character boundary at or before byte `at`.
+fn boundary(text: &str, at: usize) -> usize {
+    let mut cut = at.min(text.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    cut
+}
+
 /// Apply 1 to 3 mutations to `text`, line by line: a value replaced by a
 /// hostile one, a line deleted, doubled or swapped, a section header or
 /// random bytes inserted, the text cut short.
@@ -77,7 +86,7 @@ fn mutate(text: &str, u: &mut Unstructured) -> arbitrary::Result<String> {
             0 | 1 => {
                 let value = *u.choose(HOSTILE)?;
                 if let Some((k, _)) = lines[i].split_once('=') {
-                    lines[i] = format!("{}= {value}", k);
+                    lines[i] = format!("{k}= {value}");
                 } else {
                     lines.insert(i, format!("seed = {value}"));
                 }
@@ -105,8 +114,7 @@ fn mutate(text: &str, u: &mut Unstructured) -> arbitrary::Result<String> {
                 lines[i] = String::from_utf8_lossy(&l).into_owned();
             }
             _ => {
-                let at = u.int_in_range(0..=lines[i].len())?;
-                let cut = lines[i].char_indices().map(|(k, _)| k).filter(|&k| k <= at).last().unwrap_or(0);
+                let cut = boundary(&lines[i], u.int_in_range(0..=lines[i].len())?);
                 lines[i].truncate(cut);
                 lines.truncate(i + 1);
             }
@@ -245,8 +253,7 @@ fn mutate_csv(text: &str, ids: &[&str], u: &mut Unstructured) -> arbitrary::Resu
                 lines[0] = format!("{},{first}", lines[0]);
             }
             _ => {
-                let at = u.int_in_range(0..=text.len())?;
-                let cut = text.char_indices().map(|(k, _)| k).filter(|&k| k <= at).last().unwrap_or(0);
+                let cut = boundary(text, u.int_in_range(0..=text.len())?);
                 return Ok(text[..cut].to_string());
             }
         }
