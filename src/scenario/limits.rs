@@ -21,8 +21,8 @@ fn p(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|s| s.to_string()).collect()
 }
 
-/// Check names, counts and months of `s` (as read, before defaults are
-/// resolved). `steps_overridden` is true when `steps` was set by an
+/// Check names and months of `s` (as read, before defaults are resolved;
+/// counts are checked after validation, by [`check_counts`]). `steps_overridden` is true when `steps` was set by an
 /// override (`--steps`, `--set steps=`): a run shortened on purpose keeps the
 /// file's later months (they are simply never reached), while a file whose
 /// own months lie beyond its own `steps` is refused.
@@ -38,7 +38,6 @@ pub fn check(s: &Scenario, steps_overridden: bool) -> Result<(), Invalid> {
             }
         }
     }
-    check_counts(s)?;
     if !steps_overridden && s.steps > 0 {
         check_months(s)?;
     }
@@ -55,9 +54,11 @@ fn shown(name: &str) -> String {
     out
 }
 
-/// Leaders are household heads, and targets cannot ask for more people than
-/// there are.
-fn check_counts(s: &Scenario) -> Result<(), Invalid> {
+/// Counts within the population, on the validated scenario (so the
+/// population's own keys are known to be sound, and each kind's default
+/// target is filled in): leaders are household heads, and targets cannot
+/// ask for more people than there are.
+pub fn check_counts(s: &Scenario) -> Result<(), Invalid> {
     let pop = &s.population;
     if s.population.size.is_none() && s.network.kind == NetworkKind::Community && pop.households_per_village > 0 {
         let leaders = u64::from(pop.gatekeepers_per_village) + u64::from(pop.religious_leaders_per_village);

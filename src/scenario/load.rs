@@ -57,6 +57,7 @@ pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<
     let steps_overridden = parsed.iter().any(|o| o.canonical == "steps");
     super::limits::check(&scenario, steps_overridden).map_err(|inv| locate(inv, text, origin, &parsed))?;
     validate(&mut scenario).map_err(|inv| locate(inv, text, origin, &parsed))?;
+    super::limits::check_counts(&scenario).map_err(|inv| locate(inv, text, origin, &parsed))?;
     if steps_overridden {
         super::limits::clip_to_steps(&mut scenario);
     }

@@ -519,16 +519,21 @@ fn steps_override_shorter_than_an_intervention_is_accepted() {
 
 /// `--seed` takes what a scenario file can hold, and says so otherwise.
 #[test]
-fn seeds_up_to_i64_max_are_accepted_and_larger_ones_refused() {
-    // TOML integers are 64-bit signed, so a seed must fit in one to be
-    // written to scenario.toml and run again.
+fn seeds_over_the_whole_u64_range_are_accepted_and_larger_ones_refused() {
+    // A sweep's per-run seeds take the whole u64 range, so --seed does too;
+    // above 2^63 - 1 (the largest TOML integer) scenario.toml saves the seed
+    // as a string of digits, which reads back.
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    let a = with(small_default_run(60, 1), &["--strategy", "baseline", "--seed", "9223372036854775807", "--out", out.to_str().unwrap()]);
-    ok(tmp.path(), &a);
-    let text = read(&out.join("scenario.toml"));
-    assert!(text.contains("9223372036854775807"), "scenario.toml does not record the seed:\n{text}");
-    bad_run(&[], &["--seed", "18446744073709551615"], &["--seed", "9223372036854775807"]);
+    for (seed, saved) in
+        [("9223372036854775807", "seed = 9223372036854775807"), ("18446744073709551615", "seed = \"18446744073709551615\"")]
+    {
+        let out = tmp.path().join(seed);
+        let a = with(small_default_run(60, 1), &["--strategy", "baseline", "--seed", seed, "--out", out.to_str().unwrap()]);
+        ok(tmp.path(), &a);
+        let text = read(&out.join("scenario.toml"));
+        assert!(text.contains(saved), "scenario.toml does not record the seed:\n{text}");
+    }
+    bad_run(&[], &["--seed", "18446744073709551616"], &["--seed", "18446744073709551616"]);
 }
 
 // ---------------------------------------------------------------------------
