@@ -15,4 +15,5 @@ mod plots;
 mod reference;
 mod robustness;
 mod sensitivity;
+mod streams;
 mod sweep;
