@@ -318,10 +318,7 @@ impl SpecError {
 fn parse<T: Kind>(rest: toml::Table) -> Result<T, SpecError> {
     let keys = fields::<T>();
     if let Some(k) = rest.keys().find(|k| !keys.contains(&k.as_str())) {
-        return Err(SpecError::new(
-            k,
-            format!("is not used by `{}`; it takes: {}, {}", T::NAME, COMMON_KEYS.join(", "), keys.join(", ")),
-        ));
+        return Err(SpecError::new(k, format!("is not used by `{}`; it takes: {}, {}", T::NAME, COMMON_KEYS.join(", "), keys.join(", "))));
     }
     T::deserialize(toml::Value::Table(rest.clone())).map_err(|e| {
         // Every key has a default, so the first key that fails alone is at fault.
@@ -481,13 +478,9 @@ impl Programme {
                 let name = iv.label();
                 let purpose = purpose_of(&format!("{}/{}", iv.kind().as_str(), name));
                 let targets = match iv.params.target() {
-                    Some(t) => targeting::select(
-                        world,
-                        t,
-                        |i| iv.params.eligible(world, i),
-                        StepKey::new(seed, TARGETING_STEP, purpose),
-                        reach,
-                    ),
+                    Some(t) => {
+                        targeting::select(world, t, |i| iv.params.eligible(world, i), StepKey::new(seed, TARGETING_STEP, purpose), reach)
+                    }
                     None => Vec::new(),
                 };
                 let alive = vec![1u8; targets.len()];
