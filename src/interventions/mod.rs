@@ -6,7 +6,7 @@
 //! serde struct whose `Default` is the kind's defaults), their valid ranges
 //! ([`Kind::check`]), whom it may reach ([`Kind::eligible`]), its cost and
 //! its monthly effect ([`Kind::apply`]) on the levers the step reads
-//! ([`Levers`]) or on the current state. The [`kinds!`] registry below lists
+//! ([`Levers`]) or on the current state. The `kinds!` registry below lists
 //! the kinds once; it derives [`InterventionKind`], the per-kind
 //! [`Params`] and the dispatch of every [`Kind`] method (a `match`, no
 //! trait objects). Adding a kind: its file, one registry line, its test.
