@@ -6,7 +6,7 @@
 //! serde struct whose `Default` is the kind's defaults), their valid ranges
 //! ([`Kind::check`]), whom it may reach ([`Kind::eligible`]), its cost and
 //! its monthly effect ([`Kind::apply`]) on the levers the step reads
-//! ([`Levers`]) or on the current state. The [`kinds!`] registry below lists
+//! ([`Levers`]) or on the current state. The `kinds!` registry below lists
 //! the kinds once; it derives [`InterventionKind`], the per-kind
 //! [`Params`] and the dispatch of every [`Kind`] method (a `match`, no
 //! trait objects). Adding a kind: its file, one registry line, its test.
@@ -327,10 +327,7 @@ impl SpecError {
 fn parse<T: Kind>(rest: toml::Table) -> Result<T, SpecError> {
     let keys = fields::<T>();
     if let Some(k) = rest.keys().find(|k| !keys.contains(&k.as_str())) {
-        return Err(SpecError::new(
-            k,
-            format!("is not used by `{}`; it takes: {}, {}", T::NAME, COMMON_KEYS.join(", "), keys.join(", ")),
-        ));
+        return Err(SpecError::new(k, format!("is not used by `{}`; it takes: {}, {}", T::NAME, COMMON_KEYS.join(", "), keys.join(", "))));
     }
     T::deserialize(toml::Value::Table(rest.clone())).map_err(|e| {
         // Every key has a default, so the first key that fails alone is at fault.
@@ -490,13 +487,9 @@ impl Programme {
                 let name = iv.label();
                 let purpose = purpose_of(&format!("{}/{}", iv.kind().as_str(), name));
                 let targets = match iv.params.target() {
-                    Some(t) => targeting::select(
-                        world,
-                        t,
-                        |i| iv.params.eligible(world, i),
-                        StepKey::new(seed, TARGETING_STEP, purpose),
-                        reach,
-                    ),
+                    Some(t) => {
+                        targeting::select(world, t, |i| iv.params.eligible(world, i), StepKey::new(seed, TARGETING_STEP, purpose), reach)
+                    }
                     None => Vec::new(),
                 };
                 let alive = vec![1u8; targets.len()];

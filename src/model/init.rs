@@ -38,12 +38,10 @@ pub fn footprint(s: &Scenario, loaded: Option<&(Agents, Csr)>) -> Footprint {
         (None, Some(n)) => (f64::from(n), generators::from_spec(&s.network, n as usize).map_or(0.0, |g| g.expected_ties(n as usize))),
         (None, None) => (s.approx_agents(), community::expected_ties(&s.population, &s.network)),
     };
-    // While a network is generated: Watts–Strogatz keeps a set of its
-    // edges, Barabási–Albert a list of tie ends (bytes per tie, on top).
-    let building = match s.network.kind {
-        NetworkKind::WattsStrogatz => 10.0,
-        NetworkKind::BarabasiAlbert => 4.0,
-        _ => 0.0,
+    // While a network is generated, on top (bytes per tie; the generator's).
+    let building = match s.population.size {
+        Some(n) => generators::from_spec(&s.network, n as usize).map_or(0.0, |g| g.building_bytes_per_tie()),
+        None => 0.0,
     };
     let network = 9.0 * ties + 4.0 * agents;
     // Agents (attributes 1, role 1, household, head, village 4 each),
@@ -250,7 +248,6 @@ fn smallest_first(order: &mut [(u64, usize)], k: usize) {
         order.select_nth_unstable(k - 1);
     }
 }
-
 
 #[cfg(test)]
 mod tests {

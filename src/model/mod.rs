@@ -218,3 +218,26 @@ impl World {
         usize::from(self.agents.role[i] != Role::Member)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Lower floors never reach up: no file of the model imports the
+    /// interventions (which write the model's levers and state).
+    #[test]
+    fn the_model_does_not_import_interventions() {
+        let files = [
+            ("mod.rs", include_str!("mod.rs")),
+            ("decide.rs", include_str!("decide.rs")),
+            ("init.rs", include_str!("init.rs")),
+            ("levers.rs", include_str!("levers.rs")),
+            ("reference.rs", include_str!("reference.rs")),
+            ("rule.rs", include_str!("rule.rs")),
+            ("step.rs", include_str!("step.rs")),
+        ];
+        let import = ["crate::", "interventions"].concat();
+        for (name, text) in files {
+            let code = text.lines().filter(|l| !l.trim_start().starts_with("//"));
+            assert!(code.clone().all(|l| !l.contains(&import)), "src/model/{name} imports the interventions");
+        }
+    }
+}

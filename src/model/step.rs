@@ -74,13 +74,7 @@ impl Villages {
                 spans[k + 1] += spans[k];
             }
         }
-        let mut out = Villages {
-            q_now: vec![0.0; v],
-            attitude: vec![0.0; v],
-            counts: vec![0; v],
-            spans,
-            opposers: vec![0; world.len()],
-        };
+        let mut out = Villages { q_now: vec![0.0; v], attitude: vec![0.0; v], counts: vec![0; v], spans, opposers: vec![0; world.len()] };
         out.record(world, state);
         out
     }

@@ -31,6 +31,52 @@ mod step {
 /// original tie is kept.
 const REWIRE_TRIES: u32 = 64;
 
+/// Every generated network, once: its `network.kind` and the keys of
+/// `[network]` it reads. Names, key lists and messages derive from here;
+/// adding a generator is a line here, a [`Generator`] variant with its arms
+/// (check, expected ties, building bytes, generate), its `from_spec` arm
+/// and its test.
+pub const KINDS: [(NetworkKind, &[&str]); 6] = [
+    (NetworkKind::Complete, &[]),
+    (NetworkKind::Ring, &["k"]),
+    (NetworkKind::WattsStrogatz, &["k", "p"]),
+    (NetworkKind::ErdosRenyi, &["mean_degree"]),
+    (NetworkKind::BarabasiAlbert, &["m"]),
+    (NetworkKind::StochasticBlock, &["blocks", "probs"]),
+];
+
+/// Whether `kind` is one of the generators (not `community` or `file`).
+pub fn is_generated(kind: NetworkKind) -> bool {
+    KINDS.iter().any(|(k, _)| *k == kind)
+}
+
+/// The TOML spelling of a network kind.
+pub fn kind_name(kind: NetworkKind) -> String {
+    toml::Value::try_from(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+/// The generators' names for messages: `complete, ring, ... or stochastic_block`.
+pub fn names() -> String {
+    let names: Vec<String> = KINDS.iter().map(|(k, _)| kind_name(*k)).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
+/// Every key of `[network]` read by some generator (and by nothing else).
+pub fn keys() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for (_, ks) in KINDS {
+        for k in ks {
+            if !out.contains(k) {
+                out.push(k);
+            }
+        }
+    }
+    out
+}
+
 /// A reference model with its parameters; the number of nodes is given
 /// separately.
 #[derive(Clone, Debug, PartialEq)]
@@ -166,6 +212,17 @@ impl Generator {
         }
     }
 
+    /// Bytes per expected tie held while the network is built, on top of
+    /// the network itself: Watts–Strogatz keeps a set of its edges,
+    /// Barabási–Albert a list of tie ends (for [`footprint`](crate::model::init::footprint)).
+    pub fn building_bytes_per_tie(&self) -> f64 {
+        match self {
+            Generator::WattsStrogatz { .. } => 10.0,
+            Generator::BarabasiAlbert { .. } => 4.0,
+            _ => 0.0,
+        }
+    }
+
     /// The model's name, as in scenario files.
     pub fn name(&self) -> &'static str {
         match self {
@@ -223,7 +280,7 @@ pub fn from_spec(spec: &NetworkSpec, n: usize) -> Result<Generator, (&'static st
             probs: need(&spec.probs, "probs", "stochastic_block", "[[p_aa, p_ab], [p_ba, p_bb]] (symmetric, 0 to 1)")?,
         },
         NetworkKind::Community | NetworkKind::File => {
-            return Err(("kind", "is not a generated reference network; allowed: complete, ring, watts_strogatz, erdos_renyi, barabasi_albert or stochastic_block".into()));
+            return Err(("kind", format!("is not a generated reference network; allowed: {}", names())));
         }
     };
     g.check(n)?;

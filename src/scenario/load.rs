@@ -3,10 +3,10 @@
 //! file, line and column, the key, the bad value and what is allowed.
 //! Never reads files itself: the caller passes the text and its origin.
 
-use super::{Intervention, Scenario};
 use super::error::{Located, ScenarioError};
 use super::overrides::{Override, apply_override};
 use super::validate::{Invalid, validate};
+use super::{Intervention, Scenario};
 use toml::de::{DeTable, DeValue};
 
 /// Parse, override, resolve and validate a scenario.

@@ -4,6 +4,7 @@
 //! value and what is allowed. Never reads files or prints.
 
 use super::*;
+use crate::network::generators::{self, kind_name};
 
 /// A value the scenario may not have, at a dotted key path.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,7 +204,7 @@ pub const MAX_MONTH: u32 = 100_000;
 /// Keys of flat populations, generated networks and reference rules, and
 /// the burn-in default that depends on the rule.
 fn validate_reference(s: &mut Scenario) -> Check {
-    let generated = !matches!(s.network.kind, NetworkKind::Community | NetworkKind::File);
+    let generated = generators::is_generated(s.network.kind);
     match (s.population.size, generated) {
         (Some(0), _) => return Err(bad(path(&["population", "size"]), "0 is out of range; allowed: 1 or more".into())),
         (Some(n), _) if f64::from(n) > MAX_AGENTS => {
@@ -213,8 +214,9 @@ fn validate_reference(s: &mut Scenario) -> Check {
             return Err(bad(
                 path(&["network", "kind"]),
                 format!(
-                    "`{}` needs villages; a flat population (`population.size`) needs a generated network: complete, ring, watts_strogatz, erdos_renyi, barabasi_albert or stochastic_block",
-                    kind_name(s.network.kind)
+                    "`{}` needs villages; a flat population (`population.size`) needs a generated network: {}",
+                    kind_name(s.network.kind),
+                    generators::names()
                 ),
             ));
         }
@@ -227,7 +229,7 @@ fn validate_reference(s: &mut Scenario) -> Check {
         _ => {}
     }
     if let Some(n) = s.population.size {
-        crate::network::generators::from_spec(&s.network, n as usize).map_err(|(k, m)| bad(path(&["network", k]), m))?;
+        generators::from_spec(&s.network, n as usize).map_err(|(k, m)| bad(path(&["network", k]), m))?;
     }
     let r = &s.rule;
     match r.kind {
@@ -297,15 +299,10 @@ fn validate_reference(s: &mut Scenario) -> Check {
     }
     if !generated {
         let n = &s.network;
-        for (k, present) in [
-            ("k", n.k.is_some()),
-            ("p", n.p.is_some()),
-            ("mean_degree", n.mean_degree.is_some()),
-            ("m", n.m.is_some()),
-            ("blocks", n.blocks.is_some()),
-            ("probs", n.probs.is_some()),
-        ] {
-            if present {
+        // The keys written out are those set (absent ones are skipped).
+        let written = toml::Value::try_from(n).ok();
+        for k in generators::keys() {
+            if written.as_ref().and_then(|t| t.get(k)).is_some() {
                 return Err(bad(
                     path(&["network", k]),
                     format!("is only read by the network generators; `kind = \"{}\"` does not use it", kind_name(n.kind)),
@@ -322,10 +319,6 @@ fn validate_reference(s: &mut Scenario) -> Check {
         s.initial.burn_in = Some(if s.rule.kind == RuleKind::Logit { 120 } else { 0 });
     }
     Ok(())
-}
-
-fn kind_name(k: NetworkKind) -> String {
-    toml::Value::try_from(k).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
 }
 
 fn month(p: &[&str], t: u32, limit: u32) -> Check {

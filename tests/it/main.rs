@@ -19,5 +19,6 @@ mod reference;
 mod robustness;
 mod safety;
 mod sensitivity;
+mod streams;
 mod sweep;
 mod uncertainty;
