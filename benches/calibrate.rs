@@ -17,7 +17,6 @@
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use normshift::calibrate::targets::{Targets, parse_targets};
-use normshift::run::Job;
 use normshift::scenario::{Scenario, builtin, parse_scenario};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,19 +54,12 @@ source = "bench"
 fn bench_targets(bencher: Bencher, text: &str) {
     let s = scenario();
     let targets: Targets = parse_targets(text, "bench", s).expect("bench targets");
-    let names = targets.strategies();
-    let strategies: Vec<usize> = names.iter().map(|n| s.strategies.iter().position(|x| &x.name == n).expect("strategy")).collect();
     let seed = AtomicU64::new(1);
     bencher.counter(ItemsCount::new(1usize)).bench_local(|| {
         let mut run = s.clone();
         run.seed = seed.fetch_add(1, Ordering::Relaxed);
-        let mut job = Job::all(&run);
-        job.reach = vec![1.0; strategies.len()];
-        job.strategies = strategies.clone();
-        job.replicates = 0..1;
-        job.trace = false;
-        let results = job.run_replicate(0);
-        divan::black_box(targets.statistics(&results).expect("statistics"))
+        run.replicates = 1;
+        divan::black_box(targets.simulate(&run, None).expect("statistics"))
     });
 }
 

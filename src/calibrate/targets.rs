@@ -18,8 +18,10 @@
 //! Every error names the file, line and column, the key, the bad value and
 //! what is allowed. Never reads files or prints: the caller passes the text.
 
+use crate::network::Csr;
 use crate::outcomes::{MONTH_COLUMNS, SUMMARY_COLUMNS};
-use crate::run::RunResult;
+use crate::population::Agents;
+use crate::run::{Job, RunResult};
 use crate::scenario::Scenario;
 use crate::scenario::load::Located;
 use serde::Deserialize;
@@ -305,6 +307,8 @@ pub enum StatisticError {
     Unpaired { target: String, strategy: String, vs: String, replicate: u32 },
     #[error("target \"{target}\": month {month} is past the {months} months simulated")]
     Month { target: String, month: u32, months: usize },
+    #[error("the scenario has no strategy \"{strategy}\", which the targets need")]
+    NoStrategy { strategy: String },
 }
 
 impl Targets {
@@ -339,6 +343,21 @@ impl Targets {
     /// makes the statistic NaN.
     pub fn statistics(&self, results: &[RunResult]) -> Result<Vec<f64>, StatisticError> {
         self.targets.iter().map(|t| statistic(t, results)).collect()
+    }
+
+    /// One simulation of a calibration: run `scenario` (its seed, its
+    /// replicates, only the strategies the targets need, no trace) and
+    /// return the targets' statistics. `loaded` is a network read from
+    /// files, if the scenario uses one.
+    pub fn simulate(&self, scenario: &Scenario, loaded: Option<&(Agents, Csr)>) -> Result<Vec<f64>, StatisticError> {
+        let strategies = self
+            .strategies()
+            .into_iter()
+            .map(|n| scenario.strategies.iter().position(|s| s.name == n).ok_or(StatisticError::NoStrategy { strategy: n }))
+            .collect::<Result<Vec<usize>, _>>()?;
+        let job =
+            Job { scenario, reach: vec![1.0; strategies.len()], strategies, replicates: 0..scenario.replicates, loaded, trace: false };
+        self.statistics(&job.run(&|_| {}))
     }
 }
 

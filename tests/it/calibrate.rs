@@ -381,4 +381,6 @@ source = "test"
     assert!((stats[0] - window).abs() < 1e-12);
     let gain = champions.iter().zip(&baseline).map(|(c, b)| c.summary[0] - b.summary[0]).sum::<f64>() / 2.0;
     assert!((stats[1] - gain).abs() < 1e-12);
+    // One calibration simulation runs the same job.
+    assert_eq!(t.simulate(&s, None).unwrap(), stats);
 }
