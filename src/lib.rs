@@ -7,6 +7,7 @@
 //! `src/main.rs` and `src/cli/`). See ARCHITECTURE.md for the code map.
 
 pub mod budget;
+pub mod calibrate;
 pub mod compare;
 pub mod interventions;
 pub mod model;

@@ -7,6 +7,7 @@
 
 mod behaviour;
 mod browser;
+mod calibrate;
 mod cli;
 mod common;
 mod compare;

@@ -1,0 +1,386 @@
+//! ABC-SMC (`normshift::calibrate::abc`) on toy models whose posteriors are
+//! known in closed form: a normal mean, a correlated two-parameter linear
+//! Gaussian model, the same with the noise added as observation error;
+//! weights, effective sample size and tolerance across generations;
+//! byte-identical results at 1 and 2 threads and at any batch size;
+//! a run resumed or sharded equal to a whole one; and the coverage of 90%
+//! posterior intervals over synthetic truths.
+
+use normshift::calibrate::abc::{Abc, AbcError, Attempt, Fit, Observer, Plan, Population, Prior, Resume, Settings, Stop};
+use normshift::calibrate::targets::Targets;
+use normshift::rng::{StepKey, purpose_of};
+use rand_distr::{Distribution, StandardNormal};
+
+/// The standard normal quantile function (Acklam's rational
+/// approximation, relative error below 1.2e-9), for a normal prior's
+/// inverse-CDF sampling.
+fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] =
+        [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+    const B: [f64; 5] = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+    const C: [f64; 6] =
+        [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    let p = p.clamp(1e-300, 1.0 - 1e-16);
+    let lo = 0.02425;
+    if p < lo {
+        let q = (-2.0 * p.ln()).sqrt();
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    } else if p <= 1.0 - lo {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    } else {
+        -normal_quantile(1.0 - p)
+    }
+}
+
+/// Independent normal priors N(mean, sd²), one per parameter.
+struct Normals(Vec<(f64, f64)>);
+
+impl Prior for Normals {
+    fn dim(&self) -> usize {
+        self.0.len()
+    }
+    fn sample(&self, u: &[f64]) -> Vec<f64> {
+        self.0.iter().zip(u).map(|((m, s), u)| m + s * normal_quantile(*u)).collect()
+    }
+    fn density(&self, x: &[f64]) -> f64 {
+        self.0.iter().zip(x).map(|((m, s), x)| (-0.5 * ((x - m) / s).powi(2)).exp() / s).product()
+    }
+    fn contains(&self, x: &[f64]) -> bool {
+        x.iter().all(|v| v.is_finite())
+    }
+}
+
+/// A uniform prior on a box.
+struct Box2(Vec<(f64, f64)>);
+
+impl Prior for Box2 {
+    fn dim(&self) -> usize {
+        self.0.len()
+    }
+    fn sample(&self, u: &[f64]) -> Vec<f64> {
+        self.0.iter().zip(u).map(|((a, b), u)| a + (b - a) * u).collect()
+    }
+    fn density(&self, x: &[f64]) -> f64 {
+        if self.contains(x) { 1.0 } else { 0.0 }
+    }
+    fn contains(&self, x: &[f64]) -> bool {
+        self.0.iter().zip(x).all(|((a, b), v)| (*a..=*b).contains(v))
+    }
+}
+
+/// A standard normal draw for the toy simulators, from the seed they are given.
+fn noise(seed: u64, k: u32) -> f64 {
+    StandardNormal.sample(&mut StepKey::new(seed, 0, purpose_of("toy")).stream(k))
+}
+
+fn settings(particles: usize, min_epsilon: f64, seed: u64) -> Settings {
+    Settings { particles, min_epsilon, seed, batch: 64, max_generations: 30, min_acceptance: 0.0005, ..Settings::default() }
+}
+
+fn check_weights(fit: &Fit) {
+    let w = &fit.population.weights;
+    let total: f64 = w.iter().sum();
+    assert!((total - 1.0).abs() < 1e-12, "weights sum to {total}");
+    assert!(w.iter().all(|&x| x >= 0.0 && x.is_finite()));
+    let ess = fit.population.ess();
+    assert!(ess > 1.0 && ess <= w.len() as f64 + 1e-9, "ess {ess}");
+}
+
+/// Normal mean, known variance: y ~ N(θ, 1), θ ~ N(0, 2²), y = 1.5
+/// observed. Posterior N(1.2, 0.8): mean 1.2, sd 0.894. With a target
+/// tolerance of 0.05 sd the uniform kernel adds 0.05²/3 to the variance
+/// (0.1%); the tolerances below are about three Monte Carlo standard
+/// errors at 1,000 particles (sd/√ESS ≈ 0.03 for the mean).
+#[test]
+fn normal_mean_posterior() {
+    let prior = Normals(vec![(0.0, 2.0)]);
+    let abc = Abc::new(&prior, |t: &[f64], seed| vec![t[0] + noise(seed, 0)], vec![1.5], vec![1.0], settings(1000, 0.05, 7)).unwrap();
+    let fit = abc.run(None, &mut ()).unwrap();
+    assert_eq!(fit.stop, Stop::TargetTolerance, "{:?}", fit.history);
+    check_weights(&fit);
+    let p = &fit.population;
+    let (mean, sd) = (p.mean(0), p.covariance()[0].sqrt());
+    eprintln!(
+        "normal mean: posterior mean {mean:.4} (exact 1.2), sd {sd:.4} (exact 0.8944), ESS {:.0}, {} generations",
+        p.ess(),
+        fit.history.len()
+    );
+    assert!((mean - 1.2).abs() < 0.1, "mean {mean}");
+    assert!((sd - 0.8f64.sqrt()).abs() < 0.08, "sd {sd}");
+    // The prior (generation 0) is far from it: this test can fail.
+    assert!(fit.history.len() > 3);
+    // Every generation's tolerance is below the last; weights and ESS sane.
+    for g in fit.history.windows(2) {
+        assert!(g[1].epsilon < g[0].epsilon, "{:?}", fit.history);
+        assert!(g[1].ess > 1.0 && g[1].ess <= 1000.0 + 1e-9);
+        assert!(g[1].acceptance_rate > 0.0 && g[1].acceptance_rate <= 1.0);
+    }
+    assert!(fit.history[0].epsilon.is_infinite());
+    assert_eq!(fit.history[0].simulations, 1000);
+    assert!(p.particles.iter().all(|q| q.distance <= p.epsilon));
+}
+
+/// The same posterior when the simulator is deterministic (y = θ) and the
+/// noise is the target's uncertainty added as observation error.
+#[test]
+fn observation_noise_gives_the_measurement_error_posterior() {
+    let prior = Normals(vec![(0.0, 2.0)]);
+    let s = Settings { observation_noise: true, ..settings(1000, 0.05, 11) };
+    let abc = Abc::new(&prior, |t: &[f64], _| vec![t[0]], vec![1.5], vec![1.0], s).unwrap();
+    let fit = abc.run(None, &mut ()).unwrap();
+    let p = &fit.population;
+    let (mean, sd) = (p.mean(0), p.covariance()[0].sqrt());
+    eprintln!("observation noise: posterior mean {mean:.4} (exact 1.2), sd {sd:.4} (exact 0.8944)");
+    assert!((mean - 1.2).abs() < 0.1, "mean {mean}");
+    assert!((sd - 0.8f64.sqrt()).abs() < 0.08, "sd {sd}");
+    // Without the noise the same deterministic model collapses onto y.
+    let s = settings(1000, 0.05, 11);
+    let fit = Abc::new(&prior, |t: &[f64], _| vec![t[0]], vec![1.5], vec![1.0], s).unwrap().run(None, &mut ()).unwrap();
+    assert!(fit.population.covariance()[0].sqrt() < 0.05);
+}
+
+/// Two parameters, correlated posterior: y1 = θ1 + e1, y2 = θ1 + θ2 + e2
+/// (unit noise), θ ~ N(0, 2² I), y = (1, 2). Posterior precision
+/// [[2.25, 1], [1, 1.25]], so covariance [[1.25, -1], [-1, 2.25]] / 1.8125,
+/// mean (1.75, 1.5) / 1.8125 = (0.966, 0.828), sds (0.830, 1.114),
+/// correlation -0.596. The target tolerance 0.15 adds about 0.15²/4 to
+/// each noise variance.
+#[test]
+fn two_parameter_posterior() {
+    let prior = Normals(vec![(0.0, 2.0), (0.0, 2.0)]);
+    let sim = |t: &[f64], seed: u64| vec![t[0] + noise(seed, 0), t[0] + t[1] + noise(seed, 1)];
+    let abc = Abc::new(&prior, sim, vec![1.0, 2.0], vec![1.0, 1.0], settings(1000, 0.15, 3)).unwrap();
+    let fit = abc.run(None, &mut ()).unwrap();
+    assert_eq!(fit.stop, Stop::TargetTolerance, "{:?}", fit.history);
+    check_weights(&fit);
+    let p = &fit.population;
+    let c = p.covariance();
+    let (sd0, sd1) = (c[0].sqrt(), c[3].sqrt());
+    let r = c[1] / (sd0 * sd1);
+    let det = 1.25 * 2.25 - 1.0;
+    let (e0, e1) = ((1.25f64 / det).sqrt(), (2.25f64 / det).sqrt());
+    eprintln!(
+        "two parameters: means {:.3} {:.3} (exact 0.966 0.828), sds {sd0:.3} {sd1:.3} (exact {e0:.3} {e1:.3}), correlation {r:.3} (exact -0.596), ESS {:.0}",
+        p.mean(0),
+        p.mean(1),
+        p.ess()
+    );
+    assert!((p.mean(0) - 1.75 / det).abs() < 0.12);
+    assert!((p.mean(1) - 1.5 / det).abs() < 0.12);
+    assert!((sd0 / e0 - 1.0).abs() < 0.12 && (sd1 / e1 - 1.0).abs() < 0.12);
+    assert!((r - (-1.0 / (2.25f64 * 1.25).sqrt())).abs() < 0.1);
+}
+
+fn bits(p: &Population) -> Vec<u64> {
+    let mut out = vec![p.epsilon.to_bits(), p.simulations, p.attempts];
+    for (q, w) in p.particles.iter().zip(&p.weights) {
+        out.push(q.attempt);
+        out.push(w.to_bits());
+        out.push(q.distance.to_bits());
+        out.extend(q.theta.iter().chain(&q.stats).map(|v| v.to_bits()));
+    }
+    out
+}
+
+/// A toy 2-parameter model on a bounded prior (some proposals fall outside).
+fn bounded_fit(threads: usize, batch: usize) -> Fit {
+    let prior = Box2(vec![(0.0, 1.0), (-1.0, 1.0)]);
+    let sim = |t: &[f64], seed: u64| vec![t[0] + 0.1 * noise(seed, 0), t[0] * t[1] + 0.1 * noise(seed, 1)];
+    let s = Settings { batch, ..settings(200, 0.0, 99) };
+    let s = Settings { max_generations: 6, ..s };
+    let abc = Abc::new(&prior, sim, vec![0.6, -0.2], vec![0.05, 0.05], s).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    pool.install(|| abc.run(None, &mut ()).unwrap())
+}
+
+#[test]
+fn identical_at_one_and_two_threads_and_any_batch() {
+    let one = bounded_fit(1, 64);
+    let two = bounded_fit(2, 64);
+    assert_eq!(one.stop, Stop::MaxGenerations);
+    assert_eq!(bits(&one.population), bits(&two.population));
+    assert_eq!(one.history, two.history);
+    let odd = bounded_fit(2, 7);
+    assert_eq!(bits(&one.population), bits(&odd.population));
+    // Some proposals fell outside the prior: attempts exceed simulations.
+    assert!(one.history.iter().skip(1).any(|g| g.attempts > g.simulations));
+}
+
+/// Records every population and the state of one generation after its
+/// second batch, as a journal would.
+#[derive(Default)]
+struct Journal {
+    populations: Vec<Population>,
+    snapshot: Option<(u32, u64, u64, Vec<normshift::calibrate::abc::Particle>)>,
+    batches: u32,
+}
+
+impl Observer for Journal {
+    fn batch(&mut self, plan: &Plan, c: &normshift::calibrate::abc::Collector, _taken: &[Attempt]) {
+        if plan.generation == 3 {
+            self.batches += 1;
+            if self.batches == 2 {
+                self.snapshot = Some((plan.generation, c.next(), c.simulations(), c.accepted().to_vec()));
+            }
+        }
+    }
+    fn generation(&mut self, p: &Population) {
+        self.populations.push(p.clone());
+    }
+}
+
+#[test]
+fn resumed_and_sharded_runs_equal_the_whole() {
+    let prior = Box2(vec![(0.0, 1.0), (-1.0, 1.0)]);
+    let sim = |t: &[f64], seed: u64| vec![t[0] + 0.1 * noise(seed, 0), t[0] * t[1] + 0.1 * noise(seed, 1)];
+    let s = Settings { max_generations: 6, batch: 16, ..settings(200, 0.0, 5) };
+    let abc = Abc::new(&prior, sim, vec![0.6, -0.2], vec![0.05, 0.05], s).unwrap();
+    let mut journal = Journal::default();
+    let whole = abc.run(None, &mut journal).unwrap();
+    assert_eq!(journal.populations.len(), 6);
+
+    // Killed during generation 3, after its second batch: resume from
+    // population 2 and the journaled collector.
+    let (generation, next, sims, accepted) = journal.snapshot.clone().unwrap();
+    assert!(accepted.len() < 200 && next > 0);
+    let last = journal.populations[2].clone();
+    let plan = abc.plan(Some(&last));
+    assert_eq!(plan.generation, generation);
+    let used: u64 = journal.populations[..3].iter().map(|p| p.simulations).sum();
+    let mut partial = abc.collector(&plan, used);
+    partial.restore(next, sims, accepted);
+    let history = journal.populations[..3].iter().map(Population::stats).collect();
+    let resumed = abc.run(Some(Resume { history, population: last, partial: Some(partial) }), &mut ()).unwrap();
+    assert_eq!(resumed.history, whole.history);
+    assert_eq!(bits(&resumed.population), bits(&whole.population));
+
+    // Generation 4 in two shards of attempt indices, merged in index order.
+    let plan = abc.plan(Some(&journal.populations[3]));
+    let total = journal.populations[4].attempts;
+    let half = total / 2;
+    let mut shards = abc.attempts(&plan, half..total + 5).unwrap();
+    let mut first = abc.attempts(&plan, 0..half).unwrap();
+    first.append(&mut shards);
+    let mut c = abc.collector(&plan, 0);
+    for a in first {
+        c.push(a).unwrap();
+    }
+    let merged = abc.population(&plan, c).unwrap();
+    assert_eq!(bits(&merged), bits(&journal.populations[4]));
+}
+
+#[test]
+fn stop_rules() {
+    let prior = Normals(vec![(0.0, 2.0)]);
+    let sim = |t: &[f64], seed: u64| vec![t[0] + noise(seed, 0)];
+    // A budget: the run stops with the last complete population, within it.
+    let s = Settings { budget: 5000, ..settings(500, 0.0, 1) };
+    let fit = Abc::new(&prior, sim, vec![1.5], vec![1.0], s).unwrap().run(None, &mut ()).unwrap();
+    assert_eq!(fit.stop, Stop::Budget);
+    assert!(fit.history.iter().map(|g| g.simulations).sum::<u64>() <= 5000);
+    // A minimum acceptance rate of 20%: every kept generation met it.
+    let s = Settings { min_acceptance: 0.2, ..settings(500, 0.0, 1) };
+    let fit = Abc::new(&prior, sim, vec![1.5], vec![1.0], s).unwrap().run(None, &mut ()).unwrap();
+    assert_eq!(fit.stop, Stop::MinAcceptanceRate);
+    assert!(fit.history.iter().all(|g| g.acceptance_rate >= 0.2), "{:?}", fit.history);
+    // A generation limit.
+    let s = Settings { max_generations: 3, ..settings(500, 0.0, 1) };
+    let fit = Abc::new(&prior, sim, vec![1.5], vec![1.0], s).unwrap().run(None, &mut ()).unwrap();
+    assert_eq!((fit.stop, fit.history.len()), (Stop::MaxGenerations, 3));
+}
+
+#[test]
+fn bad_settings_and_simulators_are_errors() {
+    let prior = Normals(vec![(0.0, 2.0)]);
+    let sim = |t: &[f64], _: u64| vec![t[0]];
+    let new = |s: Settings, obs: Vec<f64>, sd: Vec<f64>| Abc::new(&prior, sim, obs, sd, s).err();
+    assert_eq!(new(Settings { particles: 1, ..Settings::default() }, vec![1.0], vec![1.0]), Some(AbcError::Particles(1)));
+    assert_eq!(new(Settings { quantile: 1.0, ..Settings::default() }, vec![1.0], vec![1.0]), Some(AbcError::Quantile(1.0)));
+    assert_eq!(new(Settings::default(), vec![1.0], vec![0.0]), Some(AbcError::Scale { index: 0, value: 0.0 }));
+    assert_eq!(new(Settings::default(), vec![1.0, 2.0], vec![1.0]), Some(AbcError::Lengths { observed: 2, scale: 1 }));
+    assert!(matches!(new(Settings { budget: 10, ..Settings::default() }, vec![1.0], vec![1.0]), Some(AbcError::Budget { .. })));
+    let wrong = Abc::new(&prior, |_: &[f64], _| vec![1.0, 2.0], vec![1.0], vec![1.0], Settings::default()).unwrap();
+    assert!(matches!(wrong.run(None, &mut ()), Err(AbcError::Statistics { got: 2, expected: 1, .. })));
+}
+
+/// Wilson score interval (95%) of a binomial proportion.
+fn wilson(k: u32, n: u32) -> (f64, f64) {
+    let (k, n, z) = (f64::from(k), f64::from(n), 1.959_964);
+    let p = k / n;
+    let c = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let h = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    (c - h, c + h)
+}
+
+/// Coverage: truths drawn from the prior, one observation each, a fit
+/// each; the 90% posterior interval (5% to 95% weighted quantiles) should
+/// cover the truth in about 90% of cases. With 100 truths and a true
+/// coverage of 90%, 80 to 98 covered holds with probability above 0.99; a
+/// posterior half as wide as it should be (coverage about 59%) fails it.
+#[test]
+fn ninety_percent_intervals_cover_synthetic_truths() {
+    let prior = Normals(vec![(0.0, 2.0)]);
+    let truths = StepKey::new(2026, 0, purpose_of("truths"));
+    let n = 100u32;
+    let mut covered = 0;
+    for k in 0..n {
+        let theta = 2.0 * normal_quantile(truths.uniform64(k, 0));
+        let y = theta + normal_quantile(truths.uniform64(k, 1));
+        let sim = |t: &[f64], seed: u64| vec![t[0] + noise(seed, 0)];
+        let fit = Abc::new(&prior, sim, vec![y], vec![1.0], settings(300, 0.1, u64::from(k))).unwrap().run(None, &mut ()).unwrap();
+        let (lo, hi) = (fit.population.quantile(0, 0.05), fit.population.quantile(0, 0.95));
+        covered += u32::from((lo..=hi).contains(&theta));
+    }
+    let (lo, hi) = wilson(covered, n);
+    eprintln!("coverage of 90% intervals: {covered}/{n} truths, 95% Wilson interval [{lo:.3}, {hi:.3}]");
+    assert!((80..=98).contains(&covered), "{covered}/{n}");
+}
+
+/// The targets' statistics from real runs of the default scenario: the
+/// paired difference of a strategy with itself is 0 and a level matches
+/// the run's own column.
+#[test]
+fn targets_statistics_from_a_real_run() {
+    use normshift::run::Job;
+    use normshift::scenario::{builtin, parse_scenario};
+    let s = parse_scenario(builtin("default").unwrap(), "default", &["steps=24".into(), "replicates=2".into()]).unwrap();
+    let text = r#"
+[[targets]]
+name = "participation, months 12 to 23"
+metric = "participation"
+strategy = "male_champions"
+window = [12, 23]
+value = 0.3
+sd = 0.05
+source = "test"
+
+[[targets]]
+name = "champions' gain"
+metric = "participation_final"
+strategy = "male_champions"
+vs = "baseline"
+value = 0.1
+interval = [0.0, 0.2]
+source = "test"
+"#;
+    let t: Targets = normshift::calibrate::targets::parse_targets(text, "t.toml", &s).unwrap();
+    assert_eq!(t.strategies(), vec!["male_champions".to_string(), "baseline".to_string()]);
+    let mut job = Job::all(&s);
+    job.strategies = t.strategies().iter().map(|n| s.strategies.iter().position(|x| &x.name == n).unwrap()).collect();
+    job.reach = vec![1.0; job.strategies.len()];
+    job.trace = false;
+    let results = job.run(&|_| {});
+    let stats = t.statistics(&results).unwrap();
+    let champions: Vec<_> = results.iter().filter(|r| r.id.strategy == "male_champions").collect();
+    let baseline: Vec<_> = results.iter().filter(|r| r.id.strategy == "baseline").collect();
+    let window: f64 = champions.iter().map(|r| r.months[12..=23].iter().map(|m| m[0]).sum::<f64>() / 12.0).sum::<f64>() / 2.0;
+    assert!((stats[0] - window).abs() < 1e-12);
+    let gain = champions.iter().zip(&baseline).map(|(c, b)| c.summary[0] - b.summary[0]).sum::<f64>() / 2.0;
+    assert!((stats[1] - gain).abs() < 1e-12);
+    // One calibration simulation runs the same job.
+    assert_eq!(t.simulate(&s, None).unwrap(), stats);
+}
