@@ -12,6 +12,7 @@ mod progress;
 mod report;
 mod run;
 mod sensitivity;
+mod serve;
 mod sweep;
 mod validate;
 
@@ -87,6 +88,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// List the built-in scenarios.
     Scenarios,
+    /// A local web app: compare strategies in a form, play a village month by month.
+    Serve(serve::ServeArgs),
     /// Print a built-in scenario, to start your own from it.
     Show {
         /// Name of the built-in scenario.
@@ -149,6 +152,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(args) => compare::compare_cmd(args),
         Command::Validate(args) => validate::validate(args),
         Command::Plot(args) => plot::plot_cmd(args),
+        Command::Serve(args) => serve::serve(args),
         Command::Check { scenario } => {
             let input = input::load(&scenario, &input::Adjust::default())?;
             print!("{}", input::resolved_toml(&input.scenario)?);
