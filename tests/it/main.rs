@@ -14,5 +14,6 @@ mod network_file;
 mod plots;
 mod reference;
 mod robustness;
+mod serve;
 mod sensitivity;
 mod sweep;

@@ -149,10 +149,13 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 local.ip()
             );
         }
-        println!("normshift serve: the designer's page is at {url} and the trainer's at {url}trainer");
-        println!("press Ctrl-C to stop");
+        // A closed stdout (a launcher that read the address and went away)
+        // must not stop the server, so write errors are ignored here.
         use std::io::Write;
-        std::io::stdout().flush().ok();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "normshift serve: the designer's page is at {url} and the trainer's at {url}trainer\npress Ctrl-C to stop");
+        let _ = out.flush();
+        drop(out);
         if args.open {
             open_browser(&url);
         }
@@ -163,7 +166,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("the web server stopped: {e}"))?;
         queue.shutdown();
-        println!("normshift serve: stopped");
+        let _ = writeln!(std::io::stdout(), "normshift serve: stopped");
         Ok::<(), anyhow::Error>(())
     })
 }

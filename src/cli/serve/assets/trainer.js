@@ -136,6 +136,7 @@ function show(m) {
 }
 
 function draw() {
+  const t0 = performance.now();
   T.data.panels.forEach((p, i) => {
     const canvas = document.querySelector("#panel-" + i + " canvas");
     drawVillage(canvas, p.states[T.month]);
@@ -147,6 +148,7 @@ function draw() {
   chart($("chart-sanctions"), "Women sanctioned this month, this village", (p) => p.village_sanctioned, null);
   chart($("chart-attitude"), "Average attitude, district", (p) => p.attitude_women, [0, 1], (p) => p.attitude_men);
   T.frames += 1;
+  T.drawMs = performance.now() - t0; // the last frame's drawing time
 }
 
 /** Ties are drawn once per canvas size onto an off-screen canvas. */
@@ -172,36 +174,64 @@ function tieLayer(w, h, pad) {
   return c;
 }
 
+/** Size each canvas's pixels to its size on screen (sharp in full screen, light otherwise). */
+function fit(canvas, square) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.max(200, Math.min(1400, Math.round(canvas.clientWidth * dpr)));
+  const h = square ? w : Math.max(150, Math.round(canvas.clientHeight * dpr));
+  if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+}
+
+/** One small picture per state and shape, stamped for each person. */
+function sprite(state, woman, leader, r) {
+  const key = state + "/" + woman + "/" + leader + "/" + r;
+  T.sprites = T.sprites || new Map();
+  let c = T.sprites.get(key);
+  if (c) return c;
+  const size = leader ? r * 1.8 : r;
+  const half = Math.ceil(size + 2);
+  c = document.createElement("canvas");
+  c.width = c.height = 2 * half;
+  const g = c.getContext("2d");
+  g.fillStyle = T.data.state_colours[state] || "#eeeeee";
+  g.strokeStyle = "#222222";
+  g.lineWidth = leader ? 2 : 0.6;
+  g.beginPath();
+  if (woman) g.arc(half, half, size, 0, 2 * Math.PI);
+  else g.rect(half - size, half - size, 2 * size, 2 * size);
+  g.fill();
+  g.stroke();
+  T.sprites.set(key, c);
+  return c;
+}
+
 function drawVillage(canvas, codes) {
-  const w = canvas.width, h = canvas.height, pad = 24;
+  fit(canvas, true);
+  const w = canvas.width, h = canvas.height, pad = Math.round(w / 36);
   const g = canvas.getContext("2d");
   g.fillStyle = "#ffffff";
   g.fillRect(0, 0, w, h);
   g.drawImage(tieLayer(w, h, pad), 0, 0);
   const a = T.data.agents;
   const n = a.length;
-  const r = Math.max(3, Math.min(9, 260 / Math.sqrt(n)));
-  const colours = T.data.state_colours;
+  const r = Math.round(Math.max(3, Math.min(9, 260 / Math.sqrt(n))) * w / 900 * 2) / 2;
   for (let k = 0; k < n; k++) {
     const [x, y, woman, leader] = a[k];
     const s = codes.charCodeAt(k) - 48;
-    const px = pad + x * (w - 2 * pad), py = pad + y * (h - 2 * pad);
-    const size = leader ? r * 1.8 : r;
-    g.fillStyle = colours[s] || "#eeeeee";
-    g.strokeStyle = "#222222";
-    g.lineWidth = leader ? 2 : 0.6;
-    g.beginPath();
-    if (woman) g.arc(px, py, size, 0, 2 * Math.PI);
-    else g.rect(px - size, py - size, 2 * size, 2 * size);
-    g.fill();
-    g.stroke();
+    const img = sprite(s, woman, leader, r);
+    const half = img.width / 2;
+    g.drawImage(img, Math.round(pad + x * (w - 2 * pad) - half), Math.round(pad + y * (h - 2 * pad) - half));
   }
 }
 
 /** A time chart of every panel up to the current month. */
 function chart(canvas, title, values, range, dashed) {
+  fit(canvas, false);
   const g = canvas.getContext("2d");
-  const w = canvas.width, h = canvas.height;
+  g.setTransform(1, 0, 0, 1, 0, 0);
+  const k = canvas.width / 600;
+  g.scale(k, k);
+  const w = canvas.width / k, h = canvas.height / k;
   const L = 62, R = 16, top = 46, B = 40;
   g.fillStyle = "#fff";
   g.fillRect(0, 0, w, h);
