@@ -185,7 +185,7 @@ test("trainer: the village plays, and its picture changes between frames", async
   await page.$eval("#month", (s) => { s.value = 40; s.dispatchEvent(new Event("input")); });
   assert.equal(await page.evaluate(() => window.trainer.month), 40);
   assert.match(await page.textContent("#month-label"), /Month 40/);
-  await page.screenshot({ path: path.join(SHOTS, "trainer.png") });
+  await page.screenshot({ path: path.join(SHOTS, "trainer.png"), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -14,6 +14,6 @@ mod network_file;
 mod plots;
 mod reference;
 mod robustness;
-mod serve;
 mod sensitivity;
+mod serve;
 mod sweep;

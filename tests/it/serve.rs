@@ -52,7 +52,8 @@ impl Server {
 
     fn json(&self, method: &str, path: &str, body: Option<&str>) -> (u16, serde_json::Value) {
         let (code, bytes) = self.request(method, path, body);
-        let v = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {}", String::from_utf8_lossy(&bytes)));
+        let v = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {}", String::from_utf8_lossy(&bytes)));
         (code, v)
     }
 
@@ -149,7 +150,9 @@ fn a_comparison_from_the_server_equals_normshift_compare() {
     }
     let o = cmd.output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for name in ["comparison.csv", "timeseries.csv", "runs.csv", "village_agents.csv", "village_ties.csv", "village_states.csv", "scenario.toml"] {
+    for name in
+        ["comparison.csv", "timeseries.csv", "runs.csv", "village_agents.csv", "village_ties.csv", "village_states.csv", "scenario.toml"]
+    {
         let cli = std::fs::read(out.join(name)).unwrap();
         let web = get(name).unwrap_or_else(|| panic!("{name} is not in the zip"));
         assert!(cli == web, "{name} differs between the server and `normshift compare`");

@@ -57,9 +57,13 @@ pub struct Output {
     /// The results folder `normshift compare` would write, file by file
     /// (relative name, bytes).
     pub files: Vec<(String, Vec<u8>)>,
-    /// The traced village as the figures read it, with its layout.
-    pub village: Option<(tables::Village, plot::network::Layout)>,
+    /// The traced village as the figures read it.
+    pub village: Option<tables::Village>,
+    /// Its layout (the figures'), worked out when the trainer's page first asks.
+    pub layout: std::sync::OnceLock<plot::network::Layout>,
+    /// Seconds running the replicates, and drawing the figures and report.
     pub wall_seconds: f64,
+    pub draw_seconds: f64,
 }
 
 /// One job.
@@ -256,8 +260,7 @@ impl Queue {
                 return;
             }
             let limit = self.limits.abandon_after;
-            let stale: Vec<u64> =
-                g.jobs.iter().filter(|e| !e.phase.finished() && e.last_seen.elapsed() > limit).map(|e| e.id).collect();
+            let stale: Vec<u64> = g.jobs.iter().filter(|e| !e.phase.finished() && e.last_seen.elapsed() > limit).map(|e| e.id).collect();
             for id in stale {
                 cancel_locked(&mut g, id, &format!("cancelled: its page stopped asking for it for {} s", limit.as_secs()));
             }
@@ -342,6 +345,7 @@ fn execute(l: &Loaded, picked: &[usize], done: &AtomicUsize, cancel: &AtomicBool
     let names: Vec<String> = picked.iter().map(|&k| s.strategies[k].name.clone()).collect();
     let rows = compare(&results, &names, super::super::compare::BASELINE);
     let mut files = tables_of(l, &results, &rows);
+    let t1 = Instant::now();
     let (drawn, village) = match draw(&files, s) {
         Ok((drawn, village, html)) => {
             files.push(("report.html".into(), html.into_bytes()));
@@ -359,7 +363,8 @@ fn execute(l: &Loaded, picked: &[usize], done: &AtomicUsize, cancel: &AtomicBool
     for a in &drawn.animations {
         files.push((format!("figures/{}.gif", a.id), a.gif.clone()));
     }
-    Ok(Output { results, names, rows, drawn, files, village, wall_seconds: wall })
+    let draw_seconds = t1.elapsed().as_secs_f64();
+    Ok(Output { results, names, rows, drawn, files, village, layout: std::sync::OnceLock::new(), wall_seconds: wall, draw_seconds })
 }
 
 /// The tables `normshift compare` writes, in memory, byte for byte.
@@ -425,8 +430,8 @@ fn tables_of(l: &Loaded, results: &[RunResult], rows: &[Row]) -> Vec<(String, Ve
     files
 }
 
-/// Figures, the traced village with its layout, and report.html.
-type Drawn3 = (Drawn, Option<(tables::Village, plot::network::Layout)>, String);
+/// Figures, the traced village, and report.html.
+type Drawn3 = (Drawn, Option<tables::Village>, String);
 
 /// Draw the figures and the report from the in-memory tables, as `normshift
 /// plot` draws them from the folder.
@@ -448,7 +453,5 @@ fn draw(files: &[(String, Vec<u8>)], s: &normshift::scenario::Scenario) -> Resul
     let drawn = plot::draw(&res, &Options::default()).map_err(|e| e.to_string())?;
     let meta = plot::report::Meta { version: env!("CARGO_PKG_VERSION").to_string() };
     let html = plot::report::html(&res, &drawn, &meta);
-    let layout = res.village.as_ref().map(plot::network::layout);
-    let village = res.village.clone().zip(layout);
-    Ok((drawn, village, html))
+    Ok((drawn, res.village, html))
 }

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use normshift::outcomes::col;
 use normshift::output::num;
-use normshift::plot::style;
+use normshift::plot::{self, style};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -344,6 +344,7 @@ async fn result(State(app): State<Shared>, Path(id): Path<u64>) -> Response {
         "seed": s.seed,
         "programme_end": s.programme_end(),
         "wall_seconds": out.wall_seconds,
+        "draw_seconds": out.draw_seconds,
         "strategies": out.names,
         "table": table,
         "rows": all,
@@ -418,8 +419,17 @@ struct VillageQuery {
 /// and the series the trainer's charts grow.
 async fn village(State(app): State<Shared>, Path(id): Path<u64>, Query(q): Query<VillageQuery>) -> Response {
     let Some((out, loaded)) = app.queue.output(id) else { return not_ready() };
-    let Some((v, layout)) = out.village.as_ref() else {
+    let Some(v) = out.village.as_ref() else {
         return error(StatusCode::NOT_FOUND, "this job traced no village (its villages are larger than a picture can show)");
+    };
+    let layout = if let Some(l) = out.layout.get() {
+        l
+    } else {
+        let vv = v.clone();
+        let Ok(made) = tokio::task::spawn_blocking(move || plot::network::layout(&vv)).await else {
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "laying out the village failed unexpectedly");
+        };
+        out.layout.get_or_init(|| made)
     };
     let base = super::super::compare::BASELINE;
     let other = q.strategy.unwrap_or_else(|| out.names.iter().find(|n| *n != base).cloned().unwrap_or_default());
@@ -467,7 +477,7 @@ async fn village(State(app): State<Shared>, Path(id): Path<u64>, Query(q): Query
         "Man opposing",
         "Male champion",
     ];
-    let state_colours: Vec<String> = (0..7).map(|s| hex(normshift::plot::network::state_colour(s))).collect();
+    let state_colours: Vec<String> = (0..7).map(|s| hex(plot::network::state_colour(s))).collect();
     Json(json!({
         "scenario": loaded.scenario.name,
         "months": v.states.first().map_or(0, |s| s.len()),

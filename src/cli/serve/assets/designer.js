@@ -24,7 +24,7 @@ async function init() {
     sel.appendChild(o);
   }
   sel.value = "default";
-  sel.addEventListener("change", () => choose({ builtin: sel.value }));
+  sel.addEventListener("change", () => { if (sel.value) choose({ builtin: sel.value }); });
   $("upload").addEventListener("change", upload);
   $("compare").addEventListener("click", compare);
   $("cancel").addEventListener("click", () => {
@@ -57,7 +57,18 @@ async function choose(source) {
   }
   state.source = source;
   state.described = r.body;
+  const sel = $("builtin");
+  const up = sel.querySelector("option.uploaded");
+  if (up) up.remove();
   if (source.builtin) $("upload").value = "";
+  else {
+    const o = document.createElement("option");
+    o.className = "uploaded";
+    o.value = "";
+    o.textContent = "uploaded: " + source.file_name;
+    sel.appendChild(o);
+    sel.value = "";
+  }
   render(r.body);
 }
 

@@ -144,9 +144,9 @@ function draw() {
     document.querySelector("#panel-" + i + " .big").textContent =
       Math.round(100 * acting) + "% of women take part; " + p.village_sanctioned[T.month] + " sanctioned this month";
   });
-  chart($("chart-participation"), "Women taking part, this village (%)", (p) => p.village_participation.map((x) => 100 * x), [0, 100]);
-  chart($("chart-sanctions"), "Women sanctioned this month, this village", (p) => p.village_sanctioned, null);
-  chart($("chart-attitude"), "Average attitude, district", (p) => p.attitude_women, [0, 1], (p) => p.attitude_men);
+  chart($("chart-participation"), "Women taking part (%)", (p) => p.village_participation.map((x) => 100 * x), [0, 100]);
+  chart($("chart-sanctions"), "Women sanctioned", (p) => p.village_sanctioned, null);
+  chart($("chart-attitude"), "Attitudes (district)", (p) => p.attitude_women, [0, 1], (p) => p.attitude_men);
   T.frames += 1;
   T.drawMs = performance.now() - t0; // the last frame's drawing time
 }
@@ -228,11 +228,11 @@ function drawVillage(canvas, codes) {
 function chart(canvas, title, values, range, dashed) {
   fit(canvas, false);
   const g = canvas.getContext("2d");
-  g.setTransform(1, 0, 0, 1, 0, 0);
-  const k = canvas.width / 600;
-  g.scale(k, k);
+  // Drawn in CSS pixels, so the text is as large as the page's.
+  const k = window.devicePixelRatio || 1;
+  g.setTransform(k, 0, 0, k, 0, 0);
   const w = canvas.width / k, h = canvas.height / k;
-  const L = 62, R = 16, top = 46, B = 40;
+  const L = 52, R = 14, top = 40, B = 30;
   g.fillStyle = "#fff";
   g.fillRect(0, 0, w, h);
   const months = T.data.months;
@@ -243,26 +243,28 @@ function chart(canvas, title, values, range, dashed) {
   }
   let lo = 0, hi = 1;
   if (range) [lo, hi] = range;
-  else hi = Math.max(1, ...series.flatMap((s) => s.v));
+  else hi = 4 * Math.ceil(Math.max(1, ...series.flatMap((s) => s.v)) / 4); // whole-number ticks
   const X = (m) => L + (m / Math.max(1, months - 1)) * (w - L - R);
   const Y = (v) => top + (1 - (v - lo) / (hi - lo)) * (h - top - B);
   // Programme window, shaded as in the figures.
   g.fillStyle = "#eeeeee";
   g.fillRect(X(0), top, X(Math.min(T.data.programme_end, months - 1)) - X(0), h - top - B);
   g.fillStyle = "#222";
-  g.font = "bold 22px sans-serif";
-  g.fillText(title, 8, 28);
-  g.font = "17px sans-serif";
+  g.font = "bold 21px sans-serif";
+  g.fillText(title, 8, 26);
+  g.font = "16px sans-serif";
   g.fillStyle = "#5a5a5a";
   g.strokeStyle = "#e1e1e1";
   g.lineWidth = 1;
   for (let i = 0; i <= 4; i++) {
     const v = lo + ((hi - lo) * i) / 4;
     g.beginPath(); g.moveTo(L, Y(v)); g.lineTo(w - R, Y(v)); g.stroke();
-    g.fillText(hi - lo >= 10 ? v.toFixed(0) : v.toFixed(2), 6, Y(v) + 6);
+    g.fillText(hi - lo > 1 ? v.toFixed(0) : v.toFixed(2), 6, Y(v) + 6);
   }
-  g.fillText("month 0", L, h - 12);
-  g.fillText(String(months - 1), w - R - 30, h - 12);
+  g.fillText("month 0", L, h - 8);
+  g.textAlign = "right";
+  g.fillText(String(months - 1), w - R, h - 8);
+  g.textAlign = "left";
   for (const s of series) {
     g.strokeStyle = s.c;
     g.lineWidth = 3.5;
