@@ -5,6 +5,10 @@
 //! route takes a file-system path: scenarios come as built-in names or
 //! text, results leave as downloads built in memory.
 
+// A problem or an error response is built once per bad request and
+// returned straight to the client; boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
 use super::Limits;
 use super::jobs::{Queue, Refused, Status};
 use super::scenario::{self, Problem, ScenarioRequest};
@@ -277,7 +281,7 @@ async fn result(State(app): State<Shared>, Path(id): Path<u64>) -> Response {
     let base_sanctions = find(base, "sanctions_total").map_or(f64::NAN, |r| r.mean);
     let f = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
     let mut table = Vec::new();
-    for (k, n) in std::iter::once(&base.to_string()).chain(order.into_iter()).enumerate() {
+    for (k, n) in std::iter::once(&base.to_string()).chain(order).enumerate() {
         let (Some(e), Some(fin), Some(sa), Some(v), Some(risk), Some(c)) = (
             find(n, "participation_end"),
             find(n, "participation_final"),

@@ -8,6 +8,10 @@
 //! a path a client sent: a scenario whose network is read from files is
 //! refused, and an upload's file name is only a label in messages.
 
+// A problem or an error response is built once per bad request and
+// returned straight to the client; boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
 use super::Limits;
 use normshift::scenario::{NetworkKind, Scenario, ScenarioError, builtin, builtin_names, parse_scenario};
 use serde::{Deserialize, Serialize};
