@@ -23,7 +23,7 @@ use crate::outcomes::{MONTH_COLUMNS, SUMMARY_COLUMNS};
 use crate::population::Agents;
 use crate::run::{Job, RunResult};
 use crate::scenario::Scenario;
-use crate::scenario::load::Located;
+use crate::scenario::error::Located;
 use serde::Deserialize;
 use std::fmt;
 use toml::Spanned;
@@ -356,7 +356,7 @@ impl Targets {
             .map(|n| scenario.strategies.iter().position(|s| s.name == n).ok_or(StatisticError::NoStrategy { strategy: n }))
             .collect::<Result<Vec<usize>, _>>()?;
         let job =
-            Job { scenario, reach: vec![1.0; strategies.len()], strategies, replicates: 0..scenario.replicates, loaded, trace: false };
+            Job { scenario, reach: vec![1.0; strategies.len()], strategies, replicates: 0..scenario.replicates, loaded, trace: false, stop: None };
         self.statistics(&job.run(&|_| {}))
     }
 }

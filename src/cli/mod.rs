@@ -1,7 +1,6 @@
 //! Command-line interface: argument definitions and dispatch. All printing,
 //! exiting, environment and file-path decisions live here and in the
 //! sibling files, never in the library.
-
 mod compare;
 mod files;
 mod folder;
@@ -16,6 +15,7 @@ mod run;
 mod runner;
 mod saved;
 mod sensitivity;
+mod serve;
 mod stop;
 mod sweep;
 mod uncertain;
@@ -93,6 +93,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// List the built-in scenarios.
     Scenarios,
+    /// A local web app: compare strategies in a form, play a village month by month.
+    Serve(serve::ServeArgs),
     /// Print a built-in scenario, to start your own from it.
     Show {
         /// Name of the built-in scenario.
@@ -158,6 +160,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(args) => compare::compare_cmd(args),
         Command::Validate(args) => validate::validate(args),
         Command::Plot(args) => plot::plot_cmd(args),
+        Command::Serve(args) => serve::serve(args),
         Command::Check { scenario } => {
             let input = input::load(&scenario, &input::Adjust::default())?;
             print!("{}", input::resolved_toml(&input.scenario)?);

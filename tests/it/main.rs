@@ -4,7 +4,6 @@
 //!
 //! Run them all with `cargo test --release`; one area with
 //! `cargo test --release --test it cli::`.
-
 mod behaviour;
 mod browser;
 mod calibrate;
@@ -20,6 +19,7 @@ mod reference;
 mod robustness;
 mod safety;
 mod sensitivity;
+mod serve;
 mod streams;
 mod sweep;
 mod uncertainty;

@@ -1,0 +1,442 @@
+//! The job queue of `normshift serve`: at most `running` comparisons run at
+//! once on worker threads, at most `queued` wait, and any further request is
+//! refused (the route answers 503). A job is cancelled when its page stops
+//! polling for `abandon_after` or asks to (DELETE), between replicates.
+//!
+//! A job runs exactly what `normshift compare` runs: `run::Job` over the
+//! scenario's replicates (each replicate by `Job::run_replicate`, the same
+//! call `Job::run` makes, results sorted by run id), then
+//! `compare::compare`, then the same tables, figures and report the CLI
+//! writes, kept in memory. Never writes a file.
+
+use super::Limits;
+use super::scenario::Loaded;
+use normshift::compare::{COLUMNS, Row, compare};
+use normshift::output;
+use normshift::plot::{self, Drawn, Options, Results, tables};
+use normshift::run::{Job, RunResult};
+use rayon::prelude::*;
+use std::collections::VecDeque;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Where a job is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    Queued,
+    Running,
+    Done,
+    Failed(String),
+    Cancelled(String),
+}
+
+impl Phase {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Phase::Queued => "queued",
+            Phase::Running => "running",
+            Phase::Done => "done",
+            Phase::Failed(_) => "failed",
+            Phase::Cancelled(_) => "cancelled",
+        }
+    }
+    fn finished(&self) -> bool {
+        !matches!(self, Phase::Queued | Phase::Running)
+    }
+}
+
+/// What a finished job produced.
+pub struct Output {
+    pub results: Vec<RunResult>,
+    /// Strategies compared, baseline first.
+    pub names: Vec<String>,
+    pub rows: Vec<Row>,
+    pub drawn: Drawn,
+    /// The results folder `normshift compare` would write, file by file
+    /// (relative name, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The traced village as the figures read it.
+    pub village: Option<tables::Village>,
+    /// Its layout (the figures'), worked out when the trainer's page first asks.
+    pub layout: std::sync::OnceLock<plot::network::Layout>,
+    /// Seconds running the replicates, and drawing the figures and report.
+    pub wall_seconds: f64,
+    pub draw_seconds: f64,
+}
+
+/// One job.
+pub struct Entry {
+    pub id: u64,
+    pub loaded: Loaded,
+    /// Indices into the scenario's strategies, baseline first.
+    pub picked: Vec<usize>,
+    pub phase: Phase,
+    pub total: usize,
+    pub done: Arc<AtomicUsize>,
+    pub cancel: Arc<AtomicBool>,
+    pub last_seen: Instant,
+    pub finished_at: Option<Instant>,
+    pub output: Option<Arc<Output>>,
+}
+
+/// A job's state as a page sees it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Status {
+    pub id: u64,
+    pub state: &'static str,
+    pub runs_done: usize,
+    pub runs_total: usize,
+    /// Jobs ahead of this one in the queue (0 when it is next or running).
+    pub ahead: usize,
+    pub message: Option<String>,
+    pub scenario: String,
+    pub strategies: Vec<String>,
+}
+
+struct Inner {
+    jobs: Vec<Entry>,
+    waiting: VecDeque<u64>,
+    next_id: u64,
+    stop: bool,
+}
+
+/// Why a job was not accepted.
+pub enum Refused {
+    Busy(String),
+}
+
+/// The queue, shared by the routes and the workers.
+#[derive(Clone)]
+pub struct Queue {
+    inner: Arc<(Mutex<Inner>, Condvar)>,
+    limits: Limits,
+}
+
+impl Queue {
+    /// Start the worker threads and the watchdog.
+    pub fn start(limits: Limits) -> Queue {
+        let q = Queue {
+            inner: Arc::new((Mutex::new(Inner { jobs: Vec::new(), waiting: VecDeque::new(), next_id: 1, stop: false }), Condvar::new())),
+            limits,
+        };
+        for k in 0..q.limits.running {
+            let w = q.clone();
+            std::thread::Builder::new().name(format!("serve-job-{k}")).spawn(move || w.work()).ok();
+        }
+        let w = q.clone();
+        std::thread::Builder::new().name("serve-watchdog".into()).spawn(move || w.watch()).ok();
+        q
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A worker that panicked while holding the lock leaves plain data
+        // behind; carry on with it rather than stop the server.
+        self.inner.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stop the workers after their current job.
+    pub fn shutdown(&self) {
+        let mut g = self.lock();
+        g.stop = true;
+        for e in g.jobs.iter_mut() {
+            e.cancel.store(true, Ordering::Relaxed);
+        }
+        drop(g);
+        self.inner.1.notify_all();
+    }
+
+    /// Queue a job, or refuse it when the queue is full.
+    pub fn submit(&self, loaded: Loaded, picked: Vec<usize>) -> Result<Status, Refused> {
+        let mut g = self.lock();
+        let running = g.jobs.iter().filter(|e| e.phase == Phase::Running).count();
+        let free_workers = self.limits.running.saturating_sub(running);
+        if g.waiting.len() >= self.limits.queued + free_workers {
+            return Err(Refused::Busy(format!(
+                "the server is busy: {running} comparison(s) running and {} waiting, the most it takes \
+                 (start it with --queued to allow more); try again when one finishes",
+                g.waiting.len()
+            )));
+        }
+        let id = g.next_id;
+        g.next_id += 1;
+        let total = picked.len() * loaded.scenario.replicates as usize;
+        g.jobs.push(Entry {
+            id,
+            loaded,
+            picked,
+            phase: Phase::Queued,
+            total,
+            done: Arc::new(AtomicUsize::new(0)),
+            cancel: Arc::new(AtomicBool::new(false)),
+            last_seen: Instant::now(),
+            finished_at: None,
+            output: None,
+        });
+        g.waiting.push_back(id);
+        let status = status_of(&g, id);
+        drop(g);
+        self.inner.1.notify_one();
+        status.ok_or_else(|| Refused::Busy("the job was dropped".into()))
+    }
+
+    /// A job's status; counts as the page still wanting it.
+    pub fn poll(&self, id: u64) -> Option<Status> {
+        let mut g = self.lock();
+        if let Some(e) = g.jobs.iter_mut().find(|e| e.id == id) {
+            e.last_seen = Instant::now();
+        }
+        status_of(&g, id)
+    }
+
+    /// Cancel a job (if still queued or running). None if there is no such job.
+    pub fn cancel(&self, id: u64, why: &str) -> Option<Status> {
+        let mut g = self.lock();
+        cancel_locked(&mut g, id, why);
+        status_of(&g, id)
+    }
+
+    /// A finished job's output, with its scenario.
+    pub fn output(&self, id: u64) -> Option<(Arc<Output>, Loaded)> {
+        let mut g = self.lock();
+        let e = g.jobs.iter_mut().find(|e| e.id == id)?;
+        e.last_seen = Instant::now();
+        Some((e.output.clone()?, e.loaded.clone()))
+    }
+
+    /// Counts for the health endpoint: (running, waiting, kept).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let g = self.lock();
+        let running = g.jobs.iter().filter(|e| e.phase == Phase::Running).count();
+        (running, g.waiting.len(), g.jobs.len())
+    }
+
+    fn work(&self) {
+        loop {
+            let (id, loaded, picked, done, cancel) = {
+                let mut g = self.lock();
+                loop {
+                    if g.stop {
+                        return;
+                    }
+                    if let Some(id) = g.waiting.pop_front() {
+                        if let Some(e) = g.jobs.iter_mut().find(|e| e.id == id && e.phase == Phase::Queued) {
+                            e.phase = Phase::Running;
+                            break (id, e.loaded.clone(), e.picked.clone(), e.done.clone(), e.cancel.clone());
+                        }
+                        continue;
+                    }
+                    g = self.inner.1.wait(g).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(&loaded, &picked, &done, &cancel)));
+            let mut g = self.lock();
+            if let Some(e) = g.jobs.iter_mut().find(|e| e.id == id) {
+                e.finished_at = Some(Instant::now());
+                match outcome {
+                    Ok(Ok(out)) => {
+                        e.phase = Phase::Done;
+                        e.output = Some(Arc::new(out));
+                    }
+                    Ok(Err(Stopped)) => {
+                        if !e.phase.finished() {
+                            e.phase = Phase::Cancelled("cancelled".into());
+                        }
+                    }
+                    Err(_) => e.phase = Phase::Failed("the comparison failed unexpectedly (a bug: please report it)".into()),
+                }
+            }
+            evict(&mut g, self.limits.keep);
+        }
+    }
+
+    /// Cancel jobs nobody has asked about for `abandon_after`.
+    fn watch(&self) {
+        loop {
+            std::thread::sleep(Duration::from_millis(500));
+            let mut g = self.lock();
+            if g.stop {
+                return;
+            }
+            let limit = self.limits.abandon_after;
+            let stale: Vec<u64> = g.jobs.iter().filter(|e| !e.phase.finished() && e.last_seen.elapsed() > limit).map(|e| e.id).collect();
+            for id in stale {
+                cancel_locked(&mut g, id, &format!("cancelled: its page stopped asking for it for {} s", limit.as_secs()));
+            }
+            evict(&mut g, self.limits.keep);
+        }
+    }
+}
+
+fn cancel_locked(g: &mut Inner, id: u64, why: &str) {
+    if let Some(e) = g.jobs.iter_mut().find(|e| e.id == id)
+        && !e.phase.finished()
+    {
+        e.cancel.store(true, Ordering::Relaxed);
+        e.phase = Phase::Cancelled(why.to_string());
+        e.finished_at = Some(Instant::now());
+    }
+    g.waiting.retain(|&w| w != id);
+}
+
+/// Keep at most `keep` finished jobs, dropping the oldest.
+fn evict(g: &mut Inner, keep: usize) {
+    let mut finished: Vec<(Instant, u64)> =
+        g.jobs.iter().filter(|e| e.phase.finished()).filter_map(|e| e.finished_at.map(|t| (t, e.id))).collect();
+    if finished.len() <= keep {
+        return;
+    }
+    finished.sort();
+    let drop: Vec<u64> = finished[..finished.len() - keep].iter().map(|x| x.1).collect();
+    g.jobs.retain(|e| !drop.contains(&e.id));
+}
+
+fn status_of(g: &Inner, id: u64) -> Option<Status> {
+    let e = g.jobs.iter().find(|e| e.id == id)?;
+    let ahead = g.waiting.iter().position(|&w| w == id).unwrap_or(0);
+    let message = match &e.phase {
+        Phase::Failed(m) | Phase::Cancelled(m) => Some(m.clone()),
+        _ => None,
+    };
+    Some(Status {
+        id,
+        state: e.phase.name(),
+        runs_done: e.done.load(Ordering::Relaxed).min(e.total),
+        runs_total: e.total,
+        ahead,
+        message,
+        scenario: e.loaded.scenario.name.clone(),
+        strategies: e.picked.iter().map(|&k| e.loaded.scenario.strategies[k].name.clone()).collect(),
+    })
+}
+
+/// A job stopped by cancellation.
+struct Stopped;
+
+/// Run one comparison, as `normshift compare` does, into memory.
+fn execute(l: &Loaded, picked: &[usize], done: &AtomicUsize, cancel: &AtomicBool) -> Result<Output, Stopped> {
+    let s = &l.scenario;
+    let t0 = Instant::now();
+    let mut job = Job::all(s);
+    job.strategies = picked.to_vec();
+    job.reach = vec![1.0; picked.len()];
+    // `Job::run`, replicate by replicate, so that a cancelled job stops
+    // between replicates.
+    let per_replicate: Vec<Option<Vec<RunResult>>> = job
+        .replicates
+        .clone()
+        .into_par_iter()
+        .map(|r| {
+            if cancel.load(Ordering::Relaxed) {
+                return None;
+            }
+            let res = job.run_replicate(r);
+            done.fetch_add(res.len(), Ordering::Relaxed);
+            Some(res)
+        })
+        .collect();
+    if cancel.load(Ordering::Relaxed) || per_replicate.iter().any(Option::is_none) {
+        return Err(Stopped);
+    }
+    let mut results: Vec<RunResult> = per_replicate.into_iter().flatten().flatten().collect();
+    results.sort_by_key(|r| r.id.run_id);
+    let wall = t0.elapsed().as_secs_f64();
+    let names: Vec<String> = picked.iter().map(|&k| s.strategies[k].name.clone()).collect();
+    let rows = compare(&results, &names, super::super::compare::BASELINE);
+    let mut files = tables_of(l, &results, &rows);
+    let t1 = Instant::now();
+    let (drawn, village) = match draw(&files, s) {
+        Ok((drawn, village, html)) => {
+            files.push(("report.html".into(), html.into_bytes()));
+            (drawn, village)
+        }
+        Err(e) => {
+            files.push(("figures/ERROR.txt".into(), format!("the figures could not be drawn: {e}\n").into_bytes()));
+            (Drawn::default(), None)
+        }
+    };
+    for f in &drawn.figures {
+        files.push((format!("figures/{}.png", f.id), f.png.clone()));
+        files.push((format!("figures/{}.svg", f.id), f.svg.clone().into_bytes()));
+    }
+    for a in &drawn.animations {
+        files.push((format!("figures/{}.gif", a.id), a.gif.clone()));
+    }
+    let draw_seconds = t1.elapsed().as_secs_f64();
+    Ok(Output { results, names, rows, drawn, files, village, layout: std::sync::OnceLock::new(), wall_seconds: wall, draw_seconds })
+}
+
+/// The tables `normshift compare` writes, in memory, byte for byte.
+fn tables_of(l: &Loaded, results: &[RunResult], rows: &[Row]) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut put = |name: &str, fill: &dyn Fn(&mut Vec<u8>) -> std::io::Result<()>| {
+        let mut buf = Vec::new();
+        // Writing to memory cannot fail.
+        if fill(&mut buf).is_ok() {
+            files.push((name.to_string(), buf));
+        }
+    };
+    put("timeseries.csv", &|w| {
+        writeln!(w, "{}", output::timeseries_header())?;
+        results.iter().try_for_each(|r| output::write_timeseries(&mut *w, r))
+    });
+    put("runs.csv", &|w| {
+        writeln!(w, "{}", output::runs_header())?;
+        results.iter().try_for_each(|r| output::write_run(&mut *w, r))
+    });
+    if let Some(t) = results.iter().find_map(|r| r.trace.as_ref()) {
+        put("village_agents.csv", &|w| output::write_village_agents(w, t));
+        put("village_ties.csv", &|w| output::write_village_ties(w, t));
+        put("village_states.csv", &|w| output::write_village_states(w, results));
+    }
+    put("comparison.csv", &|w| {
+        writeln!(w, "{}", COLUMNS.join(","))?;
+        for r in rows {
+            w.write_all(normshift::output::csv_line(r.record()).as_bytes())?;
+        }
+        Ok(())
+    });
+    let toml = super::super::input::resolved_toml(&l.scenario).unwrap_or_default();
+    put("scenario.toml", &|w| w.write_all(toml.as_bytes()));
+    let manifest = serde_json::json!({
+        "normshift_version": env!("CARGO_PKG_VERSION"),
+        "made_by": "normshift serve",
+        "scenario": l.origin,
+        "seed": l.scenario.seed,
+        "replicates": l.scenario.replicates,
+        "runs": results.len(),
+        "reproduce": "normshift compare scenario.toml",
+    });
+    put("manifest.json", &|w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest)?;
+        writeln!(w)
+    });
+    files
+}
+
+/// Figures, the traced village, and report.html.
+type Drawn3 = (Drawn, Option<tables::Village>, String);
+
+/// Draw the figures and the report from the in-memory tables, as `normshift
+/// plot` draws them from the folder.
+fn draw(files: &[(String, Vec<u8>)], s: &normshift::scenario::Scenario) -> Result<Drawn3, String> {
+    let get = |n: &str| files.iter().find(|(k, _)| k == n).map(|(_, b)| b.as_slice());
+    let need = |n: &str| get(n).ok_or_else(|| format!("{n} is missing"));
+    let e = |e: tables::TableError| e.to_string();
+    let timeseries = tables::read_timeseries(need("timeseries.csv")?, "timeseries.csv").map_err(e)?;
+    let runs = tables::read_runs(need("runs.csv")?, "runs.csv").map_err(e)?;
+    let comparison = Some(tables::read_comparison(need("comparison.csv")?, "comparison.csv").map_err(e)?);
+    let village = match (get("village_agents.csv"), get("village_ties.csv"), get("village_states.csv")) {
+        (Some(a), Some(t), Some(st)) => {
+            Some(tables::read_village(a, t, st, ["village_agents.csv", "village_ties.csv", "village_states.csv"]).map_err(e)?)
+        }
+        _ => None,
+    };
+    let mut res = Results { scenario: plot::ScenarioInfo::from_scenario(s), timeseries, runs, comparison, village };
+    res.reconcile();
+    let drawn = plot::draw(&res, &Options::default()).map_err(|e| e.to_string())?;
+    let meta = plot::report::Meta { version: env!("CARGO_PKG_VERSION").to_string() };
+    let html = plot::report::html(&res, &drawn, &meta);
+    Ok((drawn, res.village, html))
+}
