@@ -189,8 +189,9 @@ mod tests {
         assert_eq!(key.0, 0xc9f7_7283_d7d6_cc83);
         assert_eq!(key.bits(10, 0), 0x77b8_4553_9216_00dd);
         assert_eq!(key.bits(11, 2), 0x3dd0_c838_3504_c8a8);
-        assert_eq!(key.uniform(10, 0), 0.467_655_48_f32);
-        assert_eq!(key.uniform(0, 5), 0.942_309_32_f32);
+        // Exact: a draw is a 24-bit integer over 2^24.
+        assert_eq!(key.uniform(10, 0), 7845957.0 / 16_777_216.0);
+        assert_eq!(key.uniform(0, 5), 15809327.0 / 16_777_216.0);
         assert_eq!(key.uniform64(10, 0), 0.467_655_499_365_797_3);
         let mut stream = key.stream(11);
         let _ = stream.try_next_u64();
