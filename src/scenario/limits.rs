@@ -286,7 +286,7 @@ mod tests {
     fn huge_costs_survive_overrides() {
         let t = "name = \"t\"\n[[strategies]]\nname = \"b\"\n[[strategies.interventions]]\nkind = \"media\"\ncost = { per_month = 18446744073709551615 }\n";
         let s = parse_scenario(t, "s.toml", &["replicates=1".into()]).unwrap();
-        assert_eq!(s.strategies[0].interventions[0].cost.as_ref().unwrap().per_month, 18446744073709551615.0);
+        assert_eq!(s.strategies[0].interventions[0].params.cost().unwrap().per_month, 18446744073709551615.0);
     }
 
     #[test]

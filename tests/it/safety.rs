@@ -320,7 +320,7 @@ fn a_budget_comparison_is_saved_so_that_it_reruns_to_the_same_numbers() {
     // The saved scenario holds the rescaled targets...
     let saved = std::fs::read_to_string(d.join("budget/scenario.toml")).unwrap();
     let sc = normshift::scenario::parse_scenario(&saved, "scenario.toml", &[]).unwrap();
-    let orgs_count = sc.strategies[2].interventions[0].target.as_ref().unwrap().count.unwrap();
+    let orgs_count = sc.strategies[2].interventions[0].params.target().unwrap().count.unwrap();
     let orgs_reach = strategies[1]["reach"].as_f64().unwrap();
     assert_eq!(orgs_count, (7.0 * orgs_reach).round() as u32);
     // ...so comparing it again without --budget gives the same runs.
