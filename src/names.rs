@@ -12,7 +12,8 @@ pub const MAX_NAME_LEN: usize = 64;
 
 /// The rule in words, for messages and docs (kept equal to what
 /// [`check_name`] applies).
-pub const NAME_RULE: &str = "a name has 1 to 64 characters, each an ASCII letter, a digit, `_`, `-` or `.`, and does not start with `.` or `-`";
+pub const NAME_RULE: &str =
+    "a name has 1 to 64 characters, each an ASCII letter, a digit, `_`, `-` or `.`, and does not start with `.` or `-`";
 
 /// Why a name breaks the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -355,8 +355,15 @@ impl Targets {
             .into_iter()
             .map(|n| scenario.strategies.iter().position(|s| s.name == n).ok_or(StatisticError::NoStrategy { strategy: n }))
             .collect::<Result<Vec<usize>, _>>()?;
-        let job =
-            Job { scenario, reach: vec![1.0; strategies.len()], strategies, replicates: 0..scenario.replicates, loaded, trace: false, stop: None };
+        let job = Job {
+            scenario,
+            reach: vec![1.0; strategies.len()],
+            strategies,
+            replicates: 0..scenario.replicates,
+            loaded,
+            trace: false,
+            stop: None,
+        };
         self.statistics(&job.run(&|_| {}))
     }
 }

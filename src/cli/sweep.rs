@@ -176,9 +176,16 @@ impl runner::Work for SweepWork<'_> {
             .enumerate()
             .map(|(k, r)| {
                 let id = self.plan.run_id(unit, k);
-                let ids = [id.to_string(), unit.point.to_string(), self.names[k].clone(), unit.replicate.to_string(), self.plan.seed(unit).to_string()];
+                let ids = [
+                    id.to_string(),
+                    unit.point.to_string(),
+                    self.names[k].clone(),
+                    unit.replicate.to_string(),
+                    self.plan.seed(unit).to_string(),
+                ];
                 let tail = [r.agents.to_string(), r.ties.to_string()];
-                let cells = ids.into_iter().chain(self.points[unit.point].iter().cloned()).chain(r.summary.iter().map(|x| num(*x))).chain(tail);
+                let cells =
+                    ids.into_iter().chain(self.points[unit.point].iter().cloned()).chain(r.summary.iter().map(|x| num(*x))).chain(tail);
                 // One journal line: csv quoting, without the record's `\n`
                 // (the runner ends each line).
                 let line = csv_line(cells).trim_end_matches('\n').to_string();

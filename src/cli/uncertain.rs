@@ -11,13 +11,13 @@
 //! Draw d's replicates are numbered d*R .. d*R+R-1, so the runs of a prior
 //! of zero width are exactly those of `compare --no-uncertainty --reps D*R`.
 
-use super::folder::Staging;
-use super::{bad, stop};
 use super::compare::{BASELINE, CompareArgs};
 use super::files::{ensure_dir, write_atomic};
+use super::folder::Staging;
 use super::input::{self, Input};
 use super::progress::Progress;
 use super::run::{Manifest, check_memory, stopped, write_manifest, write_tables};
+use super::{bad, stop};
 use normshift::compare::{COLUMNS, compare};
 use normshift::outcomes::sum;
 use normshift::output::{csv_line, num};

@@ -397,7 +397,10 @@ fn tables_of(l: &Loaded, results: &[RunResult], rows: &[Row]) -> Vec<(String, Ve
         }
         Ok(())
     });
-    let toml = super::super::input::resolved_toml(&l.scenario).unwrap_or_default();
+    // As `normshift compare` saves it: the values run, on the user's own text.
+    let toml = super::super::saved::saved_toml(&l.text, &l.scenario)
+        .or_else(|_| super::super::input::resolved_toml(&l.scenario))
+        .unwrap_or_default();
     put("scenario.toml", &|w| w.write_all(toml.as_bytes()));
     let manifest = serde_json::json!({
         "normshift_version": env!("CARGO_PKG_VERSION"),
