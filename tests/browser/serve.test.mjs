@@ -17,7 +17,7 @@ import { chromium } from "playwright-core";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.NORMSHIFT_BIN || path.join(here, "../../target/release/normshift");
 const SHOTS = process.env.SHOTS || path.join(here, "../../target/browser-shots");
-const REPS = 3;
+const REPS = 5; // the fewest replicates with intervals and verdicts (compare::MIN_REPLICATES)
 const SEED = 7;
 mkdirSync(SHOTS, { recursive: true });
 
