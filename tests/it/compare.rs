@@ -7,7 +7,6 @@ use normshift::outcomes::sum;
 use normshift::run::Job;
 use normshift::scenario::parse_scenario;
 use std::path::Path;
-use std::process::Command;
 
 const SMALL: &str = r#"
 name = "cmp"
@@ -43,10 +42,7 @@ target = { group = "women", selection = "inclusive", share = 0.1 }
 cost = { per_person = 50, per_month = 800 }
 "#;
 
-fn normshift(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_normshift")).current_dir(dir).args(args).output().unwrap();
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-}
+use crate::common::normshift;
 
 #[test]
 fn identical_strategies_have_zero_paired_difference() {

@@ -3,13 +3,7 @@
 //! could leave the output folder; seeds over the whole u64 range; network
 //! files' warnings on the terminal.
 
-use std::path::Path;
-use std::process::Command;
-
-fn normshift(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_normshift")).current_dir(dir).args(args).output().unwrap();
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-}
+use crate::common::normshift;
 
 #[test]
 fn check_refuses_first_what_run_would_refuse() {

@@ -3,12 +3,8 @@
 //! refused with the file, line and what is allowed.
 
 use std::path::Path;
-use std::process::Command;
 
-fn normshift(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_normshift")).current_dir(dir).args(args).output().unwrap();
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-}
+use crate::common::normshift;
 
 #[test]
 fn the_survey_example_runs_on_its_own_people() {

@@ -29,10 +29,7 @@ const ARGS: &[&str] = &[
     "population.households_per_village=80",
 ];
 
-fn normshift(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_normshift")).current_dir(dir).args(args).output().unwrap();
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-}
+use crate::common::normshift;
 
 fn sweep(dir: &Path, out: &str, extra: &[&str]) -> (i32, String, String) {
     let mut a: Vec<&str> = ARGS.to_vec();
