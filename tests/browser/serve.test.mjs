@@ -130,7 +130,13 @@ test("designer: a broken upload and a bad value show the located message beside 
   const text = execFileSync(BIN, ["show", "default"], { encoding: "utf8" }).replace("peer_degree = 8", 'peer_degree = "eight"');
   const line = text.split("\n").findIndex((l) => l.includes('"eight"')) + 1;
   await page.setInputFiles("#upload", { name: "broken.toml", mimeType: "text/plain", buffer: Buffer.from(text) });
-  await page.waitForFunction(() => document.getElementById("upload-error").textContent.length > 0);
+  // Wait for any answer (an error beside the upload or the run button, or
+  // the upload accepted), so a failure says what the page showed instead.
+  await page.waitForFunction(() => document.getElementById("upload-error").textContent.length > 0 ||
+    document.getElementById("run-error").textContent.length > 0 || document.querySelector("#builtin option.uploaded"),
+  null, { timeout: 60000 });
+  assert.equal(await page.textContent("#run-error"), "", "the upload's error was shown by the run button");
+  assert.equal(await page.$("#builtin option.uploaded"), null, "the broken upload was accepted");
   const shown = await page.textContent("#upload-error");
   assert.match(shown, new RegExp("^broken\\.toml:" + line + ":\\d+: `network\\.peer_degree`"), shown);
 

@@ -280,7 +280,8 @@ function showProblem(body, upload) {
       return;
     }
   }
-  if (p && !p.set) $("upload-error").textContent = message;
+  // A file that cannot be read is the upload's problem, whatever its cause.
+  if (upload || (p && !p.set)) $("upload-error").textContent = message;
   else $("run-error").textContent = message;
 }
 
