@@ -10,6 +10,7 @@ pub mod budget;
 pub mod calibrate;
 pub mod compare;
 pub mod interventions;
+pub mod keys;
 pub mod model;
 pub mod names;
 pub mod network;

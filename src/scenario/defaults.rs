@@ -67,12 +67,7 @@ impl Default for Rule {
     fn default() -> Self {
         Rule {
             kind: RuleKind::Logit,
-            threshold: None,
-            threshold_sd: 0.0,
-            thresholds: None,
-            relative: true,
-            permanent: false,
-            memory: None,
+            own: RuleKeys::default(),
             beta: 4.0,
             empirical_rate: 0.3,
             normative_rate: 0.2,

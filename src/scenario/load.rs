@@ -26,7 +26,7 @@ pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<
     }
     let mut scenario: Scenario = toml::from_str(text).map_err(|e| {
         let message = e.message().trim();
-        locate_intervention(text, origin, message).unwrap_or_else(|| ScenarioError {
+        locate_intervention(text, origin, message).or_else(|| locate_own(text, origin, message)).unwrap_or_else(|| ScenarioError {
             origin: origin.into(),
             at: e.span().map(|s| text.line_col(s.start)),
             key: e.span().and_then(|s| key_at(text, s.start)),
@@ -67,7 +67,10 @@ pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<
 impl Scenario {
     fn deserialize_table(table: &toml::Table) -> Result<Scenario, String> {
         use serde::Deserialize;
-        Scenario::deserialize(toml::Value::Table(table.clone())).map_err(|e| e.message().trim().to_string())
+        Scenario::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
+            let m = e.message().trim();
+            crate::keys::parse_own_error(m).map_or(m, |(_, _, inner)| inner).to_string()
+        })
     }
 }
 
@@ -112,6 +115,17 @@ fn locate_intervention(text: &str, origin: &str, message: &str) -> Option<Scenar
         }
     }
     None
+}
+
+/// A problem with a key of a flattened table (`[rule]`'s or
+/// `[network]`'s own keys, read by the rule's or generator's struct),
+/// reported by serde as a message made by `keys::own_error`: reported at
+/// its key, with line and column.
+fn locate_own(text: &str, origin: &str, message: &str) -> Option<ScenarioError> {
+    let (section, key, inner) = crate::keys::parse_own_error(message)?;
+    let path: Vec<String> = [section, key].map(String::from).into();
+    let at = DeTable::parse(text).ok().and_then(|doc| span_of(doc.get_ref(), &path)).map(|off| text.line_col(off));
+    Some(ScenarioError { origin: origin.into(), at, key: Some(path.join(".")), message: inner.to_string() })
 }
 
 /// The dotted key whose value spans byte `offset`, if any. Tables'

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::interventions::{Cost, Funding, Group, Intervention, InterventionKind, Selection, Target};
 
+pub use crate::model::rule::{RuleKeys, RuleKind};
 pub use error::{Located, ScenarioError};
 pub use load::{builtin, builtin_names, parse_scenario};
 
@@ -160,29 +161,19 @@ pub struct Weights {
     pub bridge: f64,
 }
 
-/// The behaviour rule.
+/// The behaviour rule: `kind`, the keys each rule alone reads (in its own
+/// file under `src/model/rule/`), then the community model's keys.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct Rule {
     /// `logit`: the community model; `threshold` and
-    /// `memory_best_response`: reference models.
+    /// `memory_best_response`: reference models (see `model::rule`).
     pub kind: RuleKind,
-    /// `threshold`: the threshold everyone shares (mean, with `threshold_sd`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub threshold: Option<f64>,
-    /// `threshold`: spread of a Normal distribution of thresholds.
-    pub threshold_sd: f64,
-    /// `threshold`: one threshold per agent, in agent order.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub thresholds: Option<Vec<f64>>,
-    /// `threshold`: compare the share (true) or the number (false) of
-    /// neighbours acting.
-    pub relative: bool,
-    /// `threshold`: acting is irreversible.
-    pub permanent: bool,
-    /// `memory_best_response`: observations remembered (1 to 64).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub memory: Option<u32>,
+    /// Every rule's own keys, flat in `[rule]` as users write them; unknown
+    /// keys are refused there (`deny_unknown_fields` does not combine with
+    /// `flatten`).
+    #[serde(flatten)]
+    pub own: RuleKeys,
     /// Choice sharpness of the logit rule.
     pub beta: f64,
     /// Monthly rate at which empirical expectations follow observation.
@@ -200,15 +191,6 @@ pub struct Rule {
     /// Leaders' rule; keys left out take the leaders' defaults, not the men's.
     #[serde(deserialize_with = "defaults::leaders_rule")]
     pub leaders: MenRule,
-}
-
-/// Kinds of behaviour rule.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum RuleKind {
-    Logit,
-    Threshold,
-    MemoryBestResponse,
 }
 
 /// A woman's utility of taking part.
