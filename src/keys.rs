@@ -4,8 +4,8 @@
 //! intervention kinds, the decision rules and the network generators. Pure:
 //! never does I/O.
 
-use serde::de::DeserializeOwned;
 use serde::Deserializer;
+use serde::de::DeserializeOwned;
 use std::fmt;
 
 /// The field names serde reads for `T` (a struct), in declaration order.

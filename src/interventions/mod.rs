@@ -22,9 +22,9 @@
 
 pub mod targeting;
 
+use crate::keys::fields;
 use crate::model::step::Villages;
 use crate::model::{State, World};
-use crate::keys::fields;
 use crate::rng::{StepKey, purpose_of};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -3,11 +3,11 @@
 //! replicate's seed.
 
 use super::decide::{man_stance, refresh_public};
+use super::rule::Rule;
 use super::{Core, Hits, Params, Public, State, World, public, reference, stance};
 use crate::network::{Csr, community, generators};
 use crate::population::{self, Agents, Role, attr};
 use crate::rng::{StepKey, purpose};
-use super::rule::Rule;
 use crate::scenario::{Dist, Placement, Scenario};
 use rand_distr::{Beta, Distribution, Normal};
 use rayon::prelude::*;
