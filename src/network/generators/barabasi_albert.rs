@@ -101,7 +101,6 @@ pub fn barabasi_albert(n: usize, m: usize, seed: u64) -> Csr {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::*;
 
     #[test]
     fn barabasi_albert_has_mean_2m_and_a_heavy_tail() {

@@ -73,7 +73,6 @@ const EDGE_BLOCK: usize = 16_384;
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::*;
 
     #[test]
     fn erdos_renyi_has_the_asked_mean_degree() {

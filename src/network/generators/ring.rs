@@ -63,7 +63,6 @@ pub(super) fn ring_edges(n: usize, k: usize) -> Vec<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::*;
 
     #[test]
     fn ring_ties_each_node_to_its_k_nearest() {

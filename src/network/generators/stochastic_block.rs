@@ -113,7 +113,6 @@ pub fn stochastic_block(sizes: &[u32], probs: &[Vec<f64>], seed: u64) -> Csr {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::*;
 
     #[test]
     fn stochastic_block_has_the_asked_densities() {

@@ -97,7 +97,6 @@ pub fn watts_strogatz(n: usize, k: usize, p: f64, seed: u64) -> Csr {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::*;
 
     #[test]
     fn watts_strogatz_interpolates_between_ring_and_random() {
