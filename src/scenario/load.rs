@@ -196,6 +196,28 @@ mod tests {
     }
 
     #[test]
+    fn a_rules_or_generators_own_key_is_located() {
+        let head = "name = \"x\"\n[population]\nsize = 10\n[network]\nkind = \"ring\"\nk = 2\n";
+        // An unknown key among a generator's: its line and column.
+        let e = parse_scenario(&format!("{head}kk = 3\n"), "x.toml", &[]).unwrap_err();
+        assert_eq!((e.key.as_deref(), e.at), (Some("network.kk"), Some((7, 6))), "{e}");
+        assert!(e.message.contains("unknown field `kk`"), "{e}");
+        // A key of another generator.
+        let e = parse_scenario(&format!("{head}p = 0.5\n[rule]\nkind = \"threshold\"\nthreshold = 1\n"), "x.toml", &[]).unwrap_err();
+        assert_eq!((e.key.as_deref(), e.at), (Some("network.p"), Some((7, 5))), "{e}");
+        // A rule's key of the wrong type, and another rule's key.
+        let e = parse_scenario(&format!("{head}[rule]\nkind = \"memory_best_response\"\nmemory = \"x\"\n"), "x.toml", &[]).unwrap_err();
+        assert_eq!((e.key.as_deref(), e.at), (Some("rule.memory"), Some((9, 10))), "{e}");
+        let e = parse_scenario("name = \"x\"\n[rule]\nrelative = false\n", "x.toml", &[]).unwrap_err();
+        assert_eq!((e.key.as_deref(), e.at), (Some("rule.relative"), Some((3, 12))), "{e}");
+        assert!(e.message.contains("only read with `kind = \"threshold\"`"), "{e}");
+        // Through --set, the same key.
+        let e =
+            parse_scenario(&format!("{head}[rule]\nkind = \"threshold\"\nthreshold = 1\n"), "x.toml", &["network.m=2".into()]).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("network.m"), "{e}");
+    }
+
+    #[test]
     fn every_builtin_parses() {
         for name in builtin_names() {
             let s = parse_scenario(builtin(name).unwrap(), name, &[]);
