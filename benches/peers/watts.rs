@@ -79,7 +79,7 @@ fn main() {
         let seed = replicate_seed(s.seed, r);
         let world = build_world(&s, seed, None);
         let start = initial_state(&s, &world, &Params::new(&s), seed);
-        let (relative, permanent) = (s.rule.relative, s.rule.permanent);
+        let (relative, permanent) = (s.rule.own.threshold.relative, s.rule.own.threshold.permanent);
         let (tb, ab) = bare(&world, &start);
         let (tf, af) = normshift(&start, |c, n| threshold_step(&world, relative, permanent, c, n, false));
         let mut counts = Counts::default();

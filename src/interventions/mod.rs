@@ -22,6 +22,7 @@
 
 pub mod targeting;
 
+use crate::keys::fields;
 use crate::model::step::Villages;
 use crate::model::{State, World};
 use crate::rng::{StepKey, purpose_of};
@@ -337,47 +338,6 @@ fn parse<T: Kind>(rest: toml::Table) -> Result<T, SpecError> {
             .map_or("kind", |(k, _)| k.as_str());
         SpecError::new(key, e.message().trim().to_string())
     })
-}
-
-/// The field names serde reads for `T` (a struct), so that key lists are
-/// never written by hand.
-fn fields<T: DeserializeOwned>() -> &'static [&'static str] {
-    #[derive(Debug)]
-    struct Stop;
-    impl fmt::Display for Stop {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("probe")
-        }
-    }
-    impl std::error::Error for Stop {}
-    impl serde::de::Error for Stop {
-        fn custom<M: fmt::Display>(_: M) -> Self {
-            Stop
-        }
-    }
-    struct Probe<'a>(&'a mut &'static [&'static str]);
-    impl<'de> Deserializer<'de> for Probe<'_> {
-        type Error = Stop;
-        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
-            Err(Stop)
-        }
-        fn deserialize_struct<V: serde::de::Visitor<'de>>(
-            self,
-            _: &'static str,
-            fields: &'static [&'static str],
-            _: V,
-        ) -> Result<V::Value, Stop> {
-            *self.0 = fields;
-            Err(Stop)
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
-            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
-        }
-    }
-    let mut out: &'static [&'static str] = &[];
-    let _ = T::deserialize(Probe(&mut out));
-    out
 }
 
 impl<'de> Deserialize<'de> for Intervention {

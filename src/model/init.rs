@@ -3,11 +3,12 @@
 //! replicate's seed.
 
 use super::decide::{man_stance, refresh_public};
+use super::rule::Rule;
 use super::{Core, Hits, Params, Public, State, World, public, reference, stance};
 use crate::network::{Csr, community, generators};
 use crate::population::{self, Agents, Role, attr};
 use crate::rng::{StepKey, purpose};
-use crate::scenario::{Dist, Placement, RuleKind, Scenario};
+use crate::scenario::{Dist, Placement, Scenario};
 use rand_distr::{Beta, Distribution, Normal};
 use rayon::prelude::*;
 
@@ -47,16 +48,15 @@ pub fn footprint(s: &Scenario, loaded: Option<&(Agents, Csr)>) -> Footprint {
     // Agents (attributes 1, role 1, household, head, village 4 each),
     // theta 4, committed 1, anchor 4.
     let world = 23.0 * agents + network;
-    let memory = if s.rule.kind == RuleKind::MemoryBestResponse { size_of::<u64>() } else { 0 };
+    let rule = Rule::of(s);
+    let memory = if rule.keeps_memory() { size_of::<u64>() } else { 0 };
     let state = (size_of::<Core>() + size_of::<Hits>() + size_of::<Public>() + memory) as f64 * agents;
-    // Levers 14 bytes an agent, scratch 1 (6 more for a threshold rule,
-    // whose counts may need the network's reverse), targets 4 per
+    // Levers 14 bytes an agent, scratch 1 (and the rule's own: a threshold
+    // rule's counts may need the network's reverse), targets 4 per
     // intervention.
     let interventions = s.strategies.iter().map(|x| x.interventions.len()).max().unwrap_or(0) as f64;
     let mut scratch = 15.0 * agents + 4.0 * interventions * agents;
-    if s.rule.kind == RuleKind::Threshold {
-        scratch += 5.0 * agents + if s.network.kind == NetworkKind::File { 4.0 * (ties + agents) } else { 0.0 };
-    }
+    scratch += rule.scratch_bytes(agents, ties, s.network.kind == NetworkKind::File);
     let run = world + 3.0 * state + scratch;
     let bytes = run.max(23.0 * agents + network + building * ties) as u64;
     Footprint { agents, ties, bytes }
@@ -75,7 +75,8 @@ fn beta_draw(d: &Dist, rng: &mut crate::rng::Stream) -> f32 {
     }
 }
 
-fn normal_draw(mean: f64, sd: f64, rng: &mut crate::rng::Stream) -> f32 {
+/// Draw from a Normal distribution (its mean when sd is 0).
+pub(crate) fn normal_draw(mean: f64, sd: f64, rng: &mut crate::rng::Stream) -> f32 {
     match Normal::new(mean, sd) {
         Ok(n) if sd > 0.0 => n.sample(rng) as f32,
         _ => mean as f32,
@@ -100,6 +101,7 @@ pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> W
         },
     };
     let n = agents.len();
+    let rule = Rule::of(s);
     let key = StepKey::new(seed, 0, purpose::INITIAL);
     let init = &s.initial;
     // Each agent draws from its own stream: in parallel, same values.
@@ -115,14 +117,7 @@ pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> W
             }
         };
         let a0 = beta_draw(dist, &mut rng);
-        let theta = match s.rule.kind {
-            RuleKind::Logit => normal_draw(th.0, th.1, &mut rng),
-            RuleKind::Threshold => match (&s.rule.thresholds, s.rule.threshold) {
-                (Some(list), _) => list.get(i).copied().unwrap_or(f64::INFINITY) as f32,
-                (None, t) => normal_draw(t.unwrap_or(0.0), s.rule.threshold_sd, &mut rng).max(0.0),
-            },
-            RuleKind::MemoryBestResponse => 0.0,
-        };
+        let theta = rule.theta(i, th, &mut rng);
         (a0, theta)
     };
     let (a0, theta): (Vec<f32>, Vec<f32>) = (0..n).into_par_iter().map(draw).unzip();
@@ -148,7 +143,7 @@ pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> W
     }
     let symmetric = match (loaded, s.population.size) {
         (None, Some(_)) => true,
-        _ => s.rule.kind == RuleKind::Threshold && reference::symmetric(&net),
+        _ => rule.wants_symmetry() && reference::symmetric(&net),
     };
     World { agents, net, theta, committed, a0, village_women, village_adults, symmetric }
 }
@@ -158,7 +153,7 @@ pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> W
 /// their own attitude as the norm; expectations are what each agent then
 /// observes around it.
 pub fn initial_state(s: &Scenario, world: &World, params: &Params, seed: u64) -> State {
-    if s.rule.kind != RuleKind::Logit {
+    if !Rule::of(s).community() {
         return reference_state(s, world, seed);
     }
     let n = world.len();
@@ -235,7 +230,7 @@ fn reference_state(s: &Scenario, world: &World, seed: u64) -> State {
         core,
         hits: vec![Hits::default(); n],
         public: vec![Public::default(); n],
-        memory: vec![0; if s.rule.kind == RuleKind::MemoryBestResponse { n } else { 0 }],
+        memory: vec![0; if Rule::of(s).keeps_memory() { n } else { 0 }],
     };
     refresh_public(world, &mut state);
     state

@@ -26,7 +26,7 @@ pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<
     }
     let mut scenario: Scenario = toml::from_str(text).map_err(|e| {
         let message = e.message().trim();
-        locate_intervention(text, origin, message).unwrap_or_else(|| ScenarioError {
+        locate_intervention(text, origin, message).or_else(|| locate_own(text, origin, message)).unwrap_or_else(|| ScenarioError {
             origin: origin.into(),
             at: e.span().map(|s| text.line_col(s.start)),
             key: e.span().and_then(|s| key_at(text, s.start)),
@@ -67,7 +67,10 @@ pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<
 impl Scenario {
     fn deserialize_table(table: &toml::Table) -> Result<Scenario, String> {
         use serde::Deserialize;
-        Scenario::deserialize(toml::Value::Table(table.clone())).map_err(|e| e.message().trim().to_string())
+        Scenario::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
+            let m = e.message().trim();
+            crate::keys::parse_own_error(m).map_or(m, |(_, _, inner)| inner).to_string()
+        })
     }
 }
 
@@ -112,6 +115,17 @@ fn locate_intervention(text: &str, origin: &str, message: &str) -> Option<Scenar
         }
     }
     None
+}
+
+/// A problem with a key of a flattened table (`[rule]`'s or
+/// `[network]`'s own keys, read by the rule's or generator's struct),
+/// reported by serde as a message made by `keys::own_error`: reported at
+/// its key, with line and column.
+fn locate_own(text: &str, origin: &str, message: &str) -> Option<ScenarioError> {
+    let (section, key, inner) = crate::keys::parse_own_error(message)?;
+    let path: Vec<String> = [section, key].map(String::from).into();
+    let at = DeTable::parse(text).ok().and_then(|doc| span_of(doc.get_ref(), &path)).map(|off| text.line_col(off));
+    Some(ScenarioError { origin: origin.into(), at, key: Some(path.join(".")), message: inner.to_string() })
 }
 
 /// The dotted key whose value spans byte `offset`, if any. Tables'
@@ -179,6 +193,28 @@ mod tests {
         assert_eq!(t.line_col(0), (1, 1));
         assert_eq!(t.line_col(6), (2, 1));
         assert_eq!(t.line_col(11), (2, 6));
+    }
+
+    #[test]
+    fn a_rules_or_generators_own_key_is_located() {
+        let head = "name = \"x\"\n[population]\nsize = 10\n[network]\nkind = \"ring\"\nk = 2\n";
+        // An unknown key among a generator's: its line and column.
+        let e = parse_scenario(&format!("{head}kk = 3\n"), "x.toml", &[]).unwrap_err();
+        assert_eq!((e.key.as_deref(), e.at), (Some("network.kk"), Some((7, 6))), "{e}");
+        assert!(e.message.contains("unknown field `kk`"), "{e}");
+        // A key of another generator.
+        let e = parse_scenario(&format!("{head}p = 0.5\n[rule]\nkind = \"threshold\"\nthreshold = 1\n"), "x.toml", &[]).unwrap_err();
+        assert_eq!((e.key.as_deref(), e.at), (Some("network.p"), Some((7, 5))), "{e}");
+        // A rule's key of the wrong type, and another rule's key.
+        let e = parse_scenario(&format!("{head}[rule]\nkind = \"memory_best_response\"\nmemory = \"x\"\n"), "x.toml", &[]).unwrap_err();
+        assert_eq!((e.key.as_deref(), e.at), (Some("rule.memory"), Some((9, 10))), "{e}");
+        let e = parse_scenario("name = \"x\"\n[rule]\nrelative = false\n", "x.toml", &[]).unwrap_err();
+        assert_eq!((e.key.as_deref(), e.at), (Some("rule.relative"), Some((3, 12))), "{e}");
+        assert!(e.message.contains("only read with `kind = \"threshold\"`"), "{e}");
+        // Through --set, the same key.
+        let e =
+            parse_scenario(&format!("{head}[rule]\nkind = \"threshold\"\nthreshold = 1\n"), "x.toml", &["network.m=2".into()]).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("network.m"), "{e}");
     }
 
     #[test]

@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::interventions::{Cost, Funding, Group, Intervention, InterventionKind, Selection, Target};
 
+pub use crate::model::rule::{RuleKeys, RuleKind};
+pub use crate::network::generators::{GeneratorKeys, GeneratorKind};
 pub use error::{Located, ScenarioError};
 pub use load::{builtin, builtin_names, parse_scenario};
 
@@ -93,7 +95,7 @@ pub struct Population {
 
 /// How agents are tied to each other.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct Network {
     /// `community` (generated villages) or `file` (an edge list).
     pub kind: NetworkKind,
@@ -105,24 +107,12 @@ pub struct Network {
     pub class_homophily: f64,
     /// Mean ties per adult to adults of other villages.
     pub bridge_degree: f64,
-    /// Ties per node in `ring` and `watts_strogatz` (even, less than the size).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub k: Option<u32>,
-    /// Rewiring probability in `watts_strogatz`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub p: Option<f64>,
-    /// Mean degree in `erdos_renyi`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mean_degree: Option<f64>,
-    /// Ties per new node in `barabasi_albert`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub m: Option<u32>,
-    /// Block sizes in `stochastic_block` (summing to the population size).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub blocks: Option<Vec<u32>>,
-    /// Tie probabilities between blocks in `stochastic_block` (symmetric).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub probs: Option<Vec<Vec<f64>>>,
+    /// The keys of the generator `kind` names (`k`, `p`, `mean_degree`,
+    /// `m`, `blocks`, `probs`: each generator's struct in its file under
+    /// `src/network/generators/`); unknown keys are refused there
+    /// (`deny_unknown_fields` does not combine with `flatten`).
+    #[serde(flatten)]
+    pub generator: GeneratorKeys,
     /// Edge list CSV (`source,target[,weight][,layer]`), for `kind = "file"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edges: Option<String>,
@@ -133,18 +123,45 @@ pub struct Network {
     pub weights: Weights,
 }
 
-/// Kinds of network.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
+/// Kinds of network: the generated community, a network read from files,
+/// or one of the generators (listed once, in `network::generators`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NetworkKind {
     Community,
     File,
-    Complete,
-    Ring,
-    WattsStrogatz,
-    ErdosRenyi,
-    BarabasiAlbert,
-    StochasticBlock,
+    Generated(GeneratorKind),
+}
+
+impl NetworkKind {
+    /// The TOML spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NetworkKind::Community => "community",
+            NetworkKind::File => "file",
+            NetworkKind::Generated(g) => g.as_str(),
+        }
+    }
+
+    /// Every kind, in the order messages list them.
+    pub fn all() -> impl Iterator<Item = NetworkKind> {
+        [NetworkKind::Community, NetworkKind::File].into_iter().chain(GeneratorKind::ALL.iter().map(|&g| NetworkKind::Generated(g)))
+    }
+}
+
+impl Serialize for NetworkKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for NetworkKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let k = String::deserialize(d)?;
+        NetworkKind::all().find(|n| n.as_str() == k).ok_or_else(|| {
+            let all: Vec<String> = NetworkKind::all().map(|n| format!("`{}`", n.as_str())).collect();
+            serde::de::Error::custom(format!("unknown variant `{k}`, expected one of {}", all.join(", ")))
+        })
+    }
 }
 
 /// Influence weight per tie layer.
@@ -160,29 +177,19 @@ pub struct Weights {
     pub bridge: f64,
 }
 
-/// The behaviour rule.
+/// The behaviour rule: `kind`, the keys each rule alone reads (in its own
+/// file under `src/model/rule/`), then the community model's keys.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct Rule {
     /// `logit`: the community model; `threshold` and
-    /// `memory_best_response`: reference models.
+    /// `memory_best_response`: reference models (see `model::rule`).
     pub kind: RuleKind,
-    /// `threshold`: the threshold everyone shares (mean, with `threshold_sd`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub threshold: Option<f64>,
-    /// `threshold`: spread of a Normal distribution of thresholds.
-    pub threshold_sd: f64,
-    /// `threshold`: one threshold per agent, in agent order.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub thresholds: Option<Vec<f64>>,
-    /// `threshold`: compare the share (true) or the number (false) of
-    /// neighbours acting.
-    pub relative: bool,
-    /// `threshold`: acting is irreversible.
-    pub permanent: bool,
-    /// `memory_best_response`: observations remembered (1 to 64).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub memory: Option<u32>,
+    /// Every rule's own keys, flat in `[rule]` as users write them; unknown
+    /// keys are refused there (`deny_unknown_fields` does not combine with
+    /// `flatten`).
+    #[serde(flatten)]
+    pub own: RuleKeys,
     /// Choice sharpness of the logit rule.
     pub beta: f64,
     /// Monthly rate at which empirical expectations follow observation.
@@ -200,15 +207,6 @@ pub struct Rule {
     /// Leaders' rule; keys left out take the leaders' defaults, not the men's.
     #[serde(deserialize_with = "defaults::leaders_rule")]
     pub leaders: MenRule,
-}
-
-/// Kinds of behaviour rule.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum RuleKind {
-    Logit,
-    Threshold,
-    MemoryBestResponse,
 }
 
 /// A woman's utility of taking part.

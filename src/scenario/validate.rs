@@ -231,62 +231,18 @@ fn validate_reference(s: &mut Scenario) -> Check {
     if let Some(n) = s.population.size {
         generators::from_spec(&s.network, n as usize).map_err(|(k, m)| bad(path(&["network", k]), m))?;
     }
-    let r = &s.rule;
-    match r.kind {
-        RuleKind::Threshold => {
-            if r.threshold.is_none() && r.thresholds.is_none() {
-                return Err(bad(
-                    path(&["rule", "threshold"]),
-                    "is missing; `kind = \"threshold\"` needs `threshold = X` or a per-agent list `thresholds = [...]`".into(),
-                ));
-            }
-            if r.threshold.is_some() && r.thresholds.is_some() {
-                return Err(bad(path(&["rule", "thresholds"]), "give either `threshold` or `thresholds`, not both".into()));
-            }
-            let hi = if r.relative { 1.0 } else { 1e9 };
-            if let Some(t) = r.threshold {
-                range(&["rule", "threshold"], t, 0.0, hi)?;
-            }
-            range(&["rule", "threshold_sd"], r.threshold_sd, 0.0, 1e9)?;
-            if let Some(list) = &r.thresholds {
-                let Some(n) = s.population.size else {
-                    return Err(bad(
-                        path(&["rule", "thresholds"]),
-                        "a per-agent list needs a flat population of known size: set `population.size`".into(),
-                    ));
-                };
-                if list.len() != n as usize {
-                    return Err(bad(
-                        path(&["rule", "thresholds"]),
-                        format!("has {} entries; it needs one per agent: {n} (population.size)", list.len()),
-                    ));
-                }
-                for (i, &t) in list.iter().enumerate() {
-                    range(&["rule", "thresholds", &i.to_string()], t, 0.0, hi)?;
-                }
-            }
-        }
-        RuleKind::MemoryBestResponse => match r.memory {
-            None => {
-                return Err(bad(
-                    path(&["rule", "memory"]),
-                    "is missing; `kind = \"memory_best_response\"` needs `memory = M` (1 to 64)".into(),
-                ));
-            }
-            Some(m) if !(1..=64).contains(&m) => {
-                return Err(bad(path(&["rule", "memory"]), format!("{m} is out of range; allowed: 1 to 64")));
-            }
-            _ => {}
-        },
-        RuleKind::Logit => {}
+    // The chosen rule's own keys (in its file under `model/rule/`); another
+    // rule's keys may only stay at their defaults.
+    let rule = crate::model::rule::Rule::of(s);
+    rule.check(s.population.size).map_err(|(k, m)| {
+        let mut p = path(&["rule"]);
+        p.extend(k.split('.').map(String::from));
+        bad(p, m)
+    })?;
+    if let Some((k, owner)) = s.rule.own.foreign(s.rule.kind) {
+        return Err(bad(path(&["rule", k]), format!("is only read with `kind = \"{owner}\"`")));
     }
-    if r.kind != RuleKind::Threshold && (r.threshold.is_some() || r.thresholds.is_some()) {
-        return Err(bad(path(&["rule", "threshold"]), "is only read with `kind = \"threshold\"`".into()));
-    }
-    if r.kind != RuleKind::MemoryBestResponse && r.memory.is_some() {
-        return Err(bad(path(&["rule", "memory"]), "is only read with `kind = \"memory_best_response\"`".into()));
-    }
-    if r.kind == RuleKind::Logit {
+    if rule.community() {
         if s.initial.adopters.is_some() {
             return Err(bad(path(&["initial", "adopters"]), "is only read by the reference rules (`rule.kind` threshold or memory_best_response); the community model starts from `initial.participation`".into()));
         }
@@ -297,18 +253,11 @@ fn validate_reference(s: &mut Scenario) -> Check {
             ));
         }
     }
-    if !generated {
-        let n = &s.network;
-        // The keys written out are those set (absent ones are skipped).
-        let written = toml::Value::try_from(n).ok();
-        for k in generators::keys() {
-            if written.as_ref().and_then(|t| t.get(k)).is_some() {
-                return Err(bad(
-                    path(&["network", k]),
-                    format!("is only read by the network generators; `kind = \"{}\"` does not use it", kind_name(n.kind)),
-                ));
-            }
-        }
+    if !generated && let Some(k) = s.network.generator.first() {
+        return Err(bad(
+            path(&["network", k]),
+            format!("is only read by the network generators; `kind = \"{}\"` does not use it", kind_name(s.network.kind)),
+        ));
     }
     if let (Some(a), Some(n)) = (s.initial.adopters, s.population.size)
         && a > n
@@ -316,7 +265,7 @@ fn validate_reference(s: &mut Scenario) -> Check {
         return Err(bad(path(&["initial", "adopters"]), format!("{a} is more than the population ({n})")));
     }
     if s.initial.burn_in.is_none() {
-        s.initial.burn_in = Some(if s.rule.kind == RuleKind::Logit { 120 } else { 0 });
+        s.initial.burn_in = Some(crate::model::rule::Rule::of(s).burn_in());
     }
     Ok(())
 }

@@ -1,0 +1,39 @@
+//! `logit`: the community model (MODEL.md section 3). Women decide to take
+//! part and men take a stance by logit choices on attitude, expectations
+//! and fear; its parameters are the community model's keys of `[rule]`
+//! (`beta`, the rates, `women`, `men`, `leaders`), which every scenario
+//! holds, so it has no keys of its own. Its step is [`step::step`].
+
+use super::{DecisionRule, Step, step};
+use crate::rng::Stream;
+use serde::{Deserialize, Serialize};
+
+/// Parameters of `kind = "logit"` of its own: none.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Logit {}
+
+impl DecisionRule for Logit {
+    const NAME: &'static str = "logit";
+
+    fn check(&self, _size: Option<u32>) -> Result<(), (String, String)> {
+        Ok(())
+    }
+
+    /// Ten years, so that month 0 is the community's own equilibrium.
+    fn burn_in(&self) -> u32 {
+        120
+    }
+
+    fn community(&self) -> bool {
+        true
+    }
+
+    fn theta(&self, _i: usize, group: (f64, f64), rng: &mut Stream) -> f32 {
+        crate::model::init::normal_draw(group.0, group.1, rng)
+    }
+
+    fn step(&self, cx: Step<'_>) {
+        step::step(cx.world, cx.params, cx.levers, cx.villages, cx.cur, cx.next, cx.seed, cx.t, cx.parallel);
+    }
+}
