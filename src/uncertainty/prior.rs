@@ -172,9 +172,9 @@ impl Dist {
                 if hi <= lo {
                     1.0
                 } else if x < *mode {
-                    (x - lo) / ((hi - lo) * (mode - lo))
+                    2.0 * (x - lo) / ((hi - lo) * (mode - lo))
                 } else if x > *mode {
-                    (hi - x) / ((hi - lo) * (hi - mode))
+                    2.0 * (hi - x) / ((hi - lo) * (hi - mode))
                 } else {
                     2.0 / (hi - lo)
                 }
@@ -1148,14 +1148,16 @@ mod tests {
             let u = (f64::from(i) + 0.5) / 100.0;
             // The second coordinate is ignored: both keys come from one row.
             let v = w.priors.values(&[u, 1.0 - u]);
-            let row = if u < 0.25 { [0.03, 0.01] } else { [0.06, 0.02] };
+            // Priors are listed by key: ally_rate, then rate.
+            let row = if u < 0.25 { [0.01, 0.03] } else { [0.02, 0.06] };
             assert_eq!(v, row.to_vec(), "u = {u}");
             seen.push(v);
         }
-        assert!(seen.iter().all(|v| v[0] != 0.09));
+        assert!(seen.iter().all(|v| v[1] != 0.09));
         // The density is not defined for listed values.
-        assert_eq!(w.priors.list[0].dist.density(0.06), None);
-        assert_eq!(w.priors.list[0].dist.support(), (0.03, 0.09));
+        let rate = w.priors.list.iter().find(|p| p.key == "backlash.rate").unwrap();
+        assert_eq!(rate.dist.density(0.06), None);
+        assert_eq!(rate.dist.support(), (0.03, 0.09));
     }
 
     #[test]
