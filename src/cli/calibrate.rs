@@ -504,11 +504,12 @@ fn write_outputs(
     write_atomic(&out.join("posterior.csv"), |w| w.write_all(posterior.as_bytes()))?;
     write_atomic(&out.join("generations.csv"), |w| {
         writeln!(w, "generation,tolerance,particles,simulations,attempts,acceptance_rate,ess")?;
+        // Counted from 1 (the priors), as in the report and progress lines.
         for g in &fit.history {
             writeln!(
                 w,
                 "{},{},{},{},{},{},{}",
-                g.generation,
+                g.generation + 1,
                 num(g.epsilon),
                 g.particles,
                 g.simulations,
@@ -701,12 +702,12 @@ fn report(
         h.push_str(&format!(
             "<tr><td><code>{}</code></td><td>{} to {}</td><td>{}</td><td>{}</td><td>{} to {}</td><td>{}</td></tr>\n",
             esc(&p.key),
-            num(lo),
-            num(hi),
-            p.point.map_or(String::new(), num),
-            num(m.q50),
-            num(m.q05),
-            num(m.q95),
+            short(lo),
+            short(hi),
+            p.point.map_or(String::new(), short),
+            short(m.q50),
+            short(m.q05),
+            short(m.q95),
             esc(&p.source)
         ));
     }
@@ -715,11 +716,11 @@ fn report(
         h.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td><td>{}</td></tr>\n",
             esc(&t.name),
-            num(c.observed),
-            num(c.sd),
-            num(c.q50),
-            num(c.q05),
-            num(c.q95),
+            short(c.observed),
+            short(c.sd),
+            short(c.q50),
+            short(c.q05),
+            short(c.q95),
             esc(&t.source)
         ));
     }
