@@ -9,6 +9,10 @@
 //!   difference of `male_champions` from it (two strategies, one world and
 //!   one burn-in).
 //!
+//! - `one_village_baseline`: `baseline_only` on the default at one village
+//!   (about 500 adults): the size a calibration to shares runs at
+//!   (docs/calibration.md section 8).
+//!
 //! `ItemsCount` is one simulation, so item/s is simulations per second on
 //! one core (a simulation of a world this small runs on one thread; on a
 //! machine, about this rate times its cores). Run with
@@ -51,8 +55,18 @@ sd = 0.05
 source = "bench"
 "#;
 
+fn one_village() -> &'static Scenario {
+    static CELL: OnceLock<Scenario> = OnceLock::new();
+    CELL.get_or_init(|| {
+        parse_scenario(builtin("default").expect("built-in default"), "default", &["population.villages=1".into()]).expect("one village")
+    })
+}
+
 fn bench_targets(bencher: Bencher, text: &str) {
-    let s = scenario();
+    bench_on(bencher, scenario(), text);
+}
+
+fn bench_on(bencher: Bencher, s: &Scenario, text: &str) {
     let targets: Targets = parse_targets(text, "bench", s).expect("bench targets");
     let seed = AtomicU64::new(1);
     bencher.counter(ItemsCount::new(1usize)).bench_local(|| {
@@ -73,4 +87,10 @@ fn baseline_only(bencher: Bencher) {
 #[divan::bench(sample_count = 10, max_time = 30)]
 fn baseline_and_champions(bencher: Bencher) {
     bench_targets(bencher, &format!("{LEVEL}\n{GAIN}"));
+}
+
+/// One strategy per simulation, on the default at one village.
+#[divan::bench(sample_count = 10, max_time = 20)]
+fn one_village_baseline(bencher: Bencher) {
+    bench_on(bencher, one_village(), LEVEL);
 }

@@ -140,6 +140,8 @@ pub enum AbcError {
     Order { got: u64, expected: u64 },
     #[error("a resumed generation {got} does not follow population {expected}")]
     Resume { got: u32, expected: u32 },
+    #[error("stopped before the run finished")]
+    Interrupted,
 }
 
 /// An accepted parameter vector.
@@ -531,6 +533,11 @@ pub trait Observer {
     fn batch(&mut self, _plan: &Plan, _collector: &Collector, _taken: &[Attempt]) {}
     /// After a generation's population is complete.
     fn generation(&mut self, _population: &Population) {}
+    /// Checked before each batch: true stops the run with
+    /// [`AbcError::Interrupted`] (every batch taken has been told).
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 impl Observer for () {}
@@ -731,6 +738,9 @@ where
                 Progress::Exhausted(stop) => return Ok(Err(stop)),
                 Progress::Open => {}
             }
+            if observer.stopped() {
+                return Err(AbcError::Interrupted);
+            }
             let start = collector.next;
             let attempts = self.attempts(plan, start..(start + batch).min(MAX_ATTEMPTS))?;
             let mut taken = 0;
@@ -769,11 +779,22 @@ where
     /// Run generations until a stop rule holds, from the prior or from a
     /// journaled point. `observer` hears each batch and each population.
     pub fn run(&self, resume: Option<Resume>, observer: &mut dyn Observer) -> Result<Fit, AbcError> {
+        self.run_from(resume, None, observer)
+    }
+
+    /// [`Abc::run`], where a run stopped inside generation 0 (no complete
+    /// population yet) resumes from `first`, generation 0's journaled
+    /// collector (ignored when `resume` is given).
+    pub fn run_from(&self, resume: Option<Resume>, first: Option<Collector>, observer: &mut dyn Observer) -> Result<Fit, AbcError> {
         let (mut history, mut pop, mut partial) = match resume {
             Some(r) => (r.history, r.population, r.partial),
             None => {
                 let plan = self.plan(None);
-                let collector = self.collector(&plan, 0);
+                let collector = match first {
+                    Some(c) if c.generation == 0 => c,
+                    Some(c) => return Err(AbcError::Resume { got: c.generation, expected: 0 }),
+                    None => self.collector(&plan, 0),
+                };
                 match self.generation(&plan, collector, observer)? {
                     Ok(pop) => {
                         observer.generation(&pop);

@@ -8,7 +8,7 @@ use normshift::network::Csr;
 use normshift::population::Agents;
 use normshift::scenario::limits::MAX_INPUT_BYTES;
 use normshift::scenario::{NetworkKind, Scenario, builtin, builtin_names};
-use normshift::uncertainty::prior::{Priors, WithPriors, parse_with_priors};
+use normshift::uncertainty::prior::{Priors, WithPriors, parse_with_priors_reading};
 use std::path::{Path, PathBuf};
 
 /// Where `run` and `compare` write, on how many threads, and whether they draw.
@@ -114,7 +114,14 @@ pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
     if let Some(r) = adjust.reps {
         sets.push(format!("replicates={r}"));
     }
-    let WithPriors { scenario, priors, sets } = parse_with_priors(&text, &origin, &sets).map_err(|e| bad(e.to_string()))?;
+    // A prior may name a posterior file (written by `calibrate`), relative
+    // to the scenario file's folder.
+    let read = |file: &str| -> Result<(String, String), String> {
+        let path = dir.join(file);
+        let text = read_text(&path, "a posterior file").map_err(|e| e.to_string())?;
+        Ok((path.display().to_string(), text))
+    };
+    let WithPriors { scenario, priors, sets } = parse_with_priors_reading(&text, &origin, &sets, &read).map_err(|e| bad(e.to_string()))?;
     // Names become folder and file names: check them before any path is built.
     check_name(&scenario.name).map_err(|e| bad(format!("{origin}: name: {e}")))?;
     for (i, st) in scenario.strategies.iter().enumerate() {
@@ -122,6 +129,16 @@ pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
     }
     let loaded = if scenario.network.kind == NetworkKind::File { Some(load_network(&scenario, &dir)?) } else { None };
     Ok(Input { scenario, origin, loaded, text, sets, priors })
+}
+
+/// Read a whole UTF-8 text file (bounded like a scenario file); `what`
+/// names it in messages.
+pub fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
+    if !path.exists() {
+        return Err(bad(format!("{}: cannot open {what}: no such file", path.display())));
+    }
+    let bytes = read_bounded(path, what)?;
+    String::from_utf8(bytes).map_err(|e| bad(format!("{}: cannot read {what}: it is not UTF-8 text ({e})", path.display())))
 }
 
 /// A built-in name that is also a folder in the working directory (such

@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions and dispatch. All printing,
 //! exiting, environment and file-path decisions live here and in the
 //! sibling files, never in the library.
+mod calibrate;
 mod compare;
 mod files;
 mod folder;
@@ -82,6 +83,8 @@ enum Command {
     Merge(sweep::MergeArgs),
     /// Sobol' sensitivity indices of outcomes to scenario values varied over ranges.
     Sensitivity(sensitivity::SensitivityArgs),
+    /// Fit the scenario's [uncertain] priors to observed targets (ABC-SMC); resumable.
+    Calibrate(calibrate::CalibrateArgs),
     /// Validate a scenario and print it with every default written out.
     Check {
         #[command(flatten)]
@@ -149,7 +152,10 @@ pub fn main() -> i32 {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
-    if matches!(cli.command, Command::Run(_) | Command::Compare(_) | Command::Sweep(_) | Command::Sensitivity(_) | Command::Merge(_)) {
+    if matches!(
+        cli.command,
+        Command::Run(_) | Command::Compare(_) | Command::Sweep(_) | Command::Sensitivity(_) | Command::Merge(_) | Command::Calibrate(_)
+    ) {
         stop::watch_signals();
     }
     match cli.command {
@@ -157,6 +163,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
         Command::Sensitivity(args) => sensitivity::sensitivity(args),
+        Command::Calibrate(args) => calibrate::calibrate(args),
         Command::Compare(args) => compare::compare_cmd(args),
         Command::Validate(args) => validate::validate(args),
         Command::Plot(args) => plot::plot_cmd(args),

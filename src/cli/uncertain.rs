@@ -113,7 +113,8 @@ pub fn compare_draws(
     let priors = &input.priors.list;
     let s = &input.scenario;
     let unit = unit_draws(d_n, priors.len(), design, s.seed).map_err(|e| bad(format!("--design {}: {e}", u.design)))?;
-    let values: Vec<Vec<f64>> = unit.iter().map(|row| row.iter().zip(priors).map(|(&x, p)| p.value(x)).collect()).collect();
+    // Priors that name one posterior file are drawn jointly (one row).
+    let values: Vec<Vec<f64>> = unit.iter().map(|row| input.priors.values(row)).collect();
     let scenarios: Vec<Scenario> = values
         .iter()
         .enumerate()

@@ -18,12 +18,20 @@
 //! and column. `quantile` maps a point of the unit interval to a value, so
 //! Sobol' or Latin hypercube points become draws (`unit_draws`).
 //!
+//! A prior may also be the samples of a posterior file written by
+//! `normshift calibrate` (`dist = "samples", file = "posterior.csv"`, the
+//! column named by the key or by `column`): its rows are weighted (a
+//! `weight` column) and drawn jointly, so every prior that names the same
+//! file takes its value from the same row (`Priors::values`). The caller
+//! reads the file (`parse_with_priors_reading`); errors in it carry the
+//! file, line and column.
+//!
 //! Never reads files, prints or exits.
 
 use crate::rng::{StepKey, purpose_of};
 use crate::scenario::overrides::{Override, apply_override};
 use crate::scenario::{Located, Scenario, ScenarioError, parse_scenario};
-use statrs::distribution::{Beta, ContinuousCDF, LogNormal, Normal};
+use statrs::distribution::{Beta, Continuous, ContinuousCDF, LogNormal, Normal};
 use std::borrow::Cow;
 use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
@@ -74,6 +82,15 @@ pub enum Dist {
     Samples {
         values: Vec<f64>,
     },
+    /// One column of a posterior file: `values` in row order with the
+    /// rows' cumulative normalised weights. Priors naming the same `file`
+    /// are drawn jointly (the same row).
+    Posterior {
+        file: String,
+        column: String,
+        values: Vec<f64>,
+        cumulative: Vec<f64>,
+    },
 }
 
 /// The distribution names, as written in `dist = "..."`.
@@ -119,7 +136,66 @@ impl Dist {
                 let n = values.len();
                 values.get(((u * n as f64) as usize).min(n.saturating_sub(1))).copied().unwrap_or(f64::NAN)
             }
+            Dist::Posterior { values, cumulative, .. } => {
+                let i = cumulative.partition_point(|&c| c <= u);
+                values.get(i.min(values.len().saturating_sub(1))).copied().unwrap_or(f64::NAN)
+            }
         }
+    }
+
+    /// The support `[lo, hi]` (for listed values, the smallest and largest).
+    pub fn support(&self) -> (f64, f64) {
+        match self {
+            Dist::Uniform { lo, hi } | Dist::Triangular { lo, hi, .. } | Dist::Normal { lo, hi, .. } | Dist::Beta { lo, hi, .. } => {
+                (*lo, *hi)
+            }
+            Dist::LogNormal { lo, hi, .. } => (lo.max(0.0), *hi),
+            Dist::Discrete { values, .. } | Dist::Samples { values } | Dist::Posterior { values, .. } => {
+                let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                (lo, hi)
+            }
+        }
+    }
+
+    /// The density at `x` up to a constant factor (the truncation's mass is
+    /// left out), 0 outside the support; `None` for distributions over
+    /// listed values, which have no density.
+    pub fn density(&self, x: f64) -> Option<f64> {
+        let (lo, hi) = self.support();
+        if !(x >= lo && x <= hi) {
+            return Some(0.0);
+        }
+        Some(match self {
+            Dist::Uniform { .. } => 1.0,
+            Dist::Triangular { lo, mode, hi } => {
+                if hi <= lo {
+                    1.0
+                } else if x < *mode {
+                    2.0 * (x - lo) / ((hi - lo) * (mode - lo))
+                } else if x > *mode {
+                    2.0 * (hi - x) / ((hi - lo) * (hi - mode))
+                } else {
+                    2.0 / (hi - lo)
+                }
+            }
+            Dist::Normal { mean, sd, .. } => {
+                if *sd > 0.0 {
+                    (-0.5 * ((x - mean) / sd).powi(2)).exp()
+                } else {
+                    1.0
+                }
+            }
+            Dist::LogNormal { mean, sd, .. } => match lognormal(*mean, *sd) {
+                Some(n) => n.pdf(x),
+                None => 1.0,
+            },
+            Dist::Beta { mean, sd, lo, hi } => match beta(*mean, *sd, *lo, *hi) {
+                Some(b) => b.pdf(((x - lo) / (hi - lo)).clamp(0.0, 1.0)),
+                None => 1.0,
+            },
+            Dist::Discrete { .. } | Dist::Samples { .. } | Dist::Posterior { .. } => return None,
+        })
     }
 
     /// The values that must be inside the key's valid range: the support's
@@ -133,6 +209,10 @@ impl Dist {
                 (Some(a), Some(b)) => vec![*a, *b],
                 _ => Vec::new(),
             },
+            Dist::Posterior { .. } => {
+                let (lo, hi) = self.support();
+                vec![lo, hi]
+            }
         }
     }
 
@@ -145,6 +225,15 @@ impl Dist {
             Dist::Normal { mean, .. } | Dist::LogNormal { mean, .. } | Dist::Beta { mean, .. } => *mean,
             Dist::Discrete { values, weights } => values.iter().zip(weights).map(|(v, w)| v * w).sum(),
             Dist::Samples { values } => values.iter().sum::<f64>() / values.len().max(1) as f64,
+            Dist::Posterior { values, cumulative, .. } => {
+                let mut prev = 0.0;
+                let mut m = 0.0;
+                for (v, c) in values.iter().zip(cumulative) {
+                    m += v * (c - prev);
+                    prev = *c;
+                }
+                m
+            }
         }
     }
 }
@@ -227,6 +316,138 @@ impl Priors {
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
+
+    /// The values of one draw from a point `unit` of the unit hypercube
+    /// (one coordinate per prior): each prior at its own coordinate, except
+    /// that priors naming one posterior file all take the coordinate of the
+    /// first of them, so they are drawn from the same row.
+    pub fn values(&self, unit: &[f64]) -> Vec<f64> {
+        self.list
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                let j = match &p.dist {
+                    Dist::Posterior { file, .. } => {
+                        self.list.iter().position(|q| matches!(&q.dist, Dist::Posterior { file: f, .. } if f == file)).unwrap_or(k)
+                    }
+                    _ => k,
+                };
+                p.value(unit.get(j).copied().unwrap_or(0.5))
+            })
+            .collect()
+    }
+}
+
+/// A posterior file: named columns of numbers, one row per particle, and
+/// the rows' weights (normalised; equal when there is no `weight` column).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PosteriorFile {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<f64>>,
+    pub weights: Vec<f64>,
+}
+
+impl PosteriorFile {
+    /// Column `name`'s values in row order.
+    pub fn column(&self, name: &str) -> Option<Vec<f64>> {
+        let c = self.columns.iter().position(|x| x == name)?;
+        Some(self.rows.iter().map(|r| r[c]).collect())
+    }
+
+    /// The rows' cumulative weights (the last is 1).
+    pub fn cumulative(&self) -> Vec<f64> {
+        let mut acc = 0.0;
+        let mut out: Vec<f64> = self
+            .weights
+            .iter()
+            .map(|w| {
+                acc += w;
+                acc
+            })
+            .collect();
+        if let Some(last) = out.last_mut() {
+            *last = 1.0;
+        }
+        out
+    }
+}
+
+/// Name of the weight column of a posterior file.
+pub const WEIGHT_COLUMN: &str = "weight";
+
+/// Read a posterior file (CSV: a header of column names, then one row of
+/// numbers per particle; a `weight` column, 0 or more and not all 0,
+/// weighs the rows). Columns other than the ones a prior names are kept
+/// but not used. `origin` names the file in messages (line and column).
+pub fn parse_posterior(text: &str, origin: &str) -> Result<PosteriorFile, ScenarioError> {
+    let err = |at: Option<(usize, usize)>, key: Option<String>, message: String| ScenarioError { origin: origin.into(), at, key, message };
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let Some((h, header)) = lines.next() else {
+        return Err(err(None, None, "the posterior file is empty; it needs a header of column names and one row per particle".into()));
+    };
+    let mut columns: Vec<String> = Vec::new();
+    let mut col = 1;
+    for cell in header.split(',') {
+        let name = cell.trim().trim_matches('"').to_string();
+        if name.is_empty() {
+            return Err(err(Some((h + 1, col)), None, "an empty column name in the header".into()));
+        }
+        if columns.contains(&name) {
+            return Err(err(Some((h + 1, col)), Some(name.clone()), format!("the column `{name}` appears twice in the header")));
+        }
+        columns.push(name);
+        col += cell.chars().count() + 1;
+    }
+    let weight_col = columns.iter().position(|c| c == WEIGHT_COLUMN);
+    let mut rows = Vec::new();
+    let mut weights = Vec::new();
+    for (n, line) in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells.len() != columns.len() {
+            return Err(err(
+                Some((n + 1, 1)),
+                None,
+                format!("{} cells but the header names {} columns; give one number per column", cells.len(), columns.len()),
+            ));
+        }
+        let mut row = Vec::with_capacity(cells.len());
+        let mut col = 1;
+        for (c, cell) in cells.iter().enumerate() {
+            let x: f64 =
+                cell.trim().parse().ok().filter(|x: &f64| x.is_finite()).ok_or_else(|| {
+                    err(Some((n + 1, col)), Some(columns[c].clone()), format!("`{}` is not a finite number", cell.trim()))
+                })?;
+            if Some(c) == weight_col && x < 0.0 {
+                return Err(err(
+                    Some((n + 1, col)),
+                    Some(columns[c].clone()),
+                    format!("the weight {x} is negative; weights are 0 or more"),
+                ));
+            }
+            row.push(x);
+            col += cell.chars().count() + 1;
+        }
+        weights.push(weight_col.map_or(1.0, |c| row[c]));
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        return Err(err(Some((h + 1, 1)), None, "the posterior file has a header but no rows; give one row per particle".into()));
+    }
+    let total: f64 = weights.iter().sum();
+    if !(total > 0.0 && total.is_finite()) {
+        return Err(err(None, Some(WEIGHT_COLUMN.into()), "every weight is 0; at least one row needs a positive weight".into()));
+    }
+    let weights = weights.into_iter().map(|w| w / total).collect();
+    Ok(PosteriorFile { columns, rows, weights })
+}
+
+/// Reads a file a prior names (relative to the scenario's folder): its
+/// name for messages and its text, or why it cannot be read.
+pub type ReadFile<'a> = &'a dyn Fn(&str) -> Result<(String, String), String>;
+
+/// The reader for a scenario that was not read from a file.
+fn no_files(_: &str) -> Result<(String, String), String> {
+    Err("a posterior file is read from the scenario file's folder, and this scenario was not read from a file; list the values with `values = [...]`".into())
 }
 
 /// A scenario read with its priors.
@@ -294,6 +515,12 @@ pub fn strip(text: &str) -> Cow<'_, str> {
 /// key that has a prior fixes it (the prior is dropped and listed in
 /// `Priors::fixed`).
 pub fn parse_with_priors(text: &str, origin: &str, overrides: &[String]) -> Result<WithPriors, ScenarioError> {
+    parse_with_priors_reading(text, origin, overrides, &no_files)
+}
+
+/// [`parse_with_priors`], reading the posterior files that priors name
+/// through `read` (the library never opens files itself).
+pub fn parse_with_priors_reading(text: &str, origin: &str, overrides: &[String], read: ReadFile<'_>) -> Result<WithPriors, ScenarioError> {
     let (prior_sets, sets): (Vec<String>, Vec<String>) = overrides.iter().cloned().partition(|s| is_prior_set(s));
     let scenario = parse_scenario(text, origin, &sets)?;
     // The text parses (the strict reader accepted it after blanking the
@@ -335,7 +562,7 @@ pub fn parse_with_priors(text: &str, origin: &str, overrides: &[String]) -> Resu
     let doc = DeTable::parse(text).ok();
     let mut found = Vec::new();
     collect(&table, &mut Vec::new(), &mut found);
-    let ctx = Ctx { text, origin, sets: &sets, resolved: &resolved, doc: doc.as_ref().map(|d| d.get_ref()), applied: &applied };
+    let ctx = Ctx { text, origin, sets: &sets, resolved: &resolved, doc: doc.as_ref().map(|d| d.get_ref()), applied: &applied, read };
     let mut list: Vec<Prior> = Vec::new();
     let mut fixed = Vec::new();
     for (parts, node) in found {
@@ -388,6 +615,7 @@ struct Ctx<'a> {
     resolved: &'a Value,
     doc: Option<&'a DeTable<'a>>,
     applied: &'a [Override],
+    read: ReadFile<'a>,
 }
 
 impl Ctx<'_> {
@@ -514,7 +742,7 @@ impl Ctx<'_> {
             "triangular" => &["lo", "mode", "hi"],
             "normal" | "lognormal" | "beta" => &["mean", "sd", "lo", "hi"],
             "discrete" => &["values", "weights"],
-            "samples" => &["values", "file"],
+            "samples" => &["values", "file", "column"],
             other => {
                 return Err(self.err(parts, Some("dist"), format!("unknown distribution `{other}`; use one of {}", DIST_NAMES.join(", "))));
             }
@@ -600,13 +828,33 @@ impl Ctx<'_> {
                 Ok(Dist::Discrete { values: pairs.iter().map(|p| p.0).collect(), weights: pairs.iter().map(|p| p.1).collect() })
             }
             _ => {
-                if t.contains_key("file") {
-                    // TODO(calibration issue): read posterior samples from a
-                    // file written by calibration.
-                    return bad(
-                        Some("file"),
-                        "samples from a posterior file are not supported yet; list the values with `values = [...]`".into(),
-                    );
+                if let Some(f) = t.get("file") {
+                    if t.contains_key("values") {
+                        return bad(Some("values"), "give `values = [...]` or `file = \"...\"`, not both".into());
+                    }
+                    let Value::String(file) = f else {
+                        return bad(Some("file"), format!("`file` is the path of a posterior file (text), not {f}"));
+                    };
+                    let column = match t.get("column") {
+                        None => parts.join("."),
+                        Some(Value::String(c)) => c.clone(),
+                        Some(v) => return bad(Some("column"), format!("`column` is a column name (text), not {v}")),
+                    };
+                    let (shown, body) = (self.read)(file).map_err(|m| self.err(parts, Some("file"), m))?;
+                    let post = parse_posterior(&body, &shown)?;
+                    let Some(values) = post.column(&column) else {
+                        return bad(
+                            Some(if t.contains_key("column") { "column" } else { "file" }),
+                            format!(
+                                "{shown} has no column `{column}`; its columns are {}; name one with `column = \"...\"`",
+                                post.columns.join(", ")
+                            ),
+                        );
+                    };
+                    return Ok(Dist::Posterior { file: file.clone(), column, values, cumulative: post.cumulative() });
+                }
+                if t.contains_key("column") {
+                    return bad(Some("column"), "`column` names a column of a posterior `file`; give `file = \"...\"` too".into());
                 }
                 let mut values =
                     self.list(parts, t, "values")?.ok_or_else(|| self.err(parts, None, "a samples prior needs `values = [...]`".into()))?;
@@ -818,7 +1066,7 @@ mod tests {
             ("backlash.rate = { dist = \"beta\", mean = 0.5, sd = 0.6, source = \"x\" }", "no beta distribution", 8),
             ("backlash.rate = { dist = \"uniform\", lo = 0.0, hi = 0.1, sd = 1, source = \"x\" }", "not `sd`", 8),
             ("backlash.rate = 0.1", "a prior is a table", 8),
-            ("backlash.rate = { dist = \"samples\", file = \"post.csv\", source = \"x\" }", "not supported yet", 8),
+            ("backlash.rate = { dist = \"samples\", file = \"post.csv\", source = \"x\" }", "not read from a file", 8),
             ("name = { dist = \"uniform\", lo = 0, hi = 1, source = \"x\" }", "not a number", 8),
         ];
         for (line, want, row) in cases {
@@ -874,6 +1122,84 @@ mod tests {
         let b = Dist::Beta { mean: 0.3, sd: 0.1, lo: 0.0, hi: 1.0 };
         let mean: f64 = (0..10_000).map(|i| b.quantile((f64::from(i) + 0.5) / 10_000.0)).sum::<f64>() / 10_000.0;
         assert!((mean - 0.3).abs() < 1e-3, "{mean}");
+    }
+
+    const POSTERIOR: &str =
+        "particle,backlash.rate,backlash.ally_rate,weight,distance\n0,0.03,0.01,1,0.5\n1,0.06,0.02,3,0.2\n2,0.09,0.04,0,0.1\n";
+
+    fn read_posterior(extra: &str, file: &str) -> Result<WithPriors, ScenarioError> {
+        let text = format!("{BASE}\n[uncertain]\n{extra}\n");
+        let file = file.to_string();
+        let read = move |name: &str| -> Result<(String, String), String> {
+            if name == "post.csv" { Ok((format!("dir/{name}"), file.clone())) } else { Err(format!("dir/{name}: no such file")) }
+        };
+        parse_with_priors_reading(&text, "t.toml", &[], &read)
+    }
+
+    #[test]
+    fn posterior_file_priors_draw_whole_weighted_rows() {
+        let two = "backlash.rate = { dist = \"samples\", file = \"post.csv\", source = \"calibration\" }\n\
+                   backlash.ally_rate = { dist = \"samples\", file = \"post.csv\", source = \"calibration\" }";
+        let w = read_posterior(two, POSTERIOR).unwrap();
+        assert_eq!(w.priors.list.len(), 2);
+        // Weights 1, 3, 0: row 0 below u = 0.25, row 1 above, row 2 never.
+        let mut seen = Vec::new();
+        for i in 0..100 {
+            let u = (f64::from(i) + 0.5) / 100.0;
+            // The second coordinate is ignored: both keys come from one row.
+            let v = w.priors.values(&[u, 1.0 - u]);
+            // Priors are listed by key: ally_rate, then rate.
+            let row = if u < 0.25 { [0.01, 0.03] } else { [0.02, 0.06] };
+            assert_eq!(v, row.to_vec(), "u = {u}");
+            seen.push(v);
+        }
+        assert!(seen.iter().all(|v| v[1] != 0.09));
+        // The density is not defined for listed values.
+        let rate = w.priors.list.iter().find(|p| p.key == "backlash.rate").unwrap();
+        assert_eq!(rate.dist.density(0.06), None);
+        assert_eq!(rate.dist.support(), (0.03, 0.09));
+    }
+
+    #[test]
+    fn posterior_file_errors_are_located() {
+        let line = "backlash.rate = { dist = \"samples\", file = \"post.csv\", source = \"x\" }";
+        // A bad cell: the posterior file's line and column.
+        let e = read_posterior(line, &POSTERIOR.replace("0.06", "abc")).unwrap_err();
+        assert_eq!((e.origin.as_str(), e.at), ("dir/post.csv", Some((3, 3))), "{e}");
+        assert!(e.message.contains("`abc` is not a finite number"), "{e}");
+        let e = read_posterior(line, &POSTERIOR.replace(",3,", ",-3,")).unwrap_err();
+        assert!(e.message.contains("negative"), "{e}");
+        let e = read_posterior(line, "backlash.rate,weight\n0.1,0\n").unwrap_err();
+        assert!(e.message.contains("every weight is 0"), "{e}");
+        let e = read_posterior(line, "backlash.rate,weight\n0.1\n").unwrap_err();
+        assert_eq!(e.at, Some((2, 1)), "{e}");
+        // A missing file or column: the scenario's line, at `file`.
+        let e = read_posterior(&line.replace("post.csv", "gone.csv"), POSTERIOR).unwrap_err();
+        assert_eq!(
+            (e.origin.as_str(), e.at.map(|a| a.0), e.key.as_deref()),
+            ("t.toml", Some(8), Some("uncertain.backlash.rate.file")),
+            "{e}"
+        );
+        let e = read_posterior(line, "backlash.ally_rate\n0.1\n").unwrap_err();
+        assert!(e.message.contains("no column `backlash.rate`") && e.message.contains("backlash.ally_rate"), "{e}");
+        // A sample outside the key's range is refused like any prior.
+        let e = read_posterior(line, "backlash.rate\n0.1\n-0.5\n").unwrap_err();
+        assert!(e.message.contains("reaches -0.5"), "{e}");
+        // `column` names another column.
+        let w = read_posterior(&line.replace("source", "column = \"backlash.ally_rate\", source"), POSTERIOR).unwrap();
+        assert_eq!(w.priors.list[0].dist.support(), (0.01, 0.04));
+    }
+
+    #[test]
+    fn densities_follow_the_distributions() {
+        let u = Dist::Uniform { lo: 0.0, hi: 2.0 };
+        assert_eq!((u.density(1.0), u.density(3.0)), (Some(1.0), Some(0.0)));
+        let t = Dist::Triangular { lo: 0.0, mode: 1.0, hi: 2.0 };
+        assert!((t.density(1.0).unwrap() - 1.0).abs() < 1e-12 && (t.density(0.5).unwrap() - 0.5).abs() < 1e-12);
+        let n = Dist::Normal { mean: 0.0, sd: 1.0, lo: -1.0, hi: 1.0 };
+        assert!(n.density(0.0).unwrap() > n.density(0.9).unwrap() && n.density(1.5) == Some(0.0));
+        let b = Dist::Beta { mean: 0.3, sd: 0.1, lo: 0.0, hi: 1.0 };
+        assert!(b.density(0.3).unwrap() > b.density(0.8).unwrap());
     }
 
     #[test]

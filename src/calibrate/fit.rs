@@ -1,0 +1,386 @@
+//! What `normshift calibrate` needs around the ABC-SMC algorithm: the
+//! scenario's `[uncertain]` priors as an [`abc::Prior`], the journal of
+//! attempts (one CSV line per attempt taken, in order) and its replay into
+//! a resumable state, the posterior's per-parameter summary, and the
+//! posterior predictive check (targets' observed values against the band
+//! of values simulated from the posterior).
+//!
+//! Pure functions of their inputs: never reads or writes files, prints or
+//! exits; the journal's lines are text the caller stores.
+
+use super::abc::{Abc, AbcError, Attempt, Collector, GenerationStats, Outcome, Particle, Population, Progress, Resume, weighted_quantile};
+use crate::rng::{StepKey, purpose_of};
+use crate::uncertainty::prior::{Dist, Prior as KeyPrior};
+
+/// Why the scenario's priors cannot be fitted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FitError {
+    #[error("no [uncertain] priors to fit")]
+    NoPriors,
+    #[error(
+        "`uncertain.{key}`: a {dist} prior lists values and has no density; calibration fits priors with a density (uniform, triangular, normal, lognormal, beta): give `{key}` one, or fix it with --set {key}=VALUE"
+    )]
+    Listed { key: String, dist: &'static str },
+    #[error("`uncertain.{key}`: the prior has no width ({lo} to {hi}); widen it, or fix the key with --set {key}={lo}")]
+    Zero { key: String, lo: f64, hi: f64 },
+}
+
+/// The scenario's priors as the prior of an ABC-SMC fit: independent
+/// marginals, sampled by their quantile functions, with the product of
+/// their densities.
+pub struct ScenarioPrior<'a> {
+    priors: &'a [KeyPrior],
+    support: Vec<(f64, f64)>,
+}
+
+impl<'a> ScenarioPrior<'a> {
+    /// Check that every prior has a density and a positive width.
+    pub fn new(priors: &'a [KeyPrior]) -> Result<Self, FitError> {
+        if priors.is_empty() {
+            return Err(FitError::NoPriors);
+        }
+        let mut support = Vec::with_capacity(priors.len());
+        for p in priors {
+            let dist = match p.dist {
+                Dist::Discrete { .. } => Some("discrete"),
+                Dist::Samples { .. } => Some("samples"),
+                Dist::Posterior { .. } => Some("posterior-file"),
+                _ => None,
+            };
+            if let Some(dist) = dist {
+                return Err(FitError::Listed { key: p.key.clone(), dist });
+            }
+            let (lo, hi) = p.dist.support();
+            if !(hi > lo) {
+                return Err(FitError::Zero { key: p.key.clone(), lo, hi });
+            }
+            support.push((lo, hi));
+        }
+        Ok(ScenarioPrior { priors, support })
+    }
+
+    /// The priors fitted, in parameter order.
+    pub fn priors(&self) -> &[KeyPrior] {
+        self.priors
+    }
+}
+
+impl super::abc::Prior for ScenarioPrior<'_> {
+    fn dim(&self) -> usize {
+        self.priors.len()
+    }
+    fn sample(&self, u: &[f64]) -> Vec<f64> {
+        self.priors.iter().zip(u).map(|(p, &u)| p.dist.quantile(u)).collect()
+    }
+    fn density(&self, x: &[f64]) -> f64 {
+        if !self.contains(x) {
+            return 0.0;
+        }
+        self.priors.iter().zip(x).map(|(p, &x)| p.dist.density(x).unwrap_or(0.0)).product()
+    }
+    fn contains(&self, x: &[f64]) -> bool {
+        x.len() == self.support.len() && self.support.iter().zip(x).all(|(&(lo, hi), &v)| v >= lo && v <= hi)
+    }
+}
+
+/// The journal's header: generation, attempt, outcome, distance, the
+/// parameters (by key) and the statistics (`stat_1` ...).
+pub fn journal_header(keys: &[String], statistics: usize) -> String {
+    let mut h: Vec<String> = ["generation", "attempt", "outcome", "distance"].iter().map(|s| s.to_string()).collect();
+    h.extend(keys.iter().cloned());
+    h.extend((1..=statistics).map(|k| format!("stat_{k}")));
+    h.join(",")
+}
+
+/// One journal line for an attempt of `generation`. Numbers are written in
+/// their shortest form that reads back exactly, so a resumed run equals an
+/// uninterrupted one bit for bit.
+pub fn journal_row(generation: u32, a: &Attempt, dim: usize, statistics: usize) -> String {
+    let mut cells = vec![generation.to_string(), a.index.to_string()];
+    let blank = |n: usize| vec![String::new(); n];
+    match &a.outcome {
+        Outcome::OutsidePrior => {
+            cells.push("outside".into());
+            cells.push(String::new());
+            cells.extend(blank(dim + statistics));
+        }
+        Outcome::Rejected { distance } => {
+            cells.push("rejected".into());
+            cells.push(distance.to_string());
+            cells.extend(blank(dim + statistics));
+        }
+        Outcome::Accepted(p) => {
+            cells.push("accepted".into());
+            cells.push(p.distance.to_string());
+            cells.extend(p.theta.iter().map(f64::to_string));
+            cells.extend(p.stats.iter().map(f64::to_string));
+        }
+    }
+    cells.join(",")
+}
+
+/// Read a journal line back: (generation, attempt); None if it is not a
+/// line of a journal with `dim` parameters and `statistics` statistics.
+pub fn parse_journal_row(line: &str, dim: usize, statistics: usize) -> Option<(u32, Attempt)> {
+    let cells: Vec<&str> = line.split(',').collect();
+    if cells.len() != 4 + dim + statistics {
+        return None;
+    }
+    let generation: u32 = cells[0].parse().ok()?;
+    let index: u64 = cells[1].parse().ok()?;
+    let nums = |s: &[&str]| s.iter().map(|c| c.parse::<f64>().ok()).collect::<Option<Vec<f64>>>();
+    let outcome = match cells[2] {
+        "outside" => Outcome::OutsidePrior,
+        "rejected" => Outcome::Rejected { distance: cells[3].parse().ok()? },
+        "accepted" => Outcome::Accepted(Particle {
+            attempt: index,
+            distance: cells[3].parse().ok()?,
+            theta: nums(&cells[4..4 + dim])?,
+            stats: nums(&cells[4 + dim..])?,
+        }),
+        _ => return None,
+    };
+    Some((generation, Attempt { index, outcome }))
+}
+
+/// Where a journal leaves a run.
+#[derive(Debug)]
+pub enum Replayed {
+    /// Nothing journaled.
+    Fresh,
+    /// Inside generation 0: its collector.
+    First(Collector),
+    /// After complete populations, with the next generation's collector if
+    /// it had begun.
+    Later(Resume),
+}
+
+/// Rebuild a run's state from its journal's attempts (in journal order):
+/// each generation's attempts are pushed into its collector in turn, and a
+/// full collector gives the population the next generation is planned
+/// from, exactly as the uninterrupted run made it. Attempts journaled past
+/// a full generation (none, from `normshift calibrate`) are ignored.
+pub fn replay<P, S>(abc: &Abc<'_, P, S>, attempts: Vec<(u32, Attempt)>) -> Result<Replayed, AbcError>
+where
+    P: super::abc::Prior + ?Sized,
+    S: Fn(&[f64], u64) -> Vec<f64> + Sync,
+{
+    let mut history: Vec<GenerationStats> = Vec::new();
+    let mut pop: Option<Population> = None;
+    let mut open: Option<(super::abc::Plan, Collector)> = None;
+    for (g, a) in attempts {
+        if open.is_none() {
+            let plan = abc.plan(pop.as_ref());
+            if plan.generation != g {
+                return Err(AbcError::Resume { got: g, expected: plan.generation });
+            }
+            let used: u64 = history.iter().map(|h| h.simulations).sum();
+            let c = abc.collector(&plan, used);
+            open = Some((plan, c));
+        }
+        let Some((plan, c)) = open.as_mut() else { continue };
+        if g != plan.generation {
+            return Err(AbcError::Resume { got: g, expected: plan.generation });
+        }
+        if c.push(a)? == Progress::Full {
+            if let Some((plan, c)) = open.take() {
+                let p = abc.population(&plan, c)?;
+                history.push(p.stats());
+                pop = Some(p);
+            }
+        }
+    }
+    Ok(match (pop, open) {
+        (None, None) => Replayed::Fresh,
+        (None, Some((_, c))) => Replayed::First(c),
+        (Some(population), partial) => Replayed::Later(Resume { history, population, partial: partial.map(|(_, c)| c) }),
+    })
+}
+
+/// One parameter's posterior.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marginal {
+    pub key: String,
+    pub mean: f64,
+    pub sd: f64,
+    pub q05: f64,
+    pub q50: f64,
+    pub q95: f64,
+}
+
+/// Each parameter's weighted posterior summary.
+pub fn marginals(pop: &Population, keys: &[String]) -> Vec<Marginal> {
+    let cov = pop.covariance();
+    let d = keys.len();
+    keys.iter()
+        .enumerate()
+        .map(|(k, key)| Marginal {
+            key: key.clone(),
+            mean: pop.mean(k),
+            sd: cov.get(k * d + k).copied().unwrap_or(f64::NAN).max(0.0).sqrt(),
+            q05: pop.quantile(k, 0.05),
+            q50: pop.quantile(k, 0.5),
+            q95: pop.quantile(k, 0.95),
+        })
+        .collect()
+}
+
+/// `n` particles drawn from the population by weight (systematic
+/// resampling at the midpoints (i + 1/2)/n: deterministic), as indices.
+pub fn resample(pop: &Population, n: usize) -> Vec<usize> {
+    let mut out = Vec::with_capacity(n);
+    let mut acc = 0.0;
+    let mut j = 0;
+    let last = pop.weights.len().saturating_sub(1);
+    for i in 0..n {
+        let u = (i as f64 + 0.5) / n as f64;
+        while j < last && acc + pop.weights[j] <= u {
+            acc += pop.weights[j];
+            j += 1;
+        }
+        out.push(j);
+    }
+    out
+}
+
+/// The seed of posterior predictive simulation `i`.
+pub fn ppc_seed(seed: u64, i: usize) -> u64 {
+    StepKey::new(seed, 0, purpose_of("calibrate-ppc")).bits(i as u32, 0)
+}
+
+/// One target's posterior predictive check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    pub observed: f64,
+    pub sd: f64,
+    /// Simulations with a value (NaN values left out).
+    pub n: usize,
+    pub mean: f64,
+    pub q05: f64,
+    pub q50: f64,
+    pub q95: f64,
+    /// (mean - observed) / sqrt(sd² + simulated variance).
+    pub z: f64,
+}
+
+/// The posterior predictive check of each target from simulated
+/// statistics (`sims[i][k]`: simulation i, target k).
+pub fn checks(observed: &[f64], sds: &[f64], sims: &[Vec<f64>]) -> Vec<Check> {
+    observed
+        .iter()
+        .zip(sds)
+        .enumerate()
+        .map(|(k, (&o, &sd))| {
+            let v: Vec<f64> = sims.iter().filter_map(|s| s.get(k).copied()).filter(|x| x.is_finite()).collect();
+            let n = v.len();
+            let w = vec![1.0; n];
+            let mean = if n == 0 { f64::NAN } else { v.iter().sum::<f64>() / n as f64 };
+            let var = if n < 2 { 0.0 } else { v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64 };
+            Check {
+                observed: o,
+                sd,
+                n,
+                mean,
+                q05: weighted_quantile(&v, &w, 0.05),
+                q50: weighted_quantile(&v, &w, 0.5),
+                q95: weighted_quantile(&v, &w, 0.95),
+                z: (mean - o) / (sd * sd + var).sqrt(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calibrate::abc::Settings;
+
+    fn uniform(key: &str, lo: f64, hi: f64) -> KeyPrior {
+        KeyPrior {
+            key: key.into(),
+            canonical: key.into(),
+            dist: Dist::Uniform { lo, hi },
+            source: "test".into(),
+            integer: false,
+            point: None,
+        }
+    }
+
+    #[test]
+    fn journal_rows_read_back_exactly() {
+        let a = Attempt {
+            index: 7,
+            outcome: Outcome::Accepted(Particle { attempt: 7, theta: vec![0.1 + 0.2, 1e-17], stats: vec![f64::NAN, 3.0], distance: 0.3 }),
+        };
+        let line = journal_row(2, &a, 2, 2);
+        let (g, b) = parse_journal_row(&line, 2, 2).unwrap();
+        assert_eq!(g, 2);
+        let (Outcome::Accepted(p), Outcome::Accepted(q)) = (&a.outcome, &b.outcome) else { panic!("{line}") };
+        assert_eq!(p.theta, q.theta);
+        assert!(q.stats[0].is_nan() && q.stats[1] == 3.0);
+        for o in [Outcome::OutsidePrior, Outcome::Rejected { distance: f64::INFINITY }] {
+            let a = Attempt { index: 3, outcome: o };
+            assert_eq!(parse_journal_row(&journal_row(0, &a, 2, 2), 2, 2), Some((0, a)));
+        }
+        assert_eq!(parse_journal_row("0,1,accepted,0.5,1", 2, 2), None);
+        assert_eq!(parse_journal_row(&journal_header(&["a".into(), "b".into()], 2), 2, 2), None);
+    }
+
+    #[test]
+    fn listed_and_zero_width_priors_are_refused() {
+        let mut p = uniform("x", 0.0, 1.0);
+        assert!(ScenarioPrior::new(std::slice::from_ref(&p)).is_ok());
+        p.dist = Dist::Discrete { values: vec![1.0, 2.0], weights: vec![0.5, 0.5] };
+        assert!(matches!(ScenarioPrior::new(std::slice::from_ref(&p)), Err(FitError::Listed { .. })));
+        let z = uniform("x", 0.5, 0.5);
+        assert!(matches!(ScenarioPrior::new(std::slice::from_ref(&z)), Err(FitError::Zero { .. })));
+        assert!(matches!(ScenarioPrior::new(&[]), Err(FitError::NoPriors)));
+    }
+
+    /// A journal cut anywhere replays to the state that finishes the run
+    /// exactly as the uninterrupted one.
+    #[test]
+    fn a_journal_cut_anywhere_resumes_to_the_same_fit() {
+        let priors = [uniform("a", -3.0, 3.0)];
+        let prior = ScenarioPrior::new(&priors).unwrap();
+        let sim = |t: &[f64], seed: u64| vec![t[0] + 0.3 * (StepKey::new(seed, 0, 1).uniform64(0, 0) - 0.5)];
+        let settings = Settings { particles: 40, max_generations: 4, batch: 8, seed: 5, ..Settings::default() };
+        let abc = Abc::new(&prior, sim, vec![1.0], vec![0.2], settings).unwrap();
+        struct Log(Vec<(u32, Attempt)>);
+        impl super::super::abc::Observer for Log {
+            fn batch(&mut self, plan: &super::super::abc::Plan, _: &Collector, taken: &[Attempt]) {
+                self.0.extend(taken.iter().map(|a| (plan.generation, a.clone())));
+            }
+        }
+        let mut log = Log(Vec::new());
+        let whole = abc.run(None, &mut log).unwrap();
+        let n = log.0.len();
+        for cut in [0, 1, 39, 40, 41, n / 2, n - 1, n] {
+            let fit = match replay(&abc, log.0[..cut].to_vec()).unwrap() {
+                Replayed::Fresh => abc.run(None, &mut ()).unwrap(),
+                Replayed::First(c) => abc.run_from(None, Some(c), &mut ()).unwrap(),
+                Replayed::Later(r) => abc.run(Some(r), &mut ()).unwrap(),
+            };
+            assert_eq!(fit, whole, "cut at {cut} of {n}");
+        }
+    }
+
+    #[test]
+    fn resampling_follows_the_weights() {
+        let particle = |i: u64| Particle { attempt: i, theta: vec![i as f64], stats: vec![], distance: 0.0 };
+        let pop = Population {
+            generation: 1,
+            epsilon: 1.0,
+            particles: (0..3).map(particle).collect(),
+            weights: vec![0.5, 0.0, 0.5],
+            simulations: 3,
+            attempts: 3,
+        };
+        let r = resample(&pop, 10);
+        assert_eq!(r.iter().filter(|&&i| i == 0).count(), 5);
+        assert_eq!(r.iter().filter(|&&i| i == 2).count(), 5);
+        let c = checks(&[1.0], &[0.1], &[vec![1.0], vec![2.0], vec![f64::NAN]]);
+        assert_eq!(c[0].n, 2);
+        assert_eq!(c[0].mean, 1.5);
+    }
+}
