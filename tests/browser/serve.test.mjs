@@ -50,6 +50,9 @@ after(async () => {
 /** A page that fails the test on any script error. */
 async function open(pathname) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // Waits that depend on the server allow for a loaded machine (CI runs
+  // beside other builds); none of them decides a result by timing.
+  page.setDefaultTimeout(60000);
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   // A 422 is the server's answer to a bad value, which the page shows; any

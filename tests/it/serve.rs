@@ -313,7 +313,8 @@ fn the_editor_adds_and_removes_interventions_and_compare_reproduces_them() {
     iv["target"]["share"] = 2.into();
     iv["end"] = 11.into();
     strategies.push(serde_json::json!({ "name": "media_women", "interventions": [iv.clone()] }));
-    let body = |st: &[serde_json::Value], sets: &[&str]| serde_json::json!({ "builtin": "default", "sets": sets, "strategies": st }).to_string();
+    let body =
+        |st: &[serde_json::Value], sets: &[&str]| serde_json::json!({ "builtin": "default", "sets": sets, "strategies": st }).to_string();
 
     // A bad value: the validator's message, located by key (no line of a text the page never shows).
     let (code, p) = server.json("POST", "/api/scenario", Some(&body(&strategies, &[])));

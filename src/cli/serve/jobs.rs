@@ -417,7 +417,18 @@ fn finish(
         files.push((format!("figures/{}.gif", a.id), a.gif.clone()));
     }
     let draw_seconds = t1.elapsed().as_secs_f64();
-    Output { results, names, rows, drawn, files, village, layout: std::sync::OnceLock::new(), wall_seconds: wall, draw_seconds, uncertainty }
+    Output {
+        results,
+        names,
+        rows,
+        drawn,
+        files,
+        village,
+        layout: std::sync::OnceLock::new(),
+        wall_seconds: wall,
+        draw_seconds,
+        uncertainty,
+    }
 }
 
 /// Compare over `draws` draws of the priors, as `normshift compare
@@ -580,12 +591,15 @@ fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, c
     let o = plot::Options::default();
     let chance_rows: Vec<Chance> = stats
         .iter()
-        .map(|st| Chance { strategy: st.strategy.clone(), p_best: st.p_best, p_best_per_dollar: st.p_best_per_dollar, regret: 100.0 * st.regret_mean })
+        .map(|st| Chance {
+            strategy: st.strategy.clone(),
+            p_best: st.p_best,
+            p_best_per_dollar: st.p_best_per_dollar,
+            regret: 100.0 * st.regret_mean,
+        })
         .collect();
-    let figures: Vec<plot::Figure> = [chances(&chance_rows, &o), acceptability(&names, &wtp, &curve, &o)]
-        .into_iter()
-        .filter_map(|f| f.ok().flatten())
-        .collect();
+    let figures: Vec<plot::Figure> =
+        [chances(&chance_rows, &o), acceptability(&names, &wtp, &curve, &o)].into_iter().filter_map(|f| f.ok().flatten()).collect();
     let u = Uncertain {
         draws: d_n,
         reps: r_n,

@@ -209,7 +209,9 @@ pub fn load(req: &ScenarioRequest, limits: &Limits) -> Result<Loaded, Problem> {
     }
     let edited = req.strategies.is_some();
     let text = match &req.strategies {
-        Some(st) => with_strategies(&text, st).map_err(|(key, m)| Problem::plain(&format!("{origin} (strategies as edited)"), Some(&key), m))?,
+        Some(st) => {
+            with_strategies(&text, st).map_err(|(key, m)| Problem::plain(&format!("{origin} (strategies as edited)"), Some(&key), m))?
+        }
         None => text,
     };
     let WithPriors { scenario, priors, sets } = parse_with_priors(&text, &origin, &req.sets).map_err(|e| {
@@ -616,6 +618,43 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    /// The editor's strategies, sent back unchanged (each strategy's table
+    /// as JSON, as the page gets it), give exactly the scenario the file
+    /// gives, for every built-in scenario: the JSON-to-TOML path loses nothing.
+    #[test]
+    fn unedited_strategies_sent_back_give_the_same_scenario() {
+        let mut tried = 0;
+        for name in builtin_names() {
+            let plain = ScenarioRequest { builtin: Some(name.into()), ..Default::default() };
+            let Ok(a) = load(&plain, &Limits { max_agents: u64::MAX, max_reps: u32::MAX, max_months: u32::MAX, ..limits() }) else {
+                continue; // a file network, refused by the web app
+            };
+            let tables: Vec<Value> = a.scenario.strategies.iter().map(|st| serde_json::to_value(st).unwrap()).collect();
+            // Through text, as a page's JSON arrives.
+            let tables: Vec<Value> = serde_json::from_str(&serde_json::to_string(&tables).unwrap()).unwrap();
+            let edited = ScenarioRequest { strategies: Some(tables), ..plain };
+            let b = load(&edited, &Limits { max_agents: u64::MAX, max_reps: u32::MAX, max_months: u32::MAX, ..limits() })
+                .unwrap_or_else(|p| panic!("{name}: {}", p.message));
+            assert!(a.scenario == b.scenario, "{name}: the strategies sent back changed the scenario");
+            tried += 1;
+        }
+        assert!(tried >= 5, "only {tried} built-in scenarios were tried");
+    }
+
+    #[test]
+    fn an_edited_intervention_is_located_by_key_without_a_line() {
+        let mut st: Vec<Value> = {
+            let a = load(&ScenarioRequest { builtin: Some("default".into()), ..Default::default() }, &limits()).unwrap();
+            a.scenario.strategies.iter().map(|s| serde_json::to_value(s).unwrap()).collect()
+        };
+        st[1]["interventions"][0]["end"] = json!(-3);
+        let req = ScenarioRequest { builtin: Some("default".into()), strategies: Some(st), ..Default::default() };
+        let p = load(&req, &limits()).unwrap_err();
+        assert!(p.key.as_deref().is_some_and(|k| k.starts_with("strategies.1.interventions.0")), "{p:?}");
+        assert_eq!(p.line, None, "{p:?}");
+        assert!(p.message.contains("strategies as edited"), "{p:?}");
     }
 
     #[test]
