@@ -140,6 +140,7 @@ test("designer: compare default in the page, same numbers as `normshift compare`
   const { page, errors } = await open("/");
   await page.waitForSelector('.field[data-key="replicates"] input[type=number]');
   assert.equal(await page.inputValue("#builtin"), "default");
+  assert.equal(await page.isVisible("#uncertainty-control"), false, "the priors' control is shown for a scenario without priors");
   await page.fill("#f-replicates", String(REPS));
   await page.dispatchEvent("#f-replicates", "change");
   await page.fill("#f-seed", String(SEED));
