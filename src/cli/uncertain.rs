@@ -8,6 +8,9 @@
 //! runner-up (`discovery.csv`), and the acceptability curve
 //! (`acceptability.csv`).
 //!
+//! `normshift serve` runs the same analysis in memory (its `jobs.rs`),
+//! through the `pub(super)` helpers here.
+//!
 //! Draw d's replicates are numbered d*R .. d*R+R-1, so the runs of a prior
 //! of zero width are exactly those of `compare --no-uncertainty --reps D*R`.
 
@@ -79,12 +82,12 @@ pub const DISCOVERY_COLUMNS: [&str; 11] =
     ["top", "runner_up", "kind", "parameter", "lo", "hi", "value", "coverage", "density", "mass", "p_runner_up_wins"];
 
 /// One comparison of the top strategy with a runner-up.
-struct Discovery {
-    other: usize,
-    wins: f64,
-    found: Option<PrimBox>,
-    indices: Vec<f64>,
-    sentence: String,
+pub(super) struct Discovery {
+    pub(super) other: usize,
+    pub(super) wins: f64,
+    pub(super) found: Option<PrimBox>,
+    pub(super) indices: Vec<f64>,
+    pub(super) sentence: String,
 }
 
 pub fn compare_draws(
@@ -303,13 +306,13 @@ fn draw_figures(out: &Path, stats: &[Stats], names: &[String], wtp: &[f64], curv
 }
 
 /// A box edge for `discovery.csv`: empty where the box is open.
-fn bound(x: f64) -> String {
+pub(super) fn bound(x: f64) -> String {
     if x.is_finite() { num(x) } else { String::new() }
 }
 
 /// (mean, 5th, 95th percentile) of one metric of the rows added to
 /// `comparison.csv`; the percentiles only for `gain`.
-fn metric(st: &Stats, m: &str) -> (f64, f64, f64) {
+pub(super) fn metric(st: &Stats, m: &str) -> (f64, f64, f64) {
     let nan = f64::NAN;
     match m {
         "gain" => (st.gain_mean, st.gain_p05, st.gain_p95),
@@ -324,13 +327,13 @@ fn metric(st: &Stats, m: &str) -> (f64, f64, f64) {
 }
 
 /// The non-baseline strategy with the highest mean gain.
-fn top_of(stats: &[Stats]) -> Option<usize> {
+pub(super) fn top_of(stats: &[Stats]) -> Option<usize> {
     (1..stats.len()).max_by(|&a, &b| stats[a].gain_mean.total_cmp(&stats[b].gain_mean).then(b.cmp(&a)))
 }
 
 /// For the top strategy against every other non-baseline strategy: where
 /// the other wins (PRIM), and which parameters move the difference.
-fn discover(o: &Outcomes, stats: &[Stats], values: &[Vec<f64>], keys: &[String]) -> Vec<Discovery> {
+pub(super) fn discover(o: &Outcomes, stats: &[Stats], values: &[Vec<f64>], keys: &[String]) -> Vec<Discovery> {
     let Some(top) = top_of(stats) else { return Vec::new() };
     let g_top = o.draw_means(&o.gain, top);
     let mut others: Vec<usize> = (1..stats.len()).filter(|&k| k != top).collect();

@@ -8,7 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,6 +50,9 @@ after(async () => {
 /** A page that fails the test on any script error. */
 async function open(pathname) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // Waits that depend on the server allow for a loaded machine (CI runs
+  // beside other builds); none of them decides a result by timing.
+  page.setDefaultTimeout(60000);
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   // A 422 is the server's answer to a bad value, which the page shows; any
@@ -59,17 +62,9 @@ async function open(pathname) {
   return { page, errors };
 }
 
-test("designer: compare default in the page, same numbers as `normshift compare`", async () => {
-  const { page, errors } = await open("/");
-  await page.waitForSelector('.field[data-key="replicates"] input[type=number]');
-  assert.equal(await page.inputValue("#builtin"), "default");
-  await page.fill("#f-replicates", String(REPS));
-  await page.dispatchEvent("#f-replicates", "change");
-  await page.fill("#f-seed", String(SEED));
-  await page.dispatchEvent("#f-seed", "change");
-  await page.click("#compare");
-  await page.waitForSelector("#results-table tbody tr", { timeout: 150000 });
-  const rows = await page.$$eval("#results-table tbody tr", (trs) => trs.map((tr) => ({
+/** The results table's rows as the page shows them, with comparison.csv's cells. */
+async function tableRows(page) {
+  return page.$$eval("#results-table tbody tr", (trs) => trs.map((tr) => ({
     strategy: tr.dataset.strategy,
     csvEnd: tr.dataset.csvEnd,
     csvGain: tr.dataset.csvGain,
@@ -79,13 +74,23 @@ test("designer: compare default in the page, same numbers as `normshift compare`
     gain: tr.querySelector('[data-field="gain"]').textContent,
     interval: tr.querySelector('[data-field="interval"]').textContent,
   })));
+}
 
-  // The same comparison in a terminal.
+/**
+ * Run `normshift ARGS --no-plots` in a terminal and check that the page's
+ * rows are its rows: comparison.csv's cells exactly, and the printed table's
+ * end %, gain and interval. Returns the folder's comparison.csv lines.
+ */
+function sameAsTerminal(rows, args) {
   const dir = mkdtempSync(path.join(tmpdir(), "ns-browser-"));
-  const out = execFileSync(BIN, ["compare", "default", "--reps", String(REPS), "--seed", String(SEED), "--no-plots", "--threads", "2",
-    "--out", path.join(dir, "cli")], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
-  const csv = readFileSync(path.join(dir, "cli", "comparison.csv"), "utf8").split("\n");
-  rmSync(dir, { recursive: true, force: true });
+  let out, csv;
+  try {
+    out = execFileSync(BIN, [...args, "--no-plots", "--threads", "2", "--out", path.join(dir, "cli")],
+      { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    csv = readFileSync(path.join(dir, "cli", "comparison.csv"), "utf8").split("\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   const strategies = csv.filter((l) => l.includes(",participation_end,")).map((l) => l.split(",")[0]);
   assert.deepEqual(rows.map((r) => r.strategy).sort(), strategies.sort(), "the page shows every strategy");
   for (const r of rows) {
@@ -107,6 +112,45 @@ test("designer: compare default in the page, same numbers as `normshift compare`
       assert.equal(r.interval, t[3], r.strategy + ": interval as printed");
     }
   }
+  return { out, csv };
+}
+
+/** Save a downloaded file to a temporary folder; returns its path and a cleanup. */
+async function download(page, href, name) {
+  const res = await page.request.get(url + href.replace(/^\//, ""));
+  assert.equal(res.status(), 200, href);
+  const dir = mkdtempSync(path.join(tmpdir(), "ns-download-"));
+  const file = path.join(dir, name);
+  writeFileSync(file, await res.body());
+  return { file, done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Fill a field and fire its change event, as a user leaving it does. */
+async function set(page, selector, value) {
+  await page.fill(selector, String(value));
+  await page.dispatchEvent(selector, "change");
+}
+
+/** Wait until the server has answered the latest check of the form (no check pending). */
+async function checked(page) {
+  await page.waitForFunction(() => window.designer && window.designer.idle(), null, { timeout: 60000 });
+}
+
+test("designer: compare default in the page, same numbers as `normshift compare`", async () => {
+  const { page, errors } = await open("/");
+  await page.waitForSelector('.field[data-key="replicates"] input[type=number]');
+  assert.equal(await page.inputValue("#builtin"), "default");
+  assert.equal(await page.isVisible("#uncertainty-control"), false, "the priors' control is shown for a scenario without priors");
+  await page.fill("#f-replicates", String(REPS));
+  await page.dispatchEvent("#f-replicates", "change");
+  await page.fill("#f-seed", String(SEED));
+  await page.dispatchEvent("#f-seed", "change");
+  await page.click("#compare");
+  await page.waitForSelector("#results-table tbody tr", { timeout: 150000 });
+  const rows = await tableRows(page);
+
+  // The same comparison in a terminal.
+  sameAsTerminal(rows, ["compare", "default", "--reps", String(REPS), "--seed", String(SEED)]);
   // Figures load, downloads are offered.
   await page.waitForFunction(() => {
     const imgs = Array.from(document.querySelectorAll("#figures img"));
@@ -154,6 +198,110 @@ test("designer: a broken upload and a bad value show the located message beside 
   // The server still answers.
   const health = await page.request.get(url + "api/health");
   assert.equal(health.status(), 200);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("designer: add a strategy and an intervention, remove one, compare; the downloaded scenario.toml gives the same table", async () => {
+  const { page, errors } = await open("/");
+  await page.waitForSelector('.field[data-key="replicates"] input[type=number]');
+  await set(page, "#f-replicates", REPS);
+  await set(page, "#f-seed", SEED);
+  // A new strategy with a new intervention: mass media reaching women.
+  await page.click("#add-strategy");
+  const added = '.strategy[data-index="5"]';
+  await page.waitForSelector(added + " input.strategy-name");
+  assert.equal(await page.inputValue(added + " input.strategy-name"), "strategy_5");
+  await page.selectOption(added + " select.new-kind", "media");
+  await page.click(added + " button.add-intervention");
+  const iv = "strategies.5.interventions.0.";
+  const field = (k) => '[data-key="' + iv + k + '"]';
+  await page.waitForSelector(field("target.share"));
+  await page.selectOption(field("target.group"), "women");
+  // A bad value: the server's message beside the intervention, naming the key.
+  await set(page, field("target.share"), 2);
+  const beside = '[data-error-for="' + iv + '"]';
+  await page.waitForFunction((sel) => document.querySelector(sel).textContent.length > 0, beside, { timeout: 60000 });
+  const msg = await page.textContent(beside);
+  assert.match(msg, /`strategies\.5\.interventions\.0\.target`/, msg);
+  assert.match(msg, /allowed/, msg);
+  await page.screenshot({ path: path.join(SHOTS, "designer-editor-error.png") });
+  await set(page, field("target.share"), 0.3);
+  await set(page, field("end"), 35);
+  await set(page, field("cost.per_month"), 2000);
+  await checked(page);
+  assert.equal(await page.textContent(beside), "", "the fixed value still shows an error");
+  // Remove leaders_dialogue's second intervention (dialogue).
+  assert.equal(await page.$$eval('.strategy[data-index="2"] tr[data-intervention]', (r) => r.length), 2);
+  await page.click('[aria-label="remove strategies.2.interventions.1."]');
+  await page.waitForFunction(() => document.querySelectorAll('.strategy[data-index="2"] tr[data-intervention]').length === 1);
+  // Compare only the edited strategies (fewer runs).
+  for (const i of [1, 3, 4]) await page.uncheck("#s-" + i);
+  await checked(page);
+  await page.$eval(added, (e) => e.scrollIntoView({ block: "center" }));
+  await page.screenshot({ path: path.join(SHOTS, "designer-editor.png") });
+  await page.click("#compare");
+  await page.waitForSelector("#results-table tbody tr", { timeout: 150000 });
+  const rows = await tableRows(page);
+  assert.deepEqual(rows.map((r) => r.strategy).sort(), ["baseline", "leaders_dialogue", "strategy_5"]);
+  const href = await page.getAttribute("#download-scenario", "href");
+  const saved = await download(page, href, "edited.toml");
+  try {
+    const text = readFileSync(saved.file, "utf8");
+    assert.match(text, /name = "strategy_5"/);
+    assert.match(text, /kind = "media"/);
+    assert.doesNotMatch(text, /kind = "dialogue"/, "the removed intervention is still in the file");
+    // The file alone (its seed and replicates) reproduces the page's table.
+    sameAsTerminal(rows, ["compare", saved.file, "--strategies", "leaders_dialogue,strategy_5"]);
+  } finally {
+    saved.done();
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("designer: a scenario with priors compares over draws, as `normshift compare --draws` does", async () => {
+  const DRAWS = 4;
+  const { page, errors } = await open("/");
+  await page.waitForSelector('.field[data-key="replicates"] input[type=number]');
+  const file = path.join(here, "../../scenarios/uncertain-example.toml");
+  await page.setInputFiles("#upload", { name: "uncertain-example.toml", mimeType: "text/plain", buffer: readFileSync(file) });
+  await page.waitForSelector("#uncertainty-control:not([hidden])", { timeout: 60000 });
+  await set(page, "#draws", DRAWS);
+  const reps = Number(await page.inputValue("#f-replicates"));
+  const seed = await page.inputValue("#f-seed");
+  await page.click("#compare");
+  await page.waitForSelector("#uncertainty-table tbody tr", { timeout: 150000 });
+  const rows = await page.$$eval("#uncertainty-table tbody tr", (trs) => trs.map((tr) => ({
+    strategy: tr.dataset.strategy, csv: JSON.parse(tr.dataset.csv), best: tr.querySelector('[data-field="best"]').textContent,
+  })));
+  const dir = mkdtempSync(path.join(tmpdir(), "ns-browser-"));
+  let csv, out;
+  try {
+    out = execFileSync(BIN, ["compare", file, "--draws", String(DRAWS), "--reps", String(reps), "--seed", seed, "--no-plots",
+      "--threads", "2", "--out", path.join(dir, "cli")], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    csv = readFileSync(path.join(dir, "cli", "comparison.csv"), "utf8").split("\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const strategies = csv.filter((l) => l.includes(",p_best,")).map((l) => l.split(",")[0]);
+  assert.deepEqual(rows.map((r) => r.strategy).sort(), strategies.sort(), "every strategy");
+  for (const r of rows) {
+    for (const metric of ["gain", "p_beats_baseline", "p_best", "p_best_per_dollar", "regret_mean", "regret_p90", "p_harm", "parameter_share"]) {
+      const cells = csv.find((l) => l.startsWith(r.strategy + "," + metric + ",")).split(",");
+      assert.deepEqual(r.csv[metric], cells.slice(2, 5), r.strategy + ": " + metric);
+    }
+    // As printed: the best column.
+    const name = r.strategy.length <= 16 ? r.strategy : r.strategy.slice(0, 15) + "~";
+    const line = out.split("\n").find((l) => l.split(/\s+/)[0] === name && /%/.test(l));
+    assert.ok(line, "no line for " + r.strategy + " in:\n" + out);
+    assert.ok(line.includes(" " + r.best + " ") || line.endsWith(" " + r.best), r.strategy + ": best " + r.best + " not in " + line);
+  }
+  // The uncertainty figures are shown with the others.
+  await page.waitForFunction(() => Array.from(document.querySelectorAll("#figures img")).some((i) => /chances|acceptability/.test(i.src)),
+    null, { timeout: 30000 });
+  await page.evaluate(() => document.getElementById("uncertainty-results").scrollIntoView());
+  await page.screenshot({ path: path.join(SHOTS, "designer-uncertainty.png") });
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -12,7 +12,8 @@
 use super::Limits;
 use super::scenario::Loaded;
 use normshift::compare::{COLUMNS, Row, compare};
-use normshift::output;
+use normshift::output::{self, num};
+use normshift::plot::uncertain::{Chance, acceptability, chances};
 use normshift::plot::{self, Drawn, Options, Results, tables};
 use normshift::run::{Job, RunResult};
 use rayon::prelude::*;
@@ -64,6 +65,22 @@ pub struct Output {
     /// Seconds running the replicates, and drawing the figures and report.
     pub wall_seconds: f64,
     pub draw_seconds: f64,
+    /// The analysis over draws of the priors, when the job drew them.
+    pub uncertainty: Option<Uncertain>,
+}
+
+/// What `normshift compare` reports over the draws of the priors.
+pub struct Uncertain {
+    pub draws: usize,
+    pub reps: usize,
+    /// The uncertain parameters' keys.
+    pub keys: Vec<String>,
+    /// Priors fixed by the page's edits.
+    pub fixed: Vec<String>,
+    /// Per strategy, baseline first (as `compare` orders them).
+    pub stats: Vec<normshift::uncertainty::analysis::Stats>,
+    /// "What changes the answer", as `compare` prints it.
+    pub sentences: Vec<String>,
 }
 
 /// One job.
@@ -72,6 +89,8 @@ pub struct Entry {
     pub loaded: Loaded,
     /// Indices into the scenario's strategies, baseline first.
     pub picked: Vec<usize>,
+    /// Draws of the priors (None: at the point values).
+    pub draws: Option<u32>,
     pub phase: Phase,
     pub total: usize,
     pub done: Arc<AtomicUsize>,
@@ -93,6 +112,8 @@ pub struct Status {
     pub message: Option<String>,
     pub scenario: String,
     pub strategies: Vec<String>,
+    /// Draws of the priors, when the job draws them.
+    pub draws: Option<u32>,
 }
 
 struct Inner {
@@ -148,7 +169,7 @@ impl Queue {
     }
 
     /// Queue a job, or refuse it when the queue is full.
-    pub fn submit(&self, loaded: Loaded, picked: Vec<usize>) -> Result<Status, Refused> {
+    pub fn submit(&self, loaded: Loaded, picked: Vec<usize>, draws: Option<u32>) -> Result<Status, Refused> {
         let mut g = self.lock();
         let running = g.jobs.iter().filter(|e| e.phase == Phase::Running).count();
         let free_workers = self.limits.running.saturating_sub(running);
@@ -161,11 +182,12 @@ impl Queue {
         }
         let id = g.next_id;
         g.next_id += 1;
-        let total = picked.len() * loaded.scenario.replicates as usize;
+        let total = picked.len() * loaded.scenario.replicates as usize * draws.unwrap_or(1) as usize;
         g.jobs.push(Entry {
             id,
             loaded,
             picked,
+            draws,
             phase: Phase::Queued,
             total,
             done: Arc::new(AtomicUsize::new(0)),
@@ -214,7 +236,7 @@ impl Queue {
 
     fn work(&self) {
         loop {
-            let (id, loaded, picked, done, cancel) = {
+            let (id, loaded, picked, draws, done, cancel) = {
                 let mut g = self.lock();
                 loop {
                     if g.stop {
@@ -223,14 +245,17 @@ impl Queue {
                     if let Some(id) = g.waiting.pop_front() {
                         if let Some(e) = g.jobs.iter_mut().find(|e| e.id == id && e.phase == Phase::Queued) {
                             e.phase = Phase::Running;
-                            break (id, e.loaded.clone(), e.picked.clone(), e.done.clone(), e.cancel.clone());
+                            break (id, e.loaded.clone(), e.picked.clone(), e.draws, e.done.clone(), e.cancel.clone());
                         }
                         continue;
                     }
                     g = self.inner.1.wait(g).unwrap_or_else(|e| e.into_inner());
                 }
             };
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(&loaded, &picked, &done, &cancel)));
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match draws {
+                Some(d) => execute_draws(&loaded, &picked, d, &done, &cancel),
+                None => execute(&loaded, &picked, &done, &cancel),
+            }));
             let mut g = self.lock();
             if let Some(e) = g.jobs.iter_mut().find(|e| e.id == id) {
                 e.finished_at = Some(Instant::now());
@@ -239,9 +264,14 @@ impl Queue {
                         e.phase = Phase::Done;
                         e.output = Some(Arc::new(out));
                     }
-                    Ok(Err(Stopped)) => {
+                    Ok(Err(Stopped::Cancelled)) => {
                         if !e.phase.finished() {
                             e.phase = Phase::Cancelled("cancelled".into());
+                        }
+                    }
+                    Ok(Err(Stopped::Failed(m))) => {
+                        if !e.phase.finished() {
+                            e.phase = Phase::Failed(m);
                         }
                     }
                     Err(_) => e.phase = Phase::Failed("the comparison failed unexpectedly (a bug: please report it)".into()),
@@ -308,11 +338,16 @@ fn status_of(g: &Inner, id: u64) -> Option<Status> {
         message,
         scenario: e.loaded.scenario.name.clone(),
         strategies: e.picked.iter().map(|&k| e.loaded.scenario.strategies[k].name.clone()).collect(),
+        draws: e.draws,
     })
 }
 
-/// A job stopped by cancellation.
-struct Stopped;
+/// Why a job gave no output.
+enum Stopped {
+    Cancelled,
+    /// A draw of the priors was not a valid scenario, or the like.
+    Failed(String),
+}
 
 /// Run one comparison, as `normshift compare` does, into memory.
 fn execute(l: &Loaded, picked: &[usize], done: &AtomicUsize, cancel: &AtomicBool) -> Result<Output, Stopped> {
@@ -337,14 +372,27 @@ fn execute(l: &Loaded, picked: &[usize], done: &AtomicUsize, cancel: &AtomicBool
         })
         .collect();
     if cancel.load(Ordering::Relaxed) || per_replicate.iter().any(Option::is_none) {
-        return Err(Stopped);
+        return Err(Stopped::Cancelled);
     }
     let mut results: Vec<RunResult> = per_replicate.into_iter().flatten().flatten().collect();
     results.sort_by_key(|r| r.id.run_id);
     let wall = t0.elapsed().as_secs_f64();
     let names: Vec<String> = picked.iter().map(|&k| s.strategies[k].name.clone()).collect();
     let rows = compare(&results, &names, super::super::compare::BASELINE);
-    let mut files = tables_of(l, &results, &rows);
+    let files = tables_of(l, &results, &rows);
+    Ok(finish(s, results, names, rows, files, wall, None))
+}
+
+/// Draw the figures and the report, and gather the job's output.
+fn finish(
+    s: &normshift::scenario::Scenario,
+    results: Vec<RunResult>,
+    names: Vec<String>,
+    rows: Vec<Row>,
+    mut files: Vec<(String, Vec<u8>)>,
+    wall: f64,
+    uncertainty: Option<(Uncertain, Vec<plot::Figure>)>,
+) -> Output {
     let t1 = Instant::now();
     let (drawn, village) = match draw(&files, s) {
         Ok((drawn, village, html)) => {
@@ -356,6 +404,11 @@ fn execute(l: &Loaded, picked: &[usize], done: &AtomicUsize, cancel: &AtomicBool
             (Drawn::default(), None)
         }
     };
+    let mut drawn = drawn;
+    let uncertainty = uncertainty.map(|(u, figures)| {
+        drawn.figures.extend(figures);
+        u
+    });
     for f in &drawn.figures {
         files.push((format!("figures/{}.png", f.id), f.png.clone()));
         files.push((format!("figures/{}.svg", f.id), f.svg.clone().into_bytes()));
@@ -364,7 +417,198 @@ fn execute(l: &Loaded, picked: &[usize], done: &AtomicUsize, cancel: &AtomicBool
         files.push((format!("figures/{}.gif", a.id), a.gif.clone()));
     }
     let draw_seconds = t1.elapsed().as_secs_f64();
-    Ok(Output { results, names, rows, drawn, files, village, layout: std::sync::OnceLock::new(), wall_seconds: wall, draw_seconds })
+    Output {
+        results,
+        names,
+        rows,
+        drawn,
+        files,
+        village,
+        layout: std::sync::OnceLock::new(),
+        wall_seconds: wall,
+        draw_seconds,
+        uncertainty,
+    }
+}
+
+/// Compare over `draws` draws of the priors, as `normshift compare
+/// --draws D --reps R` does (`cli/uncertain.rs`): the same draws (Sobol'
+/// points from the scenario's seed), draw d's replicates numbered d*R ..
+/// d*R+R-1, the same analysis and the same rows added to
+/// `comparison.csv`; R is the scenario's `replicates`.
+fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, cancel: &AtomicBool) -> Result<Output, Stopped> {
+    use super::super::uncertain::{DISCOVERY_COLUMNS, METRICS, bound, discover, metric, top_of};
+    use normshift::outcomes::sum;
+    use normshift::uncertainty::analysis::{Outcomes, ceac, summarise, wtp_range};
+    use normshift::uncertainty::prior::{Design, TABLE, unit_draws};
+    let s = &l.scenario;
+    let t0 = Instant::now();
+    let priors = &l.priors.list;
+    let (d_n, r_n) = (draws as usize, s.replicates as usize);
+    let failed = |m: String| Stopped::Failed(m);
+    let unit = unit_draws(d_n, priors.len(), Design::Sobol, s.seed).map_err(|e| failed(format!("the draws could not be made: {e}")))?;
+    let values: Vec<Vec<f64>> = unit.iter().map(|row| row.iter().zip(priors).map(|(&x, p)| p.value(x)).collect()).collect();
+    let mut scenarios = Vec::with_capacity(d_n);
+    for (d, row) in values.iter().enumerate() {
+        let mut sets = l.sets.clone();
+        sets.push(format!("replicates={r_n}"));
+        sets.extend(priors.iter().zip(row).map(|(p, &x)| p.set(x)));
+        let sc = normshift::scenario::parse_scenario(&l.text, &l.origin, &sets).map_err(|e| {
+            let at: Vec<String> = priors.iter().zip(row).map(|(p, &x)| p.set(x)).collect();
+            failed(format!("draw {d} ({}) is not a valid scenario: {e}", at.join(", ")))
+        })?;
+        scenarios.push(sc);
+    }
+    let jobs: Vec<Job> = scenarios
+        .iter()
+        .enumerate()
+        .map(|(d, sc)| Job {
+            scenario: sc,
+            strategies: picked.to_vec(),
+            replicates: (d * r_n) as u32..((d + 1) * r_n) as u32,
+            loaded: None,
+            reach: vec![1.0; picked.len()],
+            trace: d == 0,
+            stop: Some(cancel),
+        })
+        .collect();
+    let units: Vec<(usize, u32)> = (0..d_n).flat_map(|d| (0..r_n).map(move |j| (d, (d * r_n + j) as u32))).collect();
+    let total = units.len() * picked.len();
+    let mut results: Vec<RunResult> = units
+        .par_iter()
+        .flat_map_iter(|&(d, r)| {
+            if cancel.load(Ordering::Relaxed) {
+                return Vec::new();
+            }
+            let rs = jobs[d].try_run_replicate(r).unwrap_or_default();
+            done.fetch_add(rs.len(), Ordering::Relaxed);
+            rs
+        })
+        .collect();
+    if cancel.load(Ordering::Relaxed) || results.len() != total {
+        return Err(Stopped::Cancelled);
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    let all_reps = (d_n * r_n) as u64;
+    for res in &mut results {
+        let k = picked.iter().position(|&i| s.strategies[i].name == res.id.strategy).unwrap_or(0);
+        res.id.run_id = k as u64 * all_reps + u64::from(res.id.replicate);
+    }
+    results.sort_by_key(|r| r.id.run_id);
+    let names: Vec<String> = picked.iter().map(|&k| s.strategies[k].name.clone()).collect();
+    let mut o = Outcomes::new(names.clone(), d_n, r_n);
+    let at = |k: usize, rep: usize| &results[k * d_n * r_n + rep].summary;
+    for d in 0..d_n {
+        for j in 0..r_n {
+            let rep = d * r_n + j;
+            let base = at(0, rep);
+            for k in 0..names.len() {
+                let x = at(k, rep);
+                o.set(
+                    d,
+                    j,
+                    k,
+                    x[sum::PARTICIPATION_END] - base[sum::PARTICIPATION_END],
+                    x[sum::COST_TOTAL],
+                    x[sum::WOMEN_SANCTIONED_MEAN] - base[sum::WOMEN_SANCTIONED_MEAN],
+                );
+            }
+        }
+    }
+    let stats = summarise(&o);
+    let keys: Vec<String> = priors.iter().map(|p| p.key.clone()).collect();
+    let discoveries = discover(&o, &stats, &values, &keys);
+    let wtp = wtp_range(&o, 41);
+    let curve = ceac(&o, &wtp);
+    let rows = compare(&results, &names, super::super::compare::BASELINE);
+
+    // The files `compare` writes over draws, byte for byte.
+    let mut files = tables_of(l, &results, &rows);
+    let mut put = |name: &str, text: String| {
+        if let Some(f) = files.iter_mut().find(|(n, _)| n == name) {
+            f.1 = text.into_bytes();
+        } else {
+            files.push((name.to_string(), text.into_bytes()));
+        }
+    };
+    let mut draws_csv = format!("draw,first_replicate,{}\n", keys.join(","));
+    for (d, row) in values.iter().enumerate() {
+        let v: Vec<String> = row.iter().map(|&x| num(x)).collect();
+        draws_csv.push_str(&format!("{d},{},{}\n", d * r_n, v.join(",")));
+    }
+    put("draws.csv", draws_csv);
+    let mut comparison = format!("{}\n", COLUMNS.join(","));
+    for r in &rows {
+        comparison.push_str(&normshift::output::csv_line(r.record()));
+    }
+    for st in &stats {
+        for m in METRICS {
+            let (mean, lo, hi) = metric(st, m);
+            comparison.push_str(&format!("{},{m},{},{},{},,,,,,{}\n", st.strategy, num(mean), num(lo), num(hi), d_n * r_n));
+        }
+    }
+    put("comparison.csv", comparison);
+    let mut discovery = format!("{}\n", DISCOVERY_COLUMNS.join(","));
+    let top = top_of(&stats).map_or("", |t| names[t].as_str());
+    for disc in &discoveries {
+        let other = &names[disc.other];
+        if let Some(b) = &disc.found {
+            let restricted = b.restricted();
+            for k in restricted.iter().map(|&k| Some(k)).chain(restricted.is_empty().then_some(None)) {
+                let (param, lo, hi) = match k {
+                    Some(k) => (keys[k].as_str(), bound(b.lo[k]), bound(b.hi[k])),
+                    None => ("", String::new(), String::new()),
+                };
+                discovery.push_str(&format!(
+                    "{top},{other},box,{param},{lo},{hi},,{},{},{},{}\n",
+                    num(b.coverage),
+                    num(b.density),
+                    num(b.mass),
+                    num(disc.wins)
+                ));
+            }
+        }
+        for (k, v) in disc.indices.iter().enumerate() {
+            discovery.push_str(&format!("{top},{other},first_order,{},,,{},,,,{}\n", keys[k], num(*v), num(disc.wins)));
+        }
+    }
+    put("discovery.csv", discovery);
+    let mut accept = "wtp,strategy,p_most_net_benefit\n".to_string();
+    for (lv, row) in wtp.iter().zip(&curve) {
+        for (n, p) in names.iter().zip(row) {
+            accept.push_str(&format!("{},{n},{}\n", num(*lv), num(*p)));
+        }
+    }
+    put("acceptability.csv", accept);
+    // As `compare` saves it over draws: the resolved scenario and its priors.
+    let mut scenario_text = super::super::input::resolved_toml(s).unwrap_or_default();
+    let mut root = toml::Table::new();
+    root.insert(TABLE.into(), toml::Value::Table(l.priors.table.clone()));
+    scenario_text.push('\n');
+    scenario_text.push_str(&toml::to_string(&root).unwrap_or_default());
+    put("scenario.toml", scenario_text);
+
+    let o = plot::Options::default();
+    let chance_rows: Vec<Chance> = stats
+        .iter()
+        .map(|st| Chance {
+            strategy: st.strategy.clone(),
+            p_best: st.p_best,
+            p_best_per_dollar: st.p_best_per_dollar,
+            regret: 100.0 * st.regret_mean,
+        })
+        .collect();
+    let figures: Vec<plot::Figure> =
+        [chances(&chance_rows, &o), acceptability(&names, &wtp, &curve, &o)].into_iter().filter_map(|f| f.ok().flatten()).collect();
+    let u = Uncertain {
+        draws: d_n,
+        reps: r_n,
+        keys,
+        fixed: l.priors.fixed.clone(),
+        stats,
+        sentences: discoveries.iter().map(|d| d.sentence.clone()).collect(),
+    };
+    Ok(finish(s, results, names, rows, files, wall, Some((u, figures))))
 }
 
 /// The tables `normshift compare` writes, in memory, byte for byte.

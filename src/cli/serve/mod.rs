@@ -54,6 +54,10 @@ pub struct ServeArgs {
     /// months x strategies).
     #[arg(long, default_value_t = 1_000_000_000)]
     pub max_draws: u64,
+    /// Most draws of a scenario's priors (`[uncertain]`) one comparison may
+    /// ask for (each draw runs every strategy on the scenario's replicates).
+    #[arg(long, default_value_t = 64)]
+    pub max_prior_draws: u32,
     /// Jobs running at once.
     #[arg(long, default_value_t = 1)]
     pub running: usize,
@@ -81,6 +85,7 @@ pub struct Limits {
     pub max_reps: u32,
     pub max_months: u32,
     pub max_draws: u64,
+    pub max_prior_draws: u32,
     pub running: usize,
     pub queued: usize,
     pub abandon_after: Duration,
@@ -95,8 +100,8 @@ impl ServeArgs {
                 return Err(bad(format!("{flag} 0: give 1 or more")));
             }
         }
-        if self.max_agents == 0 || self.max_reps == 0 || self.max_months == 0 || self.max_draws == 0 {
-            return Err(bad("--max-agents, --max-reps, --max-months and --max-draws must be 1 or more"));
+        if self.max_agents == 0 || self.max_reps == 0 || self.max_months == 0 || self.max_draws == 0 || self.max_prior_draws == 0 {
+            return Err(bad("--max-agents, --max-reps, --max-months, --max-draws and --max-prior-draws must be 1 or more"));
         }
         if self.abandon_after == 0 {
             return Err(bad("--abandon-after 0: give 1 or more seconds"));
@@ -106,6 +111,7 @@ impl ServeArgs {
             max_reps: self.max_reps,
             max_months: self.max_months,
             max_draws: self.max_draws,
+            max_prior_draws: self.max_prior_draws,
             running: self.running,
             queued: self.queued,
             abandon_after: Duration::from_secs(self.abandon_after),

@@ -127,6 +127,7 @@ async fn health(State(app): State<Shared>) -> Json<Value> {
         "kept": kept,
         "limits": {
             "max_agents": l.max_agents, "max_reps": l.max_reps, "max_months": l.max_months, "max_draws": l.max_draws,
+            "max_prior_draws": l.max_prior_draws,
             "running": l.running, "queued": l.queued, "abandon_after_seconds": l.abandon_after.as_secs(),
             "max_body_bytes": l.max_body,
         },
@@ -173,6 +174,11 @@ struct JobRequest {
     /// Strategies to compare; baseline is always included. Empty: all.
     #[serde(default)]
     strategies: Vec<String>,
+    /// Draws of the scenario's priors (`[uncertain]`), as `compare --draws`;
+    /// each draw runs the scenario's `replicates`. None: compare at the
+    /// point values, as `compare --no-uncertainty`.
+    #[serde(default)]
+    draws: Option<u32>,
 }
 
 fn status_response(code: StatusCode, s: Status) -> Response {
@@ -189,27 +195,44 @@ async fn submit(State(app): State<Shared>, b: Result<Json<JobRequest>, JsonRejec
     let loaded = tokio::task::spawn_blocking(move || {
         let loaded = scenario::load(&req.scenario, &limits)?;
         let picked = pick(&loaded, &req.strategies)?;
-        let draws = scenario::draws(&loaded.scenario, picked.len());
+        if let Some(d) = req.draws {
+            if loaded.priors.is_empty() {
+                let why = if loaded.priors.fixed.is_empty() {
+                    "the scenario declares no priors; add an [uncertain] table (see docs/uncertainty.md)".to_string()
+                } else {
+                    format!("every prior was fixed by an edit ({})", loaded.priors.fixed.join(", "))
+                };
+                return Err(Problem::plain("draws", Some("draws"), format!("{d} draws: {why}")));
+            }
+            if !(1..=limits.max_prior_draws).contains(&d) {
+                return Err(Problem::plain(
+                    "draws",
+                    Some("draws"),
+                    format!("{d} draws: the web app draws 1 to {} (start it with --max-prior-draws to change)", limits.max_prior_draws),
+                ));
+            }
+        }
+        let draws = scenario::draws(&loaded.scenario, picked.len()) * f64::from(req.draws.unwrap_or(1));
         if draws > limits.max_draws as f64 {
             return Err(Problem::plain(
                 &loaded.origin,
                 Some("replicates"),
                 format!(
-                    "this comparison would draw about {draws:.0} agent-months (adults x replicates x months x strategies); \
+                    "this comparison would draw about {draws:.0} agent-months (adults x replicates x months x strategies x draws of the priors); \
                      the web app runs at most {} (fewer replicates, months or strategies, or start it with --max-draws)",
                     limits.max_draws
                 ),
             ));
         }
-        Ok((loaded, picked))
+        Ok((loaded, picked, req.draws))
     })
     .await;
-    let (loaded, picked) = match loaded {
+    let (loaded, picked, draws) = match loaded {
         Ok(Ok(x)) => x,
         Ok(Err(p)) => return problem(p),
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "reading the scenario failed unexpectedly"),
     };
-    match app.queue.submit(loaded, picked) {
+    match app.queue.submit(loaded, picked, draws) {
         Ok(s) => status_response(StatusCode::ACCEPTED, s),
         Err(Refused::Busy(m)) => {
             let mut r = error(StatusCode::SERVICE_UNAVAILABLE, &m);
@@ -339,6 +362,17 @@ async fn result(State(app): State<Shared>, Path(id): Path<u64>) -> Response {
         .iter()
         .map(|f| json!({ "id": f.id, "title": f.title, "caption": f.caption, "url": format!("/api/jobs/{id}/figures/{}.svg", f.id) }))
         .collect();
+    let uncertainty = out.uncertainty.as_ref().map(|u| uncertainty_json(u, s, &loaded.origin));
+    // Only some strategies ticked: `--strategies` names them, as the CLI takes them.
+    let picked = if out.names.len() < s.strategies.len() {
+        format!(" --strategies {}", out.names.iter().filter(|n| *n != base).cloned().collect::<Vec<_>>().join(","))
+    } else {
+        String::new()
+    };
+    let command = match &out.uncertainty {
+        Some(u) => format!("normshift compare scenario.toml --draws {} --reps {}{picked}", u.draws, u.reps),
+        None => format!("normshift compare scenario.toml{picked}"),
+    };
     Json(json!({
         "id": id,
         "scenario": s.name,
@@ -353,9 +387,57 @@ async fn result(State(app): State<Shared>, Path(id): Path<u64>) -> Response {
         "table": table,
         "rows": all,
         "figures": figures,
-        "command": format!("normshift compare scenario.toml   (or: normshift compare {} --seed {} --reps {})", loaded.origin, s.seed, s.replicates),
+        "command": command,
+        "uncertainty": uncertainty,
     }))
     .into_response()
+}
+
+/// The results over the draws of the priors, as `normshift compare` prints
+/// them, with `comparison.csv`'s cells for checking.
+fn uncertainty_json(u: &super::jobs::Uncertain, s: &normshift::scenario::Scenario, origin: &str) -> Value {
+    use super::super::uncertain::{METRICS, metric};
+    let f = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+    let mut order: Vec<usize> = (0..u.stats.len()).collect();
+    order.sort_by(|&a, &b| (a != 0).cmp(&(b != 0)).then(u.stats[b].gain_mean.total_cmp(&u.stats[a].gain_mean)).then(a.cmp(&b)));
+    let rows: Vec<Value> = order
+        .into_iter()
+        .map(|k| {
+            let st = &u.stats[k];
+            let csv: serde_json::Map<String, Value> = METRICS
+                .iter()
+                .map(|m| {
+                    let (mean, lo, hi) = metric(st, m);
+                    (m.to_string(), json!([num(mean), num(lo), num(hi)]))
+                })
+                .collect();
+            json!({
+                "strategy": st.strategy,
+                "baseline": k == 0,
+                "gain": f(100.0 * st.gain_mean),
+                "gain_lo": f(100.0 * st.gain_p05),
+                "gain_hi": f(100.0 * st.gain_p95),
+                "p_beats_baseline": f(st.p_beats_baseline),
+                "p_best": f(st.p_best),
+                "p_best_per_dollar": f(st.p_best_per_dollar),
+                "regret": f(100.0 * st.regret_mean),
+                "regret_p90": f(100.0 * st.regret_p90),
+                "p_harm": f(st.p_harm),
+                "parameter_share": f(st.parameter_share),
+                "csv": csv,
+            })
+        })
+        .collect();
+    json!({
+        "draws": u.draws,
+        "replicates_per_draw": u.reps,
+        "parameters": u.keys,
+        "fixed": u.fixed,
+        "rows": rows,
+        "sentences": u.sentences,
+        "programme_end": s.programme_end(),
+        "origin": origin,
+    })
 }
 
 async fn figure(State(app): State<Shared>, Path((id, file)): Path<(u64, String)>) -> Response {

@@ -13,7 +13,10 @@
 #![allow(clippy::result_large_err)]
 
 use super::Limits;
+use normshift::interventions::{Intervention, InterventionKind};
+use normshift::names::check_name;
 use normshift::scenario::{NetworkKind, Scenario, ScenarioError, builtin, builtin_names, parse_scenario};
+use normshift::uncertainty::prior::{Priors, WithPriors, parse_with_priors};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -30,6 +33,11 @@ pub struct ScenarioRequest {
     /// Edits, as `--set` takes them: `population.elite=0.2`.
     #[serde(default)]
     pub sets: Vec<String>,
+    /// The strategies as the page's editor left them (interventions added,
+    /// removed or changed), each as its TOML table in JSON; they replace
+    /// the scenario's `[[strategies]]` before it is read. None: unedited.
+    #[serde(default)]
+    pub strategies: Option<Vec<Value>>,
 }
 
 /// A problem with what a page sent, located like the CLI's messages.
@@ -75,12 +83,93 @@ pub struct Loaded {
     /// The built-in name or the upload's (label) name.
     pub origin: String,
     /// The scenario file's text before the page's edits (its comments are
-    /// kept in the saved `scenario.toml`, as `normshift compare` keeps them).
+    /// kept in the saved `scenario.toml`, as `normshift compare` keeps them),
+    /// with the page's strategies written in when it edited them.
     pub text: String,
+    /// The page's edits other than the priors' (`--set` as `compare` takes
+    /// them), for reading the scenario again at each draw of the priors.
+    pub sets: Vec<String>,
+    /// The scenario's priors (`[uncertain]`), as `normshift compare` reads them.
+    pub priors: Priors,
 }
 
 /// Largest number of edits a page may send at once.
 const MAX_SETS: usize = 500;
+/// Most strategies, and interventions per strategy, the editor may send.
+const MAX_STRATEGIES: usize = 50;
+const MAX_INTERVENTIONS: usize = 50;
+
+/// A JSON value from the page as a TOML value (`null` dropped by the caller).
+fn toml_value(v: &Value, key: &str) -> Result<toml_edit::Value, String> {
+    Ok(match v {
+        Value::Bool(b) => (*b).into(),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.into(),
+            (None, Some(f)) => f.into(),
+            _ => return Err(format!("`{key}`: {n} is not a number normshift can read")),
+        },
+        Value::String(s) => s.as_str().into(),
+        Value::Array(a) => {
+            let mut out = toml_edit::Array::new();
+            for (i, x) in a.iter().enumerate() {
+                out.push(toml_value(x, &format!("{key}.{i}"))?);
+            }
+            out.into()
+        }
+        Value::Object(o) => {
+            let mut t = toml_edit::InlineTable::new();
+            for (k, x) in o.iter().filter(|(_, x)| !x.is_null()) {
+                t.insert(k, toml_value(x, &format!("{key}.{k}"))?);
+            }
+            t.into()
+        }
+        Value::Null => return Err(format!("`{key}`: is empty")),
+    })
+}
+
+/// `text` with its `[[strategies]]` replaced by the page's edited ones
+/// (everything else, comments included, kept). The result is then read
+/// and validated like any scenario file.
+fn with_strategies(text: &str, strategies: &[Value]) -> Result<String, (String, String)> {
+    if strategies.len() > MAX_STRATEGIES {
+        return Err(("strategies".into(), format!("{} strategies; the editor sends at most {MAX_STRATEGIES}", strategies.len())));
+    }
+    // A text that does not parse is reported by the scenario reader, located.
+    let Ok(mut doc) = text.parse::<toml_edit::DocumentMut>() else { return Ok(text.to_string()) };
+    let mut list = toml_edit::ArrayOfTables::new();
+    for (i, st) in strategies.iter().enumerate() {
+        let at = format!("strategies.{i}");
+        let Value::Object(st) = st else { return Err((at, "is not a table".into())) };
+        let mut t = toml_edit::Table::new();
+        for (k, v) in st.iter().filter(|(k, v)| !v.is_null() && *k != "interventions") {
+            t.insert(k, toml_edit::value(toml_value(v, &format!("{at}.{k}")).map_err(|m| (format!("{at}.{k}"), m))?));
+        }
+        let ivs = match st.get("interventions") {
+            None | Some(Value::Null) => &Vec::new(),
+            Some(Value::Array(a)) => a,
+            Some(_) => return Err((format!("{at}.interventions"), "is not a list".into())),
+        };
+        if ivs.len() > MAX_INTERVENTIONS {
+            return Err((format!("{at}.interventions"), format!("{} interventions; at most {MAX_INTERVENTIONS} a strategy", ivs.len())));
+        }
+        if !ivs.is_empty() {
+            let mut arr = toml_edit::ArrayOfTables::new();
+            for (j, iv) in ivs.iter().enumerate() {
+                let at = format!("{at}.interventions.{j}");
+                let Value::Object(iv) = iv else { return Err((at, "is not a table".into())) };
+                let mut it = toml_edit::Table::new();
+                for (k, v) in iv.iter().filter(|(_, v)| !v.is_null()) {
+                    it.insert(k, toml_edit::value(toml_value(v, &format!("{at}.{k}")).map_err(|m| (format!("{at}.{k}"), m))?));
+                }
+                arr.push(it);
+            }
+            t.insert("interventions", toml_edit::Item::ArrayOfTables(arr));
+        }
+        list.push(t);
+    }
+    doc.insert("strategies", toml_edit::Item::ArrayOfTables(list));
+    Ok(doc.to_string())
+}
 
 /// An upload's name made safe to print: no path, no control characters,
 /// at most 80 characters.
@@ -118,7 +207,31 @@ pub fn load(req: &ScenarioRequest, limits: &Limits) -> Result<Loaded, Problem> {
     if req.sets.len() > MAX_SETS {
         return Err(Problem::plain("sets", None, format!("{} edits; at most {MAX_SETS} at once", req.sets.len())));
     }
-    let scenario = parse_scenario(&text, &origin, &req.sets).map_err(|e| Problem::from_error(&e))?;
+    let edited = req.strategies.is_some();
+    let text = match &req.strategies {
+        Some(st) => {
+            with_strategies(&text, st).map_err(|(key, m)| Problem::plain(&format!("{origin} (strategies as edited)"), Some(&key), m))?
+        }
+        None => text,
+    };
+    let WithPriors { scenario, priors, sets } = parse_with_priors(&text, &origin, &req.sets).map_err(|e| {
+        // The edited strategies' lines are in a text the page never shows:
+        // their problems are located by key alone.
+        if edited && e.key.as_deref().is_some_and(|k| k.starts_with("strategies")) && !e.origin.starts_with("--set ") {
+            let mut p = Problem::from_error(&e);
+            p.line = None;
+            p.column = None;
+            p.message = format!("{} (strategies as edited): `{}`: {}", e.origin, e.key.as_deref().unwrap_or_default(), e.message);
+            p
+        } else {
+            Problem::from_error(&e)
+        }
+    })?;
+    // Names become file names in the results: the CLI's rule, checked as `normshift compare` checks it.
+    check_name(&scenario.name).map_err(|e| Problem::plain(&origin, Some("name"), e.to_string()))?;
+    for (i, st) in scenario.strategies.iter().enumerate() {
+        check_name(&st.name).map_err(|e| Problem::plain(&origin, Some(&format!("strategies.{i}.name")), e.to_string()))?;
+    }
     if scenario.network.kind == NetworkKind::File {
         return Err(Problem::plain(
             &origin,
@@ -129,7 +242,7 @@ pub fn load(req: &ScenarioRequest, limits: &Limits) -> Result<Loaded, Problem> {
         ));
     }
     check_limits(&scenario, &origin, limits)?;
-    Ok(Loaded { scenario, origin, text })
+    Ok(Loaded { scenario, origin, text, sets, priors })
 }
 
 /// Agent-months one comparison of `strategies` strategies draws.
@@ -378,7 +491,9 @@ pub fn describe(l: &Loaded, text: Option<&str>, limits: &Limits) -> Value {
                     })
                 })
                 .collect();
-            json!({ "index": i, "name": st.name, "description": st.description, "interventions": ivs })
+            // The strategy as its TOML table, for the editor to change and send back whole.
+            let table = serde_json::to_value(st).unwrap_or(Value::Null);
+            json!({ "index": i, "name": st.name, "description": st.description, "interventions": ivs, "table": table })
         })
         .collect();
     json!({
@@ -394,9 +509,32 @@ pub fn describe(l: &Loaded, text: Option<&str>, limits: &Limits) -> Value {
         "assumptions": assumptions,
         "strategies": strategies,
         "has_baseline": s.strategies.iter().any(|x| x.name == super::super::compare::BASELINE),
-        "kinds": ["dialogue", "male_champions", "leader_engagement", "womens_organisations", "protection", "quota", "media", "funding_cut"],
+        "kinds": kinds(),
         "groups": ["women", "men", "all", "leaders", "gatekeepers", "religious_leaders", "household_heads"],
+        "selections": ["random", "central", "elite", "inclusive", "youth"],
+        "priors": l.priors.list.iter().map(|p| json!({ "key": p.key, "source": p.source, "point": p.point })).collect::<Vec<_>>(),
+        "fixed_priors": l.priors.fixed,
+        "max_prior_draws": limits.max_prior_draws,
     })
+}
+
+/// The registry of intervention kinds, for the editor: each kind's name,
+/// its own keys, whether it reaches people (`target`) and costs money
+/// (`cost`), and a new intervention of the kind with its defaults.
+fn kinds() -> Vec<Value> {
+    InterventionKind::ALL
+        .iter()
+        .map(|&k| {
+            let keys = k.keys();
+            json!({
+                "name": k.as_str(),
+                "keys": keys,
+                "target": keys.contains(&"target"),
+                "cost": keys.contains(&"cost"),
+                "defaults": serde_json::to_value(Intervention::new(k)).unwrap_or(Value::Null),
+            })
+        })
+        .collect()
 }
 
 /// The built-in scenarios: name and first sentence of the description.
@@ -420,6 +558,7 @@ mod tests {
             max_reps: 50,
             max_months: 600,
             max_draws: 1_000_000_000,
+            max_prior_draws: 64,
             running: 1,
             queued: 4,
             abandon_after: std::time::Duration::from_secs(20),
@@ -479,6 +618,43 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    /// The editor's strategies, sent back unchanged (each strategy's table
+    /// as JSON, as the page gets it), give exactly the scenario the file
+    /// gives, for every built-in scenario: the JSON-to-TOML path loses nothing.
+    #[test]
+    fn unedited_strategies_sent_back_give_the_same_scenario() {
+        let mut tried = 0;
+        for name in builtin_names() {
+            let plain = ScenarioRequest { builtin: Some(name.into()), ..Default::default() };
+            let Ok(a) = load(&plain, &Limits { max_agents: u64::MAX, max_reps: u32::MAX, max_months: u32::MAX, ..limits() }) else {
+                continue; // a file network, refused by the web app
+            };
+            let tables: Vec<Value> = a.scenario.strategies.iter().map(|st| serde_json::to_value(st).unwrap()).collect();
+            // Through text, as a page's JSON arrives.
+            let tables: Vec<Value> = serde_json::from_str(&serde_json::to_string(&tables).unwrap()).unwrap();
+            let edited = ScenarioRequest { strategies: Some(tables), ..plain };
+            let b = load(&edited, &Limits { max_agents: u64::MAX, max_reps: u32::MAX, max_months: u32::MAX, ..limits() })
+                .unwrap_or_else(|p| panic!("{name}: {}", p.message));
+            assert!(a.scenario == b.scenario, "{name}: the strategies sent back changed the scenario");
+            tried += 1;
+        }
+        assert!(tried >= 5, "only {tried} built-in scenarios were tried");
+    }
+
+    #[test]
+    fn an_edited_intervention_is_located_by_key_without_a_line() {
+        let mut st: Vec<Value> = {
+            let a = load(&ScenarioRequest { builtin: Some("default".into()), ..Default::default() }, &limits()).unwrap();
+            a.scenario.strategies.iter().map(|s| serde_json::to_value(s).unwrap()).collect()
+        };
+        st[1]["interventions"][0]["end"] = json!(-3);
+        let req = ScenarioRequest { builtin: Some("default".into()), strategies: Some(st), ..Default::default() };
+        let p = load(&req, &limits()).unwrap_err();
+        assert!(p.key.as_deref().is_some_and(|k| k.starts_with("strategies.1.interventions.0")), "{p:?}");
+        assert_eq!(p.line, None, "{p:?}");
+        assert!(p.message.contains("strategies as edited"), "{p:?}");
     }
 
     #[test]
