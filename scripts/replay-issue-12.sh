@@ -120,7 +120,7 @@ expect S1 'name = "../../victim": run refused' 2 - 'name' -- "$N" run trav.toml 
 variant abs "s|^name = \"small\"|name = \"$W/victim\"|"
 expect S2 'an absolute path as name: run refused' 2 - 'name' -- "$N" run abs.toml --no-plots
 expect S3 '--set name=../../victim refused' 2 - 'name' -- "$N" run small.toml --set name=../../victim --no-plots
-expect S4 'sweep and sensitivity with a traversal name refused' 2 - 'name' -- "$N" sweep trav.toml --vary backlash.rate=0:0.1:2
+expect S4 'sweep with a traversal name refused' 2 - 'name' -- "$N" sweep trav.toml --vary backlash.rate=0:0.1:2
 expect S5 'sensitivity with a traversal name refused' 2 - 'name' -- "$N" sensitivity trav.toml --vary backlash.rate=0:0.1 --samples 2
 expect S6 'a shard of a sweep with --set name=/abs refused' 2 - 'name' -- "$N" sweep small.toml --set "name=$W/victim" --vary backlash.rate=0:0.1:2 --shard 0/2
 variant slash 's|^name = "champions"|name = "../champions"|'
