@@ -65,6 +65,32 @@ pub fn check_name(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// Longest run of non-space characters shown whole in a message.
+pub const MAX_SHOWN: usize = 200;
+
+/// `text` for a message: each run of more than [`MAX_SHOWN`] non-space
+/// characters (a pasted value, a long `--set`) cut to its first 80, with a
+/// note of its full length, so an error never echoes a whole huge value.
+pub fn clip_long_words(text: &str) -> String {
+    if text.len() <= MAX_SHOWN {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len().min(4096));
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let n = word.chars().count();
+        if n > MAX_SHOWN {
+            out.extend(word.chars().take(80));
+            out.push_str(&format!("… ({n} characters in all)"));
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +135,13 @@ mod tests {
             assert_eq!(check_name(&n).is_ok(), said, "{n:?}");
         }
         assert!(NAME_RULE.contains(&MAX_NAME_LEN.to_string()));
+    }
+
+    #[test]
+    fn long_values_are_clipped_in_messages() {
+        let long = "x".repeat(100_000);
+        let m = clip_long_words(&format!("--set name={long}: `name`: bad"));
+        assert!(m.len() < 200 && m.contains("(100006 characters in all)") && m.ends_with(" `name`: bad"), "{m}");
+        assert_eq!(clip_long_words("short words stay as they are"), "short words stay as they are");
     }
 }

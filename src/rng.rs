@@ -65,6 +65,31 @@ pub fn replicate_seed(seed: u64, replicate: u32) -> u64 {
     mix64(seed.wrapping_add(GOLDEN.wrapping_mul(u64::from(replicate) + 1)))
 }
 
+/// The master seed whose replicate 0 has the seed `run_seed`: how one run
+/// of a sweep (or any run whose seed a table printed) is run again alone
+/// (`normshift run --run-seed`). Exact, since [`mix64`] is a bijection.
+pub fn master_seed_for(run_seed: u64) -> u64 {
+    unmix64(run_seed).wrapping_sub(GOLDEN)
+}
+
+/// The inverse of [`mix64`].
+fn unmix64(mut z: u64) -> u64 {
+    // Inverse of an odd multiplier modulo 2^64 by Newton's iteration (each
+    // step doubles the correct low bits: 3, 6, 12, 24, 48, 96).
+    fn inverse(a: u64) -> u64 {
+        let mut x = a;
+        for _ in 0..5 {
+            x = x.wrapping_mul(2u64.wrapping_sub(a.wrapping_mul(x)));
+        }
+        x
+    }
+    z = z ^ (z >> 31) ^ (z >> 62);
+    z = z.wrapping_mul(inverse(0x94d0_49bb_1331_11eb));
+    z = z ^ (z >> 27) ^ (z >> 54);
+    z = z.wrapping_mul(inverse(0xbf58_476d_1ce4_e5b9));
+    z ^ (z >> 30) ^ (z >> 60)
+}
+
 /// The key of one (seed, step, purpose) stream; per-agent draws are then one
 /// mix each.
 #[derive(Clone, Copy, Debug)]
@@ -135,6 +160,20 @@ impl TryRng for Stream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_seed_gives_back_its_master_seed() {
+        for s in [0, 1, 20201325, 16243953198139721037, u64::MAX, 1 << 63] {
+            assert_eq!(unmix64(mix64(s)), s);
+            assert_eq!(replicate_seed(master_seed_for(s), 0), s);
+        }
+        for master in [0u64, 7, u64::MAX] {
+            for r in [0u32, 3, 999] {
+                let run = replicate_seed(master, r);
+                assert_eq!(replicate_seed(master_seed_for(run), 0), run);
+            }
+        }
+    }
 
     #[test]
     fn draws_depend_only_on_their_key() {

@@ -42,9 +42,12 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     super::limits::reps(args.adjust.reps, " (20 or more for stable intervals)")?;
     super::limits::threads(args.output.threads)?;
     if let Some(b) = args.budget
-        && !(b.is_finite() && b > 0.0)
+        && !(b.is_finite() && b > 0.0 && b <= super::limits::MAX_BUDGET)
     {
-        return Err(bad(format!("--budget {b}: give a positive amount, in the scenario's currency")));
+        return Err(bad(format!(
+            "--budget {b}: give a positive amount, in the scenario's currency, at most {:.0}",
+            super::limits::MAX_BUDGET
+        )));
     }
     let input = input::load(&args.scenario, &args.adjust)?;
     let s = &input.scenario;
@@ -102,37 +105,41 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     let rows = compare(&results, &names, BASELINE);
 
     let dir = &staging.dir;
-    write_tables(dir, &results)?;
-    write_atomic(&dir.join("comparison.csv"), |w| {
-        writeln!(w, "{}", COLUMNS.join(","))?;
-        for r in &rows {
-            w.write_all(csv_line(r.record()).as_bytes())?;
+    let written = (|| -> anyhow::Result<()> {
+        write_tables(dir, &results)?;
+        write_atomic(&dir.join("comparison.csv"), |w| {
+            writeln!(w, "{}", COLUMNS.join(","))?;
+            for r in &rows {
+                w.write_all(csv_line(r.record()).as_bytes())?;
+            }
+            Ok(())
+        })?;
+        // The saved scenario and the manifest describe what was run: under
+        // --budget, each rescaled strategy's targets at their rescaled reach.
+        let saved = budgeted(s, &job.strategies, &job.reach);
+        let saved = super::saved::saved_toml(&input.text, &saved)?;
+        write_atomic(&dir.join("scenario.toml"), |w| w.write_all(saved.as_bytes()))?;
+        let more = match args.budget {
+            Some(b) => serde_json::json!({ "budget": {
+                "amount": b,
+                "strategies": rescaled.iter().enumerate().filter_map(|(k, r)| r.as_ref().map(|r| serde_json::json!({
+                    "strategy": names[k],
+                    "reach": r.reach,
+                    "own_cost": r.own_cost,
+                    "cost": r.cost,
+                }))).collect::<Vec<_>>(),
+                "note": "scenario.toml holds each rescaled strategy's targets at the rescaled reach (share times reach, count times reach rounded), so running it without --budget reproduces these runs",
+            }}),
+            None => serde_json::json!({}),
+        };
+        let manifest = Manifest { command: "compare", origin: &input.origin, scenario: s, threads, started, wall, more };
+        write_manifest(dir, &manifest, &results)?;
+        if !args.output.no_plots {
+            super::plot::draw_folder(dir, &out)?;
         }
         Ok(())
-    })?;
-    // The saved scenario and the manifest describe what was run: under
-    // --budget, each rescaled strategy's targets at their rescaled reach.
-    let saved = budgeted(s, &job.strategies, &job.reach);
-    let saved = super::saved::saved_toml(&input.text, &saved)?;
-    write_atomic(&dir.join("scenario.toml"), |w| w.write_all(saved.as_bytes()))?;
-    let more = match args.budget {
-        Some(b) => serde_json::json!({ "budget": {
-            "amount": b,
-            "strategies": rescaled.iter().enumerate().filter_map(|(k, r)| r.as_ref().map(|r| serde_json::json!({
-                "strategy": names[k],
-                "reach": r.reach,
-                "own_cost": r.own_cost,
-                "cost": r.cost,
-            }))).collect::<Vec<_>>(),
-            "note": "scenario.toml holds each rescaled strategy's targets at the rescaled reach (share times reach, count times reach rounded), so running it without --budget reproduces these runs",
-        }}),
-        None => serde_json::json!({}),
-    };
-    let manifest = Manifest { command: "compare", origin: &input.origin, scenario: s, threads, started, wall, more };
-    write_manifest(dir, &manifest, &results)?;
-    if !args.output.no_plots {
-        super::plot::draw_folder(dir, &out)?;
-    }
+    })();
+    written.map_err(|e| staging.named(e))?;
     staging.commit()?;
 
     if args.budget.is_some() {

@@ -56,3 +56,60 @@ pub fn confined(dir: &Path, file: &str) -> anyhow::Result<PathBuf> {
     }
     Ok(dir.join(file))
 }
+
+/// Set the `status` of the manifest at `path` (and its `end_time`), best
+/// effort for a job that is ending badly: written atomically if it can be;
+/// if not (a full disk), the status is patched in place when the new word
+/// is no longer than `running` (so `failed`: no new block is needed).
+pub fn mark_status(path: &Path, status: &str) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut m: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("cannot read {}", path.display()))?;
+    m["status"] = serde_json::Value::from(status);
+    m["end_time"] = serde_json::Value::from(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
+    let atomic = write_json(path, &m);
+    if atomic.is_ok() {
+        return atomic;
+    }
+    patch_status(path, &text, status).map_err(|_| atomic.unwrap_err())
+}
+
+/// Overwrite `"status": "running"` in place with `status` padded by spaces
+/// (valid JSON, same length), for when no new file can be made.
+fn patch_status(path: &Path, text: &str, status: &str) -> anyhow::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let from = "\"status\": \"running\"";
+    let at = text.find(from).ok_or_else(|| anyhow::anyhow!("no running status in {}", path.display()))?;
+    let to = format!("\"status\": \"{status}\"");
+    anyhow::ensure!(to.len() <= from.len(), "`{status}` is longer than `running`");
+    let patch = format!("{to}{}", " ".repeat(from.len() - to.len()));
+    let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+    f.seek(SeekFrom::Start(at as u64))?;
+    f.write_all(patch.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_is_patched_in_place_when_nothing_new_can_be_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("manifest.json");
+        let text = "{\n  \"status\": \"running\",\n  \"seed\": 1\n}\n";
+        std::fs::write(&path, text).unwrap();
+        patch_status(&path, text, "failed").unwrap();
+        let back = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(back.len(), text.len());
+        let m: serde_json::Value = serde_json::from_str(&back).unwrap();
+        assert_eq!(m["status"], "failed");
+        assert!(patch_status(&path, &back, "interrupted").is_err());
+        // The ordinary way: written whole, with its end time.
+        std::fs::write(&path, text).unwrap();
+        mark_status(&path, "interrupted").unwrap();
+        let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(m["status"], "interrupted");
+        assert!(m["end_time"].is_string());
+    }
+}

@@ -172,24 +172,22 @@ impl Staging {
         let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent).map_err(|e| bad(format!("cannot create the folder {}: {e}", parent.display())))?;
         let prefix = format!(".{name}.staging-");
-        if let Ok(entries) = std::fs::read_dir(parent) {
-            for e in entries.flatten() {
-                let n = e.file_name().to_string_lossy().to_string();
-                if let Some(pid) = n.strip_prefix(&prefix).and_then(|p| p.parse::<u32>().ok())
-                    && pid != std::process::id()
-                    && Path::new("/proc/self").exists()
-                    && !Path::new(&format!("/proc/{pid}")).exists()
-                {
-                    std::fs::remove_dir_all(e.path()).ok();
-                }
-            }
-        }
+        remove_stale(parent);
         let dir = parent.join(format!("{prefix}{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(|e| anyhow::anyhow!("cannot clear {}: {e}", dir.display()))?;
         }
         std::fs::create_dir(&dir).map_err(|e| bad(format!("cannot create a folder in {}: {e}", parent.display())))?;
         Ok(Staging { dir, target: target.to_path_buf(), committed: false })
+    }
+
+    /// `e`, an error met while writing into the staging folder, said of
+    /// the target: the files are named by their final path, and the
+    /// message says that the target was left as it was.
+    pub fn named(&self, e: anyhow::Error) -> anyhow::Error {
+        let text = format!("{e:#}").replace(&self.dir.display().to_string(), &self.target.display().to_string());
+        let text = format!("{text}; nothing was written to {} (it is as it was)", self.target.display());
+        if e.downcast_ref::<super::BadInput>().is_some() { bad(text) } else { anyhow::anyhow!(text) }
     }
 
     /// Move the finished folder onto the target, replacing whatever was
@@ -215,6 +213,39 @@ impl Staging {
             std::fs::remove_dir_all(&old).ok();
         }
         Ok(())
+    }
+}
+
+/// The process id of a folder named like a staging folder,
+/// `.<name>.staging-<pid>`, or like the previous results moved aside
+/// during a commit, `.<name>.old-<pid>`; None for any other name.
+fn staging_pid(file_name: &str) -> Option<u32> {
+    let rest = file_name.strip_prefix('.')?;
+    let (_, pid) = rest.rsplit_once(".staging-").or_else(|| rest.rsplit_once(".old-"))?;
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Delete, in `parent`, the staging folders (and moved-aside old results)
+/// of normshift processes that no longer exist: what a killed `run`,
+/// `compare`, `merge` or `plot` left. Only folders (never links or files)
+/// named exactly so, and only where /proc tells which processes are alive.
+pub fn remove_stale(parent: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().to_string();
+        let Some(pid) = staging_pid(&n) else { continue };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            std::fs::remove_dir_all(e.path()).ok();
+        }
     }
 }
 
@@ -244,5 +275,34 @@ pub fn within(a: &Path, b: &Path) -> bool {
             }
             _ => return false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_staging_folders_of_dead_processes_are_removed() {
+        assert_eq!(staging_pid(".default.staging-123"), Some(123));
+        assert_eq!(staging_pid(".my.run.old-77"), Some(77));
+        for n in ["default.staging-1", ".default.staging-", ".default.staging-12x", ".default", ".x.backup-1"] {
+            assert_eq!(staging_pid(n), None, "{n}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        // A pid far above any pid_max: never alive.
+        let dead = dir.path().join(".default.staging-4294967290");
+        let dead_old = dir.path().join(".other.old-4294967291");
+        let alive = dir.path().join(format!(".default.staging-{}", std::process::id()));
+        let mine = dir.path().join(".notes.staging-4294967290.txt");
+        let file = dir.path().join(".x.staging-4294967292");
+        for d in [&dead, &dead_old, &alive] {
+            std::fs::create_dir(d).unwrap();
+        }
+        std::fs::write(&mine, "keep").unwrap();
+        std::fs::write(&file, "a file, not a folder").unwrap();
+        remove_stale(dir.path());
+        assert!(!dead.exists() && !dead_old.exists());
+        assert!(alive.exists() && mine.exists() && file.exists());
     }
 }

@@ -155,6 +155,14 @@ fn read_bounded(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
     if path.is_dir() {
         return Err(bad(format!("{shown}: is a folder, not {what}; give the path of a file")));
     }
+    // A FIFO, socket or device would block or never end: only regular files.
+    if let Ok(m) = std::fs::metadata(path)
+        && !m.is_file()
+    {
+        return Err(bad(format!(
+            "{shown}: is not a regular file (a pipe, socket or device), so it cannot be read as {what}; give the path of a file"
+        )));
+    }
     let limit = MAX_INPUT_BYTES;
     let too_big = || bad(format!("{shown}: {what} is larger than {} MiB, the most normshift reads", limit >> 20));
     if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > limit) {

@@ -18,6 +18,11 @@ pub const MAX_POINTS: u64 = 1_000_000;
 /// replicates) in one sweep or sensitivity analysis, shards included.
 pub const MAX_RUNS: u64 = 100_000_000;
 
+/// Largest `compare --budget` (10^15 in the scenario's currency): with
+/// costs of at most `normshift::interventions::MAX_COST` each, every total
+/// stays a finite, printable number.
+pub const MAX_BUDGET: f64 = 1e15;
+
 /// `--threads`, checked.
 pub fn threads(t: Option<usize>) -> anyhow::Result<Option<usize>> {
     match t {

@@ -136,9 +136,11 @@ pub fn main() -> i32 {
     match dispatch(cli) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            stop::settle_job_manifest(e.downcast_ref::<Interrupted>().is_some());
+            // A value echoed in a message is cut if it is huge (`--set name=<100 KB>`).
+            eprintln!("error: {}", normshift::names::clip_long_words(&e.to_string()));
             for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                eprintln!("  caused by: {}", normshift::names::clip_long_words(&cause.to_string()));
             }
             if e.downcast_ref::<BadInput>().is_some() {
                 2
@@ -157,6 +159,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run(_) | Command::Compare(_) | Command::Sweep(_) | Command::Sensitivity(_) | Command::Merge(_) | Command::Calibrate(_)
     ) {
         stop::watch_signals();
+    } else if matches!(
+        cli.command,
+        Command::Check { .. } | Command::Show { .. } | Command::Scenarios | Command::Plot(_) | Command::Validate(_)
+    ) {
+        stop::exit_on_signal();
     }
     match cli.command {
         Command::Run(args) => run::run(args),

@@ -36,6 +36,9 @@ pub struct PlotArgs {
     /// Do not write DIR/report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// Replace --out whole even if it holds results or other files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn plot_cmd(args: PlotArgs) -> anyhow::Result<()> {
@@ -48,9 +51,55 @@ pub fn plot_cmd(args: PlotArgs) -> anyhow::Result<()> {
     }
     let formats = if args.formats.is_empty() { vec![Format::Png, Format::Svg, Format::Gif] } else { args.formats.clone() };
     let out = args.out.clone().unwrap_or_else(|| args.dir.join("figures"));
-    let written = draw(&args.dir, &out, &formats, !args.no_report)?;
+    claim_figures(&args.dir, &out, args.force)?;
+    // Built aside and renamed into place whole: no stale figure survives,
+    // and a stopped plot leaves the folder as it was.
+    let staging = super::folder::Staging::new(&out)?;
+    let shown = staging.dir.display().to_string();
+    let written = draw(&args.dir, &staging.dir, &formats, !args.no_report)?;
+    staging.commit()?;
+    let written = written.replace(&shown, &out.display().to_string());
     println!("{written} in {:.1} s", t0.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// May `plot` write its figures into `out`? The folder rules of `run` and
+/// `compare` (`folder.rs`): yes if it is missing or empty, or a figures
+/// folder (nothing in it but PNG, SVG and GIF files, as `plot` writes);
+/// a results folder or any other non-empty folder only with `--force`
+/// (which replaces it whole), and never the results folder being drawn
+/// or a folder holding it.
+fn claim_figures(dir: &Path, out: &Path, force: bool) -> anyhow::Result<()> {
+    use super::folder::{Holder, inspect};
+    if super::folder::within(dir, out) || super::folder::within(Path::new("."), out) {
+        return Err(bad(format!(
+            "plot --out {}: holds the results folder {} being drawn, or the current folder; give a folder of its own for the figures",
+            out.display(),
+            dir.display()
+        )));
+    }
+    super::folder::check_writable(out)?;
+    let figures_only = |d: &Path| {
+        std::fs::read_dir(d).is_ok_and(|entries| {
+            entries.flatten().all(|e| {
+                let n = e.file_name().to_string_lossy().to_lowercase();
+                e.file_type().is_ok_and(|t| t.is_file()) && [".png", ".svg", ".gif"].iter().any(|x| n.ends_with(x))
+            })
+        })
+    };
+    let what = match inspect(out)? {
+        Holder::Missing | Holder::Empty => return Ok(()),
+        Holder::Foreign if figures_only(out) => return Ok(()),
+        Holder::Results(m) => format!("holds the results of `normshift {}`", super::folder::command_of(&m)),
+        Holder::Foreign => "is not empty and holds more than figures (PNG, SVG, GIF files)".to_string(),
+    };
+    if force {
+        return Ok(());
+    }
+    Err(bad(format!(
+        "plot --out {}: {what}; choose another --out, or add --force to replace it (everything in it is deleted)",
+        out.display()
+    )))
 }
 
 /// Draw every figure and the report for a results folder just written by

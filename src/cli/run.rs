@@ -21,6 +21,11 @@ pub struct RunArgs {
     /// Run only these strategies (comma-separated or repeated). Default: all.
     #[arg(long, value_delimiter = ',')]
     pub strategy: Vec<String>,
+    /// Run one replicate whose own seed is this (the `seed` column of a
+    /// sweep's or a run's runs.csv), 0 to 18446744073709551615: with that
+    /// row's `--set` values and `--strategy`, it gives that row again.
+    #[arg(long, value_name = "SEED", conflicts_with_all = ["seed", "reps"])]
+    pub run_seed: Option<u64>,
     #[command(flatten)]
     pub output: Output,
 }
@@ -53,8 +58,13 @@ pub fn pick_strategies(s: &normshift::scenario::Scenario, names: &[String]) -> a
     Ok(picked)
 }
 
-pub fn run(args: RunArgs) -> anyhow::Result<()> {
+pub fn run(mut args: RunArgs) -> anyhow::Result<()> {
     let started = SystemTime::now();
+    if let Some(seed) = args.run_seed {
+        // Replicate 0 of this master seed has exactly the seed asked for.
+        args.adjust.seed = Some(normshift::rng::master_seed_for(seed));
+        args.adjust.reps = Some(1);
+    }
     super::limits::reps(args.adjust.reps, "")?;
     super::limits::threads(args.output.threads)?;
     let input = input::load(&args.scenario, &args.adjust)?;
@@ -78,14 +88,22 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let wall = t0.elapsed().as_secs_f64();
 
     let dir = &staging.dir;
-    write_tables(dir, &results)?;
-    let saved = super::saved::saved_toml(&input.text, s)?;
-    write_atomic(&dir.join("scenario.toml"), |w| w.write_all(saved.as_bytes()))?;
-    let manifest = Manifest { command: "run", origin: &input.origin, scenario: s, threads, started, wall, more: serde_json::json!({}) };
-    write_manifest(dir, &manifest, &results)?;
-    if !args.output.no_plots {
-        super::plot::draw_folder(dir, &out)?;
-    }
+    let written = (|| -> anyhow::Result<()> {
+        write_tables(dir, &results)?;
+        let saved = super::saved::saved_toml(&input.text, s)?;
+        write_atomic(&dir.join("scenario.toml"), |w| w.write_all(saved.as_bytes()))?;
+        let more = match args.run_seed {
+            Some(r) => serde_json::json!({ "run_seed": r }),
+            None => serde_json::json!({}),
+        };
+        let manifest = Manifest { command: "run", origin: &input.origin, scenario: s, threads, started, wall, more };
+        write_manifest(dir, &manifest, &results)?;
+        if !args.output.no_plots {
+            super::plot::draw_folder(dir, &out)?;
+        }
+        Ok(())
+    })();
+    written.map_err(|e| staging.named(e))?;
     staging.commit()?;
     print_summary(s, &results, &out, wall);
     Ok(())

@@ -188,9 +188,26 @@ impl Runner<'_> {
         }
     }
 
-    /// Write `manifest.json` with `status`; a failure to write it is named.
+    /// Write `manifest.json` with its `status`; a failure to write it is
+    /// named. While the status is `running` the manifest is registered with
+    /// [`stop::job_manifest`], so a second Ctrl-C or an error that ends the
+    /// command marks it `interrupted` or `failed`; a final status that
+    /// cannot be written whole is patched in place where it fits.
     pub fn manifest(&self, m: &serde_json::Value) -> anyhow::Result<()> {
-        write_json(&self.dir.join("manifest.json"), m)
+        let path = self.dir.join("manifest.json");
+        let status = m["status"].as_str().unwrap_or_default();
+        let written = write_json(&path, m);
+        if status == "running" {
+            if written.is_ok() {
+                stop::job_manifest(Some(&path));
+            }
+            return written;
+        }
+        stop::job_manifest(None);
+        if written.is_err() && path.exists() {
+            super::files::mark_status(&path, status).ok();
+        }
+        written
     }
 
     /// Run the shard's units not already `done`, appending rows to the

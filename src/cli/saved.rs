@@ -44,6 +44,23 @@ fn set_value(d: &mut Value, s: &Value) {
     }
 }
 
+/// After `d` was changed from `before` (by `--set`, `--budget`, ...): a
+/// comment written beside it in the user's file described the old value,
+/// so it is kept with a note of what the file said (a comment that is
+/// left as it was would contradict the value run).
+fn note_change(d: &mut Value, before: &str) {
+    let after = bare(d);
+    if after == before {
+        return;
+    }
+    let suffix = d.decor().suffix().and_then(|s| s.as_str()).unwrap_or_default().to_string();
+    if let Some(hash) = suffix.find('#') {
+        let comment = suffix[hash..].trim_end();
+        let was: String = before.chars().filter(|c| *c != '\n' && *c != '\r').collect();
+        d.decor_mut().set_suffix(format!("{}{comment} [the file said {was}; changed for this run]", &suffix[..hash]));
+    }
+}
+
 fn merge_table(dst: &mut Table, src: &Table) {
     for (k, sv) in src.iter() {
         match dst.get_mut(k) {
@@ -76,13 +93,15 @@ fn merge_inline(dst: &mut InlineTable, src: &Table) {
 }
 
 fn merge_value(d: &mut Value, s: &Value) {
-    match (d, s) {
+    let before = bare(d);
+    match (&mut *d, s) {
         (Value::InlineTable(di), Value::InlineTable(si)) => {
             let t = si.clone().into_table();
             merge_inline(di, &t);
         }
         (d, s) => set_value(d, s),
     }
+    note_change(d, &before);
 }
 
 fn merge_item(d: &mut Item, s: &Item) {
@@ -93,7 +112,13 @@ fn merge_item(d: &mut Item, s: &Item) {
                 merge_table(dt, st);
             }
         }
-        (Item::Value(Value::InlineTable(di)), Item::Table(st)) => merge_inline(di, st),
+        (Item::Value(v @ Value::InlineTable(_)), Item::Table(st)) => {
+            let before = bare(v);
+            if let Value::InlineTable(di) = &mut *v {
+                merge_inline(di, st);
+            }
+            note_change(v, &before);
+        }
         (Item::Value(dv), Item::Value(sv)) => merge_value(dv, sv),
         (d, s) => *d = s.clone(),
     }
@@ -112,6 +137,20 @@ mod tests {
             assert!(saved.contains(c), "{c} lost:\n{saved}");
         }
         assert!(saved.contains("rate = 0.07"), "{saved}");
+        assert_eq!(parse_scenario(&saved, "scenario.toml", &[]).unwrap(), s);
+    }
+
+    #[test]
+    fn a_comment_beside_a_changed_value_says_what_the_file_had() {
+        let text = "name = \"t\"\nsteps = 24\n[backlash]\nrate = 0.05 # from the 2019 survey\nreactivity = 2.0\n\n[[strategies]]\nname = \"baseline\"\n[[strategies]]\nname = \"q\"\n[[strategies.interventions]]\nkind = \"quota\"\ntarget = { group = \"women\", count = 10, per_village = true }   # 10 seats per council\n";
+        let s =
+            parse_scenario(text, "t.toml", &["backlash.rate=0.07".into(), "strategies.q.interventions.0.target.count=200".into()]).unwrap();
+        let saved = saved_toml(text, &s).unwrap();
+        assert!(saved.contains("rate = 0.07 # from the 2019 survey [the file said 0.05; changed for this run]"), "{saved}");
+        assert!(saved.contains("count = 200"), "{saved}");
+        assert!(saved.contains("# 10 seats per council [the file said {"), "{saved}");
+        assert!(saved.contains("count = 10,") || saved.contains("count = 10 "), "{saved}");
+        assert!(!saved.contains("reactivity = 2.0 #"), "an unchanged value gets no note:\n{saved}");
         assert_eq!(parse_scenario(&saved, "scenario.toml", &[]).unwrap(), s);
     }
 

@@ -227,7 +227,9 @@ pub trait Kind: Clone + fmt::Debug + PartialEq + Default + Serialize + Deseriali
 
 /// A value outside `lo..=hi` at `key`.
 pub fn range(key: &'static str, v: f64, lo: f64, hi: f64) -> Result<(), (&'static str, String)> {
-    if v.is_finite() && v >= lo && v <= hi { Ok(()) } else { Err((key, format!("{v} is out of range; allowed: {lo} to {hi}"))) }
+    // Huge values in exponent form, so a message never prints 300 digits.
+    let shown = if v.abs() >= 1e15 { format!("{v:e}") } else { format!("{v}") };
+    if v.is_finite() && v >= lo && v <= hi { Ok(()) } else { Err((key, format!("{shown} is out of range; allowed: {lo} to {hi}"))) }
 }
 
 /// Cost of an intervention, in the scenario's currency.
@@ -242,11 +244,16 @@ pub struct Cost {
     pub per_month: f64,
 }
 
+/// The largest cost per person or per month (10^12 in the scenario's
+/// currency): far above any programme, and low enough that a total over
+/// every person, month and replicate stays a finite, printable number.
+pub const MAX_COST: f64 = 1e12;
+
 impl Cost {
-    /// Both amounts are finite and not negative.
+    /// Both amounts are finite, not negative and at most [`MAX_COST`].
     pub fn check(&self) -> Result<(), (&'static str, String)> {
-        range("cost", self.per_person, 0.0, f64::MAX)?;
-        range("cost", self.per_month, 0.0, f64::MAX)
+        range("cost", self.per_person, 0.0, MAX_COST).map_err(|(k, m)| (k, format!("per_person: {m}")))?;
+        range("cost", self.per_month, 0.0, MAX_COST).map_err(|(k, m)| (k, format!("per_month: {m}")))
     }
 }
 

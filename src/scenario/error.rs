@@ -20,7 +20,7 @@ pub struct ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.origin)?;
+        write!(f, "{}", crate::names::clip_long_words(&self.origin))?;
         if let Some((l, c)) = self.at {
             write!(f, ":{l}:{c}")?;
         }
@@ -28,7 +28,7 @@ impl fmt::Display for ScenarioError {
         if let Some(k) = &self.key {
             write!(f, "`{k}`: ")?;
         }
-        write!(f, "{}", self.message)
+        write!(f, "{}", crate::names::clip_long_words(&self.message))
     }
 }
 

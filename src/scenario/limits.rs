@@ -283,11 +283,34 @@ mod tests {
     }
 
     #[test]
-    fn huge_costs_survive_overrides() {
+    fn huge_costs_are_refused_with_their_limit() {
         let t = "name = \"t\"\n[[strategies]]\nname = \"b\"\n[[strategies.interventions]]\nkind = \"media\"\ncost = { per_month = 1 }\n";
         let big = "strategies.0.interventions.0.cost.per_month=18446744073709551615".to_string();
-        let s = parse_scenario(t, "s.toml", &["replicates=1".into(), big]).unwrap();
-        assert_eq!(s.strategies[0].interventions[0].params.cost().unwrap().per_month, 18446744073709551615.0);
+        let e = parse_scenario(t, "s.toml", &["replicates=1".into(), big]).unwrap_err().to_string();
+        assert!(e.contains("cost") && e.contains("allowed: 0 to 1000000000000"), "{e}");
+        let e = err(&t.replace("per_month = 1 ", "per_month = 1e300 "), &[]);
+        assert!(e.starts_with("s.toml:6:") && e.contains("per_month: 1e300 is out of range; allowed: 0 to 1000000000000"), "{e}");
+        let ok = parse_scenario(&t.replace("per_month = 1 ", "per_month = 1e12 "), "s.toml", &[]).unwrap();
+        assert_eq!(ok.strategies[0].interventions[0].params.cost().unwrap().per_month, 1e12);
+    }
+
+    #[test]
+    fn integers_beyond_i64_name_their_key_and_range() {
+        let t = "name = \"t\"\n[[strategies]]\nname = \"b\"\n[[strategies.interventions]]\nkind = \"media\"\nstart = 9223372036854775808\n";
+        let e = err(t, &[]);
+        assert!(e.starts_with("s.toml:6:9: `strategies.0.interventions.0.start`: 9223372036854775808 is too large; allowed:"), "{e}");
+        assert!(e.contains("4294967295"), "{e}");
+        let e = err("name = \"t\"\nreplicates = 18446744073709551615\n", &[]);
+        assert!(
+            e.starts_with("s.toml:2:14: `replicates`: 18446744073709551615 is too large; allowed: a whole number from 0 to 4294967295"),
+            "{e}"
+        );
+        let e = err("name = \"t\"\nsteps = 99999999999999999999\n", &[]);
+        assert!(e.starts_with("s.toml:2:9: `steps`:") && e.contains("allowed"), "{e}");
+        let e = err("name = \"t\"\n", &["replicates=9223372036854775808"]);
+        assert!(e.contains("`replicates`") && e.contains("allowed: a whole number from 0 to 4294967295"), "{e}");
+        // The seed alone takes the whole u64 range, written as a number.
+        assert_eq!(parse_scenario("name = \"t\"\nseed = 9223372036854775808\n", "s.toml", &[]).unwrap().seed, 1 << 63);
     }
 
     #[test]

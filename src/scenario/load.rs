@@ -14,6 +14,7 @@ use toml::de::{DeTable, DeValue};
 /// `origin` names the text in messages (usually its file path); `overrides`
 /// are `KEY=VALUE` strings as given to `--set`.
 pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    let text: &str = &widen_big_integers(text, origin)?;
     // Priors (`[uncertain]`) are read by `uncertainty::prior`; blanked here.
     let text: &str = &crate::uncertainty::prior::strip(text);
     if text.trim().is_empty() {
@@ -30,7 +31,7 @@ pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<
             origin: origin.into(),
             at: e.span().map(|s| text.line_col(s.start)),
             key: e.span().and_then(|s| key_at(text, s.start)),
-            message: message.to_string(),
+            message: explain(message),
         })
     })?;
     let mut parsed = Vec::with_capacity(overrides.len());
@@ -69,9 +70,88 @@ impl Scenario {
         use serde::Deserialize;
         Scenario::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
             let m = e.message().trim();
-            crate::keys::parse_own_error(m).map_or(m, |(_, _, inner)| inner).to_string()
+            explain(crate::keys::parse_own_error(m).map_or(m, |(_, _, inner)| inner))
         })
     }
+}
+
+/// serde's "expected u32" (and the like) with the range it means, so that
+/// every message says what is allowed.
+pub fn explain(message: &str) -> String {
+    for (t, hi) in [("u8", u64::from(u8::MAX)), ("u16", u64::from(u16::MAX)), ("u32", u64::from(u32::MAX)), ("u64", u64::MAX)] {
+        let pattern = format!("expected {t}");
+        if let Some(at) = message.find(&pattern) {
+            let end = at + pattern.len();
+            if message[end..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                continue;
+            }
+            return format!("{}; allowed: a whole number from 0 to {hi}{}", &message[..end], &message[end..]);
+        }
+    }
+    message.to_string()
+}
+
+/// The text with its integer literals beyond TOML's `i64` range dealt with
+/// before any reader sees them (readers of TOML tables stop at `i64` and
+/// say only "u64 value was too large", without the key): the top-level
+/// `seed` (which takes the whole `u64` range) is rewritten as a string of
+/// digits, which its reader accepts; any other is refused at its line and
+/// column, with its key and the range that key allows.
+pub fn widen_big_integers<'t>(text: &'t str, origin: &str) -> Result<std::borrow::Cow<'t, str>, ScenarioError> {
+    fn walk(v: &toml::Spanned<DeValue<'_>>, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, std::ops::Range<usize>, Option<u64>)>) {
+        match v.get_ref() {
+            DeValue::Integer(i) if i64::from_str_radix(i.as_str(), i.radix()).is_err() => {
+                out.push((path.clone(), v.span(), u64::from_str_radix(i.as_str(), i.radix()).ok()));
+            }
+            DeValue::Table(t) => {
+                for (k, c) in t.iter() {
+                    path.push(k.get_ref().to_string());
+                    walk(c, path, out);
+                    path.pop();
+                }
+            }
+            DeValue::Array(a) => {
+                for (n, c) in a.iter().enumerate() {
+                    path.push(n.to_string());
+                    walk(c, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let Ok(doc) = DeTable::parse(text) else { return Ok(std::borrow::Cow::Borrowed(text)) };
+    let mut found = Vec::new();
+    let mut path = Vec::new();
+    for (k, c) in doc.get_ref().iter() {
+        path.push(k.get_ref().to_string());
+        walk(c, &mut path, &mut found);
+        path.pop();
+    }
+    if found.is_empty() {
+        return Ok(std::borrow::Cow::Borrowed(text));
+    }
+    found.sort_by_key(|(_, span, _)| span.start);
+    if let Some((path, span, _)) = found.iter().find(|(path, _, value)| !(path.len() == 1 && path[0] == "seed" && value.is_some())) {
+        let literal = &text[span.clone()];
+        // The key's own range: what its reader says of the largest i64.
+        let probe = format!("{}{}{}", &text[..span.start], i64::MAX, &text[span.end..]);
+        let allowed = match parse_scenario(&probe, origin, &[]) {
+            Err(e) if e.message.contains("allowed:") => e.message[e.message.find("allowed:").unwrap_or(0)..].to_string(),
+            _ => format!("allowed: at most {} (the largest whole number a scenario holds; only `seed` goes up to {})", i64::MAX, u64::MAX),
+        };
+        return Err(ScenarioError {
+            origin: origin.into(),
+            at: Some(text.line_col(span.start)),
+            key: Some(path.join(".")),
+            message: format!("{literal} is too large; {allowed}"),
+        });
+    }
+    let mut out = text.to_string();
+    for (_, span, value) in found.iter().rev() {
+        out.replace_range(span.clone(), &format!("\"{}\"", value.unwrap_or_default()));
+    }
+    Ok(std::borrow::Cow::Owned(out))
 }
 
 /// Attribute a validation failure to the `--set` that caused it, or to its
@@ -110,7 +190,7 @@ fn locate_intervention(text: &str, origin: &str, message: &str) -> Option<Scenar
                 origin: origin.into(),
                 at,
                 key: Some(path.join(".")),
-                message: format!("{} (strategy `{strategy}`, intervention {ii}{of})", e.message),
+                message: format!("{} (strategy `{strategy}`, intervention {ii}{of})", explain(&e.message)),
             });
         }
     }

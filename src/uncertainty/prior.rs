@@ -523,6 +523,8 @@ pub fn parse_with_priors(text: &str, origin: &str, overrides: &[String]) -> Resu
 pub fn parse_with_priors_reading(text: &str, origin: &str, overrides: &[String], read: ReadFile<'_>) -> Result<WithPriors, ScenarioError> {
     let (prior_sets, sets): (Vec<String>, Vec<String>) = overrides.iter().cloned().partition(|s| is_prior_set(s));
     let scenario = parse_scenario(text, origin, &sets)?;
+    // A seed beyond i64 as a string of digits, which TOML tables can hold.
+    let text: &str = &crate::scenario::load::widen_big_integers(text, origin)?;
     // The text parses (the strict reader accepted it after blanking the
     // priors; a syntax error inside them is reported here).
     let mut whole: Table = toml::from_str(text).map_err(|e| ScenarioError {

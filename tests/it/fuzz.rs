@@ -353,7 +353,7 @@ fn check_exits_0_or_2_with_a_located_message() {
         assert_eq!(code, Some(2), "nodes = {nodes:?}: {err}");
         assert!(err.contains("network.nodes"), "nodes = {nodes:?}: {err}");
         let want = match nodes {
-            "/dev/zero" => "larger than 64 MiB",
+            "/dev/zero" => "is not a regular file",
             "." => "is a folder",
             _ => "the path is empty",
         };

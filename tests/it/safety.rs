@@ -5,6 +5,12 @@
 //! `--out` and oversized requests are refused before anything runs; SIGTERM
 //! stops every command promptly; `merge` never writes into its inputs; and
 //! `compare --budget` leaves a folder that re-runs to the same numbers.
+//! Also: a sweep row re-runs alone from its seed (`run --run-seed`); huge
+//! numbers are refused with their key and range; long values are not
+//! echoed whole; pipes and devices are refused as input files; `check`
+//! stops on a signal; a manifest never stays `running`; stale staging
+//! folders are removed; `plot --out` follows the folder rules; a comment
+//! beside a rescaled value says what the file had.
 
 use crate::common;
 
@@ -324,4 +330,289 @@ fn a_budget_comparison_is_saved_so_that_it_reruns_to_the_same_numbers() {
     let (code, _, err) = normshift(d, &["compare", "budget/scenario.toml", "--no-plots", "--out", "again"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read_to_string(d.join("again/runs.csv")).unwrap(), std::fs::read_to_string(d.join("budget/runs.csv")).unwrap());
+}
+
+/// `path`'s manifest.json.
+fn manifest(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path.join("manifest.json")).unwrap()).unwrap()
+}
+
+/// (header, rows) of a CSV file.
+fn table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r.records().map(|x| x.unwrap().iter().map(String::from).collect()).collect();
+    (header, rows)
+}
+
+#[test]
+fn a_sweep_row_reruns_alone_from_its_seed() {
+    let tmp = setup();
+    let d = tmp.path();
+    let (code, _, err) = normshift(
+        d,
+        &["sweep", "small.toml", "--vary", "backlash.rate=[0.02,0.08]", "--strategies", "champions,orgs", "--reps", "3", "--out", "sw"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (sh, srows) = table(&d.join("sw/runs.csv"));
+    let col = |h: &[String], name: &str| h.iter().position(|c| c == name).unwrap();
+    // Rows of each point, strategy and a later replicate (whose seed is not
+    // the master seed's first), each re-run alone from its own seed.
+    let picked: Vec<&Vec<String>> = srows.iter().filter(|r| r[col(&sh, "replicate")] == "2").collect();
+    assert_eq!(picked.len(), 4);
+    for row in picked {
+        let (rate, strategy, seed) = (&row[col(&sh, "backlash.rate")], &row[col(&sh, "strategy")], &row[col(&sh, "seed")]);
+        let set = format!("backlash.rate={rate}");
+        let out = format!("one-{strategy}-{rate}");
+        let (code, _, err) =
+            normshift(d, &["run", "small.toml", "--set", &set, "--strategy", strategy, "--run-seed", seed, "--no-plots", "--out", &out]);
+        assert_eq!(code, 0, "{err}");
+        let (rh, rrows) = table(&d.join(&out).join("runs.csv"));
+        assert_eq!(rrows.len(), 1);
+        let mut compared = 0;
+        for (k, name) in rh.iter().enumerate() {
+            if name == "run_id" || name == "replicate" {
+                continue;
+            }
+            assert_eq!(&rrows[0][k], &row[col(&sh, name)], "column {name} of the sweep row {row:?}");
+            compared += 1;
+        }
+        assert!(compared >= 15, "{rh:?}");
+        assert_eq!(manifest(&d.join(&out))["run_seed"].as_u64(), seed.parse::<u64>().ok());
+    }
+    // Seeds beyond 2^63 - 1, as sweeps print them, are taken.
+    let (code, _, err) = normshift(d, &["run", "small.toml", "--run-seed", "16243953198139721037", "--no-plots", "--out", "big"]);
+    assert_eq!(code, 0, "{err}");
+    let (rh, rrows) = table(&d.join("big/runs.csv"));
+    assert!(rrows.iter().all(|r| r[col(&rh, "seed")] == "16243953198139721037"));
+    // --run-seed is one replicate of a chosen seed: --seed and --reps are refused with it.
+    assert_eq!(normshift(d, &["run", "small.toml", "--run-seed", "5", "--seed", "6", "--out", "x"]).0, 2);
+}
+
+#[test]
+fn huge_numbers_in_a_scenario_are_refused_with_their_key_and_range() {
+    let tmp = setup();
+    let d = tmp.path();
+    let cases = [
+        (
+            "replicates = 2",
+            "replicates = 9223372036854775808",
+            "bad.toml:5:14: `replicates`: 9223372036854775808 is too large; allowed: a whole number from 0 to 4294967295",
+        ),
+        (
+            "per_person = 200,",
+            "per_person = 18446744073709551615,",
+            "`strategies.1.interventions.0.cost.per_person`: 18446744073709551615 is too large; allowed: 0 to 1000000000000",
+        ),
+        (
+            "per_month = 800",
+            "per_month = 1e300",
+            "`strategies.2.interventions.0.cost`: per_month: 1e300 is out of range; allowed: 0 to 1000000000000",
+        ),
+    ];
+    for (from, to, want) in cases {
+        std::fs::write(d.join("bad.toml"), SMALL.replace(from, to)).unwrap();
+        let (code, _, err) = normshift(d, &["check", "bad.toml"]);
+        assert_eq!(code, 2, "{to}: {err}");
+        assert!(err.contains(want), "{to}: {err}");
+        assert!(err.contains("bad.toml:"), "located: {err}");
+    }
+    std::fs::write(d.join("seed.toml"), SMALL.replace("seed = 3", "seed = 9223372036854775808")).unwrap();
+    let (code, out, err) = normshift(d, &["check", "seed.toml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("seed = \"9223372036854775808\""), "{out}");
+    let (code, _, err) = normshift(d, &["compare", "small.toml", "--budget", "1e300", "--out", "b"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("at most 1000000000000000"), "{err}");
+}
+
+#[test]
+fn a_huge_value_is_not_echoed_whole() {
+    let tmp = setup();
+    let d = tmp.path();
+    let long = format!("name={}", "x".repeat(100_000));
+    for args in [vec!["check", "small.toml", "--set", &long], vec!["run", "--strategy", &long[5..], "--out", "o"]] {
+        let (code, _, err) = normshift(d, &args);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.len() < 1000 && err.contains("characters in all"), "{} bytes: {}", err.len(), &err[..err.len().min(400)]);
+    }
+}
+
+#[test]
+fn a_pipe_or_device_is_refused_as_an_input_file() {
+    let tmp = setup();
+    let d = tmp.path();
+    if Command::new("mkfifo").arg(d.join("fifo")).status().map(|s| !s.success()).unwrap_or(true) {
+        eprintln!("skipped: no mkfifo");
+        return;
+    }
+    std::fs::write(d.join("edges.csv"), "source,target\na,b\n").unwrap();
+    std::fs::write(d.join("nodes.csv"), "id,gender\na,woman\nb,man\n").unwrap();
+    let net = "name = \"net\"\nsteps = 12\n[network]\nkind = \"file\"\nnodes = \"NODES\"\nedges = \"EDGES\"\n[[strategies]]\nname = \"baseline\"\n";
+    std::fs::write(d.join("net_nodes.toml"), net.replace("NODES", "fifo").replace("EDGES", "edges.csv")).unwrap();
+    std::fs::write(d.join("net_edges.toml"), net.replace("NODES", "nodes.csv").replace("EDGES", "fifo")).unwrap();
+    std::fs::write(d.join("net_zero.toml"), net.replace("NODES", "/dev/zero").replace("EDGES", "edges.csv")).unwrap();
+    for (file, key) in
+        [("fifo", ""), ("net_nodes.toml", "network.nodes"), ("net_edges.toml", "network.edges"), ("net_zero.toml", "network.nodes")]
+    {
+        let t0 = Instant::now();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_normshift"))
+            .current_dir(d)
+            .args(["check", file])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        while child.try_wait().unwrap().is_none() && t0.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if child.try_wait().unwrap().is_none() {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("check {file} hung");
+        }
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{file}: {err}");
+        assert!(err.contains("is not a regular file") && err.contains(key), "{file}: {err}");
+    }
+}
+
+#[test]
+fn check_stops_on_a_signal_even_when_started_with_it_ignored() {
+    let tmp = setup();
+    let d = tmp.path();
+    // A network big enough that checking it takes a while.
+    let mut nodes = String::from("id,gender\n");
+    let mut edges = String::from("source,target\n");
+    let n = 600_000;
+    for i in 0..n {
+        nodes.push_str(&format!("{i},{}\n", if i % 2 == 0 { "woman" } else { "man" }));
+        edges.push_str(&format!("{i},{}\n", (i + 1) % n));
+        edges.push_str(&format!("{i},{}\n", (i * 7 + 3) % n));
+    }
+    std::fs::write(d.join("nodes.csv"), nodes).unwrap();
+    std::fs::write(d.join("edges.csv"), edges).unwrap();
+    std::fs::write(
+        d.join("net.toml"),
+        "name = \"net\"\nsteps = 12\n[network]\nkind = \"file\"\nnodes = \"nodes.csv\"\nedges = \"edges.csv\"\n[[strategies]]\nname = \"baseline\"\n",
+    )
+    .unwrap();
+    let t0 = Instant::now();
+    assert_eq!(normshift(d, &["check", "net.toml"]).0, 0);
+    let whole = t0.elapsed();
+    if whole < Duration::from_millis(800) {
+        eprintln!("skipped: checking took only {whole:?}, too short to interrupt");
+        return;
+    }
+    for signal in ["INT", "TERM"] {
+        // As a shell starts a background job: SIGINT and SIGTERM ignored.
+        let script = format!("trap '' INT TERM; exec '{}' check net.toml", env!("CARGO_BIN_EXE_normshift"));
+        let mut child =
+            Command::new("sh").current_dir(d).args(["-c", &script]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep((whole / 4).min(Duration::from_millis(1500)));
+        if child.try_wait().unwrap().is_some() {
+            eprintln!("skipped SIG{signal}: check finished before the signal could be sent");
+            continue;
+        }
+        let t1 = Instant::now();
+        if Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().is_err() {
+            child.kill().ok();
+            child.wait().ok();
+            return;
+        }
+        let code = child.wait().unwrap().code();
+        assert_eq!(code, Some(130), "check after SIG{signal} (a whole check takes {whole:?})");
+        assert!(t1.elapsed() < Duration::from_secs(2), "check took {:?} to stop", t1.elapsed());
+    }
+}
+
+#[test]
+fn a_second_signal_or_a_write_error_never_leaves_the_manifest_running() {
+    let tmp = setup();
+    let d = tmp.path();
+    // A second Ctrl-C right after the first: exit at once, manifest interrupted.
+    let child = spawn(d, &["sweep", "small.toml", "--vary", "backlash.rate=0:0.1:2", "--set", "steps=20000", "--out", "sw"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    let Ok(status) = Command::new("sh").args(["-c", &format!("kill -INT {pid}; kill -INT {pid}")]).status() else { return };
+    assert!(status.success());
+    let mut child = child;
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert_eq!(manifest(&d.join("sw"))["status"], "interrupted");
+    // A write error (here: a file size limit, as a full disk gives):
+    // the message names the file and the manifest says failed.
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 16 && exec '{}' sweep small.toml --vary backlash.rate=0:0.1:40 --out sw2",
+        env!("CARGO_BIN_EXE_normshift")
+    );
+    let o = Command::new("sh").current_dir(d).args(["-c", &script]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("runs.csv"), "the file is named: {err}");
+    assert_eq!(manifest(&d.join("sw2"))["status"], "failed", "{err}");
+}
+
+#[test]
+fn a_killed_runs_staging_folder_is_removed_by_a_later_run_beside_it() {
+    let tmp = setup();
+    let d = tmp.path();
+    let mut child = spawn(d, &["run", "small.toml", "--set", "steps=20000", "--no-plots", "--out", "res/a"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let staging = |d: &Path| -> Vec<String> {
+        std::fs::read_dir(d.join("res")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()
+    };
+    assert!(staging(d).iter().any(|n| n.starts_with(".a.staging-")), "{:?}", staging(d));
+    std::fs::create_dir_all(d.join("res/.keep.backup-1")).unwrap();
+    // Another folder beside it: the dead process's staging folder goes, nothing else.
+    assert_eq!(normshift(d, &["run", "small.toml", "--no-plots", "--out", "res/b"]).0, 0);
+    let mut left = staging(d);
+    left.sort();
+    assert_eq!(left, vec![".keep.backup-1".to_string(), "b".to_string()]);
+}
+
+#[test]
+fn plot_out_follows_the_folder_rules() {
+    let tmp = setup();
+    let d = tmp.path();
+    assert_eq!(normshift(d, &["run", "small.toml", "--no-plots", "--out", "res"]).0, 0);
+    assert_eq!(normshift(d, &["run", "small.toml", "--no-plots", "--out", "other", "--seed", "9"]).0, 0);
+    std::fs::create_dir(d.join("mine")).unwrap();
+    std::fs::write(d.join("mine/notes.txt"), "my notes").unwrap();
+    let other_before = files(&d.join("other"));
+    for (out, why) in [("other", "holds the results"), ("mine", "holds more than figures"), ("res", "being drawn"), (".", "being drawn")] {
+        let (code, _, err) = normshift(d, &["plot", "res", "--out", out, "--formats", "png", "--no-report"]);
+        assert_eq!(code, 2, "{out}: {err}");
+        assert!(err.contains(why), "{out}: {err}");
+    }
+    let (code, _, err) = normshift(d, &["plot", "res", "--out", "res", "--force", "--formats", "png", "--no-report"]);
+    assert_eq!(code, 2, "the folder drawn is never replaced: {err}");
+    assert_eq!(files(&d.join("other")), other_before);
+    assert_eq!(std::fs::read_to_string(d.join("mine/notes.txt")).unwrap(), "my notes");
+    // A figures folder is replaced whole: no stale figure survives.
+    std::fs::create_dir(d.join("figs")).unwrap();
+    std::fs::write(d.join("figs/stale.png"), "old").unwrap();
+    let (code, _, err) = normshift(d, &["plot", "res", "--out", "figs", "--formats", "png", "--no-report"]);
+    assert_eq!(code, 0, "{err}");
+    let figs = files(&d.join("figs"));
+    assert!(!figs.contains(&"stale.png".to_string()) && figs.iter().all(|f| f.ends_with(".png")) && !figs.is_empty(), "{figs:?}");
+    let (code, _, err) = normshift(d, &["plot", "res", "--out", "mine", "--force", "--formats", "png", "--no-report"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!d.join("mine/notes.txt").exists());
+}
+
+#[test]
+fn a_budget_run_notes_each_changed_value_beside_its_comment() {
+    let tmp = setup();
+    let d = tmp.path();
+    let text = SMALL.replace("count = 7 }", "count = 7 }   # seven women's groups [assumption]");
+    std::fs::write(d.join("commented.toml"), &text).unwrap();
+    let (code, _, err) = normshift(d, &["compare", "commented.toml", "--budget", "12000", "--no-plots", "--out", "budget"]);
+    assert_eq!(code, 0, "{err}");
+    let saved = std::fs::read_to_string(d.join("budget/scenario.toml")).unwrap();
+    let line = saved.lines().find(|l| l.contains("seven women's groups")).unwrap_or_default();
+    assert!(line.contains("[the file said {") && line.contains("count = 7") && line.contains("changed for this run"), "{line}");
+    assert!(!line.starts_with("target = { group = \"women\", selection = \"inclusive\", count = 7 }"), "{line}");
 }
