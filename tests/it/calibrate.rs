@@ -4,7 +4,12 @@
 //! weights, effective sample size and tolerance across generations;
 //! byte-identical results at 1 and 2 threads and at any batch size;
 //! a run resumed or sharded equal to a whole one; and the coverage of 90%
-//! posterior intervals over synthetic truths.
+//! posterior intervals over synthetic truths. Then `normshift calibrate`
+//! itself on a one-village scenario (`command`): recovery of a synthetic
+//! truth, byte-identical outputs at 1 and 2 threads and after kill -9 or
+//! SIGTERM and `--resume`, `compare` drawing whole rows of the saved
+//! posterior, located errors in targets and posterior files; and the
+//! (ignored, slow) coverage study of docs/validation.md.
 
 use normshift::calibrate::abc::{Abc, AbcError, Attempt, Fit, Observer, Plan, Population, Prior, Resume, Settings, Stop};
 use normshift::calibrate::targets::Targets;
