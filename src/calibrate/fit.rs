@@ -51,7 +51,7 @@ impl<'a> ScenarioPrior<'a> {
                 return Err(FitError::Listed { key: p.key.clone(), dist });
             }
             let (lo, hi) = p.dist.support();
-            if !(hi > lo) {
+            if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
                 return Err(FitError::Zero { key: p.key.clone(), lo, hi });
             }
             support.push((lo, hi));
@@ -158,8 +158,8 @@ pub enum Replayed {
 /// Rebuild a run's state from its journal's attempts (in journal order):
 /// each generation's attempts are pushed into its collector in turn, and a
 /// full collector gives the population the next generation is planned
-/// from, exactly as the uninterrupted run made it. Attempts journaled past
-/// a full generation (none, from `normshift calibrate`) are ignored.
+/// from, exactly as the uninterrupted run made it. An attempt of another
+/// generation than the one being collected is an error.
 pub fn replay<P, S>(abc: &Abc<'_, P, S>, attempts: Vec<(u32, Attempt)>) -> Result<Replayed, AbcError>
 where
     P: super::abc::Prior + ?Sized,
@@ -182,12 +182,12 @@ where
         if g != plan.generation {
             return Err(AbcError::Resume { got: g, expected: plan.generation });
         }
-        if c.push(a)? == Progress::Full {
-            if let Some((plan, c)) = open.take() {
-                let p = abc.population(&plan, c)?;
-                history.push(p.stats());
-                pop = Some(p);
-            }
+        if c.push(a)? == Progress::Full
+            && let Some((plan, c)) = open.take()
+        {
+            let p = abc.population(&plan, c)?;
+            history.push(p.stats());
+            pop = Some(p);
         }
     }
     Ok(match (pop, open) {

@@ -4,7 +4,12 @@
 //! weights, effective sample size and tolerance across generations;
 //! byte-identical results at 1 and 2 threads and at any batch size;
 //! a run resumed or sharded equal to a whole one; and the coverage of 90%
-//! posterior intervals over synthetic truths.
+//! posterior intervals over synthetic truths. Then `normshift calibrate`
+//! itself on a one-village scenario (`command`): recovery of a synthetic
+//! truth, byte-identical outputs at 1 and 2 threads and after kill -9 or
+//! SIGTERM and `--resume`, `compare` drawing whole rows of the saved
+//! posterior, located errors in targets and posterior files; and the
+//! (ignored, slow) coverage study of docs/validation.md.
 
 use normshift::calibrate::abc::{Abc, AbcError, Attempt, Fit, Observer, Plan, Population, Prior, Resume, Settings, Stop};
 use normshift::calibrate::targets::Targets;
@@ -556,6 +561,34 @@ source = "synthetic truth"
             assert!(read(dir, "a", f) == read(dir, "c", f), "{f} differs after a kill at journal line {killed_at} and --resume");
         }
 
+        // SIGTERM: the batch in flight finishes, the manifest says
+        // `interrupted`, exit code 130, and --resume finishes the same fit.
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_normshift"))
+            .current_dir(dir)
+            .args(["calibrate", "small.toml", "--targets", "targets.toml", "--particles", "60", "--generations", "4", "--ppc", "20"])
+            .args(["--out", "d", "--threads", "2"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let journal = dir.join("d/attempts.csv");
+        let t0 = std::time::Instant::now();
+        while std::fs::read_to_string(&journal).map(|t| t.lines().count()).unwrap_or(0) < 100 && t0.elapsed().as_secs() < 60 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        if let Some(code) = crate::common::terminate(child) {
+            let manifest: serde_json::Value = serde_json::from_slice(&read(dir, "d", "manifest.json")).unwrap();
+            if code == Some(130) {
+                assert_eq!(manifest["status"], "interrupted");
+            } else {
+                // It finished before the signal arrived.
+                assert_eq!((code, manifest["status"].as_str()), (Some(0), Some("complete")));
+            }
+            let (code, _, err) = calibrate(dir, "d", &["--resume"]);
+            assert_eq!(code, 0, "{err}");
+            assert!(read(dir, "a", "posterior.csv") == read(dir, "d", "posterior.csv"), "posterior.csv differs after SIGTERM and --resume");
+        }
+
         // The saved scenario draws from the posterior in compare.
         let saved = String::from_utf8(read(dir, "a", "scenario.toml")).unwrap();
         assert!(saved.contains("file = \"posterior.csv\""), "{saved}");
@@ -702,9 +735,9 @@ fn coverage_study() {
                 "--targets",
                 "targets.toml",
                 "--particles",
-                "200",
+                "100",
                 "--generations",
-                "6",
+                "5",
                 "--ppc",
                 "10",
                 "--seed",
