@@ -81,7 +81,9 @@ pub fn active(args: &UncertainArgs, input: &Input) -> anyhow::Result<bool> {
     };
     if args.no_uncertainty {
         if let Some(f) = job_flag {
-            return Err(bad(format!("{f}: only a comparison over priors is a resumable, shardable job; leave out --no-uncertainty or {f}")));
+            return Err(bad(format!(
+                "{f}: only a comparison over priors is a resumable, shardable job; leave out --no-uncertainty or {f}"
+            )));
         }
         return Ok(false);
     }
@@ -343,7 +345,10 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, star
             let sc = parse_scenario(&input.text, &input.origin, &sets)
                 .map_err(|e| bad(format!("draw {d} ({}) is not a valid scenario: {e}", at())))?;
             if sc.steps != s.steps {
-                return Err(bad(format!("draw {d} ({}): a prior on `steps` is not supported; every draw runs the scenario's months", at())));
+                return Err(bad(format!(
+                    "draw {d} ({}): a prior on `steps` is not supported; every draw runs the scenario's months",
+                    at()
+                )));
             }
             Ok(sc)
         })
@@ -366,7 +371,7 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, star
         hash: normshift::sweep::digest(&ident),
         shard,
         scenario_name: s.name.clone(),
-        what: "comparison over priors",
+        what: "comparison",
     };
     // A finished `run` or `compare` of the scenario is replaced, as
     // `compare` always does; an unfinished comparison over priors is left
@@ -415,7 +420,8 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, star
             write_village(&out, make_job(&scenarios[0], 0..r_n as u32))?;
         }
         if shard.is_none() {
-            let ctx = Context { s, names: names.clone(), keys: keys.clone(), values: values.clone(), plan, fixed: input.priors.fixed.clone() };
+            let ctx =
+                Context { s, names: names.clone(), keys: keys.clone(), values: values.clone(), plan, fixed: input.priors.fixed.clone() };
             finish(&out, &out, &ctx, &rows, args.output.no_plots, wall)?;
         }
         Ok(())
@@ -635,7 +641,8 @@ pub fn folder_report(dir: &Path, opts: &Options) -> anyhow::Result<Option<(Vec<F
     if folder::command_of(&m) != "compare" || !dir.join(JOURNAL).exists() {
         return Ok(None);
     }
-    let names: Vec<String> = m["strategies"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
+    let names: Vec<String> =
+        m["strategies"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
     let (keys, values) = read_draws(dir)?;
     let rows: Vec<(u64, String)> = runner::complete_lines(&dir.join(JOURNAL))?
         .into_iter()
@@ -652,7 +659,12 @@ pub fn folder_report(dir: &Path, opts: &Options) -> anyhow::Result<Option<(Vec<F
     let chance_rows: Vec<Chance> = a
         .stats
         .iter()
-        .map(|st| Chance { strategy: st.strategy.clone(), p_best: st.p_best, p_best_per_dollar: st.p_best_per_dollar, regret: 100.0 * st.regret_mean })
+        .map(|st| Chance {
+            strategy: st.strategy.clone(),
+            p_best: st.p_best,
+            p_best_per_dollar: st.p_best_per_dollar,
+            regret: 100.0 * st.regret_mean,
+        })
         .collect();
     let mut order: Vec<usize> = (1..names.len()).collect();
     order.sort_by(|&x, &y| a.stats[y].gain_mean.total_cmp(&a.stats[x].gain_mean).then(x.cmp(&y)));
@@ -744,10 +756,13 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<()> {
     let path = dirs[0].join("scenario.toml");
     let text = std::fs::read_to_string(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
     let read = parse_with_priors(&text, &path.display().to_string(), &[]).map_err(|e| bad(e.to_string()))?;
-    let names: Vec<String> = m["strategies"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
+    let names: Vec<String> =
+        m["strategies"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
     let (keys, values) = read_draws(&dirs[0])?;
-    let fixed: Vec<String> =
-        m["uncertainty"]["fixed_by_set"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
+    let fixed: Vec<String> = m["uncertainty"]["fixed_by_set"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .unwrap_or_default();
     let staging = Staging::new(out)?;
     let dir = staging.dir.clone();
     for f in ["scenario.toml", "draws.csv"] {

@@ -204,7 +204,9 @@ impl Draw for Strip {
         let rest = parts::title(
             root,
             "Each strategy's gain across the draws",
-            Some("Points over no programme at the programme's end; one dot per draw of the uncertain parameters; black bar: at the point values"),
+            Some(
+                "Points over no programme at the programme's end; one dot per draw of the uncertain parameters; black bar: at the point values",
+            ),
             z,
         )?;
         let keys = [
@@ -251,8 +253,11 @@ impl Draw for Strip {
             if r.point.is_finite() {
                 let (px, py0) = chart.backend_coord(&(r.point, y + 0.92));
                 let (_, py1) = chart.backend_coord(&(r.point, y + 0.08));
-                area.draw(&Rectangle::new([(px - base.0 - z.px(3.0), py0 - base.1), (px - base.0 + z.px(3.0), py1 - base.1)], INK.filled()))
-                    .map_err(de)?;
+                area.draw(&Rectangle::new(
+                    [(px - base.0 - z.px(3.0), py0 - base.1), (px - base.0 + z.px(3.0), py1 - base.1)],
+                    INK.filled(),
+                ))
+                .map_err(de)?;
             }
             let (px, py) = chart.backend_coord(&(lo - pad, y + 0.5));
             area.draw(&Text::new(
@@ -356,10 +361,20 @@ impl Draw for WinnerMap {
             chart.draw_series(pts.into_iter().map(|p| Circle::new(p, z.pxu(6.0), colour.filled()))).map_err(de)?;
         }
         if let Some((b, _)) = &self.found {
-            let c = |v: f64, lo: f64, hi: f64| if v.is_finite() { v.clamp(lo, hi) } else if v < 0.0 { lo } else { hi };
+            let c = |v: f64, lo: f64, hi: f64| {
+                if v.is_finite() {
+                    v.clamp(lo, hi)
+                } else if v < 0.0 {
+                    lo
+                } else {
+                    hi
+                }
+            };
             let (a0, a1, b0, b1) = (c(b[0], x0, x1), c(b[1], x0, x1), c(b[2], y0, y1), c(b[3], y0, y1));
             let path = vec![(a0, b0), (a1, b0), (a1, b1), (a0, b1), (a0, b0)];
-            chart.draw_series(DashedLineSeries::new(path, z.px(10.0) as u32, z.px(6.0) as u32, INK.stroke_width(z.line() + 1))).map_err(de)?;
+            chart
+                .draw_series(DashedLineSeries::new(path, z.px(10.0) as u32, z.px(6.0) as u32, INK.stroke_width(z.line() + 1)))
+                .map_err(de)?;
         }
         Ok(())
     }
@@ -430,7 +445,7 @@ pub fn section(rows: &[SectionRow], sentences: &[String], figures: &[Figure], (d
     ));
     h.push_str(
         "<table>\n<tr><th>Strategy</th><th class=\"num\">Gain, points (90% of draws and replicates)</th><th class=\"num\">Beats no programme</th>\
-         <th class=\"num\">Probability best</th><th class=\"num\">Best per dollar</th><th class=\"num\">Regret, points (mean; 1 in 10 draws worse than)</th>\
+         <th class=\"num\">Probability best</th><th class=\"num\">Best per dollar</th><th class=\"num\">Regret, points: mean (exceeded in 1 draw in 10)</th>\
          <th class=\"num\">Risk to each woman up</th><th class=\"num\">Spread due to the assumptions</th></tr>\n",
     );
     for r in rows {

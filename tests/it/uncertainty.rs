@@ -288,7 +288,7 @@ fn killed_at_any_moment_and_resumed_equals_uninterrupted() {
     // A finished job is not resumed by another design, nor overwritten
     // silently while unfinished.
     let (code, _, err) = normshift(tmp.path(), &["compare", &f, "--draws", "4", "--no-plots", "--out", "whole", "--resume"]);
-    assert!(code == 2 && err.contains("another comparison over priors"), "{err}");
+    assert!(code == 2 && err.contains("holds another comparison"), "{err}");
     let (code, _, err) = normshift(tmp.path(), &["compare", &f, "--no-uncertainty", "--resume", "--no-plots"]);
     assert!(code == 2 && err.contains("--resume"), "{err}");
 }
@@ -322,7 +322,10 @@ fn shards_merged_equal_the_whole_and_one_and_two_threads_agree() {
             assert!(std::fs::read_to_string(d.join(format!("figures/{fig}.svg"))).unwrap().contains("<svg"));
         }
         let html = std::fs::read_to_string(d.join("report.html")).unwrap();
-        assert!(html.contains("When the assumptions are uncertain") && html.contains("Probability best") && html.contains("Regret"), "{dir}");
+        assert!(
+            html.contains("When the assumptions are uncertain") && html.contains("Probability best") && html.contains("Regret"),
+            "{dir}"
+        );
         let c = comparison(&d);
         for s in ["fixed", "varied"] {
             let p = &c[&(s.to_string(), "p_best".to_string())][2];
@@ -366,7 +369,7 @@ fn sweep_points_carry_the_paired_gain_and_the_winner() {
         let mean = |s: &str| (0..3).map(|r| end[&(p.clone(), s.to_string(), r.to_string())]).sum::<f64>() / 3.0;
         let winner = c[col(&head, "winner")];
         for other in ["baseline", "fixed", "varied"] {
-            assert!(mean(winner) >= mean(other) - 1e-12, "point {p}: winner {winner} below {other}");
+            assert!(mean(winner) >= mean(other) - 2e-6, "point {p}: winner {winner} below {other}");
         }
     }
 }
