@@ -71,13 +71,14 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
             picked.push(k);
         }
     }
+    // Over priors, a resumable job on the runner (it claims its own folder).
+    if super::uncertain::active(&args.uncertainty, &input)? {
+        return super::uncertain::compare_draws(&args, &input, picked, started);
+    }
     let out = args.output.folder(&s.name);
     let staging = args.output.prepare(&out, "compare", s)?;
     let threads = set_threads(args.output.threads)?;
     check_memory(s, input.loaded.as_ref(), threads.min(s.replicates as usize))?;
-    if super::uncertain::active(&args.uncertainty, &input)? {
-        return super::uncertain::compare_draws(&args, &input, picked, threads, staging, &out, started);
-    }
 
     let mut job = Job::all(s);
     job.strategies = picked;

@@ -125,11 +125,17 @@ fn draw(dir: &Path, out: &Path, formats: &[Format], report: bool) -> anyhow::Res
         ..Options::default()
     };
     let drawn = plot::draw(&res, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
-    let files = write_figures(out, &drawn, formats)?;
+    let mut files = write_figures(out, &drawn, formats)?;
+    // A comparison over priors: its own figures and a section of the report.
+    let mut section = String::new();
+    if let Some((figures, html)) = super::uncertain::folder_report(dir, &opts)? {
+        files += write_figures(out, &plot::Drawn { figures, ..Default::default() }, formats)?;
+        section = html;
+    }
     let mut line = format!("{files} figure files in {}", out.display());
     if report {
         let path = dir.join("report.html");
-        super::report::write(&path, &res, &drawn)?;
+        super::report::write(&path, &res, &drawn, &section)?;
         line.push_str(&format!(", report in {}", path.display()));
     }
     Ok(line)

@@ -13,7 +13,19 @@ use toml_edit::{DocumentMut, InlineTable, Item, Table, Value};
 
 /// The text to save as `scenario.toml` for `s`, run from the user's `original` text.
 pub fn saved_toml(original: &str, s: &Scenario) -> anyhow::Result<String> {
-    let resolved = super::input::resolved_toml(s)?;
+    saved_toml_with(original, s, &toml::Table::new())
+}
+
+/// As [`saved_toml`], with `extra` top-level tables that are not part of
+/// the scenario (`compare`'s `[uncertain]` priors) written after it and
+/// overlaid onto the user's own text of them, comments kept. The caller
+/// checks that `extra` reads back.
+pub fn saved_toml_with(original: &str, s: &Scenario, extra: &toml::Table) -> anyhow::Result<String> {
+    let mut resolved = super::input::resolved_toml(s)?;
+    if !extra.is_empty() {
+        resolved.push('\n');
+        resolved.push_str(&toml::to_string(extra)?);
+    }
     Ok(match overlay(original, &resolved) {
         Some(text) if parse_scenario(&text, "scenario.toml", &[]).is_ok_and(|back| back == *s) => text,
         _ => resolved,

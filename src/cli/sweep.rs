@@ -320,6 +320,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
 struct Row {
     point: usize,
     strategy: String,
+    replicate: u32,
     values: Vec<String>,
     summary: Summary,
     line: String,
@@ -343,6 +344,7 @@ fn parse_rows(path: &Path, nvary: usize, lines: &[(u64, String)]) -> anyhow::Res
         rows.push(Row {
             point: cells[1].parse().map_err(|_| bad(format!("{}: run {id}: bad point `{}`", path.display(), cells[1])))?,
             strategy: cells[2].to_string(),
+            replicate: cells[3].parse().map_err(|_| bad(format!("{}: run {id}: bad replicate `{}`", path.display(), cells[3])))?,
             values: cells[5..5 + nvary].iter().map(|s| s.to_string()).collect(),
             summary,
             line: line.clone(),
@@ -363,6 +365,7 @@ fn write_outputs(out: &Path, header: &str, keys: &[String], rows: &[Row]) -> any
     for r in rows {
         groups.entry((r.point, r.strategy.clone())).or_insert_with(|| (r.values.clone(), Vec::new())).1.push(r.summary);
     }
+    let (gains, winners) = paired_gains(rows);
     write_atomic(&out.join("points.csv"), |w| {
         let mut h: Vec<String> = vec!["point".into(), "strategy".into()];
         h.extend(keys.iter().cloned());
@@ -370,6 +373,7 @@ fn write_outputs(out: &Path, header: &str, keys: &[String], rows: &[Row]) -> any
         for c in SUMMARY_COLUMNS {
             h.extend([format!("{c}_mean"), format!("{c}_p05"), format!("{c}_p95")]);
         }
+        h.extend(GAIN_COLUMNS.iter().map(|c| c.to_string()));
         writeln!(w, "{}", h.join(","))?;
         for ((p, st), (values, sums)) in &groups {
             let mut cells = vec![p.to_string(), st.clone()];
@@ -378,6 +382,9 @@ fn write_outputs(out: &Path, header: &str, keys: &[String], rows: &[Row]) -> any
             for a in aggregate(sums) {
                 cells.extend([num(a.mean), num(a.p05), num(a.p95)]);
             }
+            let g = gains.get(&(*p, st.clone()));
+            cells.extend(g.map_or([String::new(), String::new(), String::new()], |g| [num(g.0), num(g.1), num(g.2)]));
+            cells.push(winners.get(p).cloned().unwrap_or_default());
             w.write_all(csv_line(cells).as_bytes())?;
         }
         Ok(())
@@ -405,10 +412,74 @@ fn write_outputs(out: &Path, header: &str, keys: &[String], rows: &[Row]) -> any
     Ok(())
 }
 
+/// Columns `points.csv` ends with: the paired gain over baseline in
+/// participation at the programme's end (mean and 5th/95th percentiles over
+/// the point's replicates) and the point's winner.
+pub const GAIN_COLUMNS: [&str; 4] = ["gain_mean", "gain_p05", "gain_p95", "winner"];
+
+/// Per (point, strategy), the paired gain over baseline in participation at
+/// the programme's end (each replicate against baseline's run on the same
+/// replicate): mean, 5th and 95th percentile; none for a strategy without
+/// a baseline run to pair with. Per point, the winner: the strategy with
+/// the highest mean participation at the programme's end (baseline
+/// included; the first in the sweep's order on ties).
+#[allow(clippy::type_complexity)]
+fn paired_gains(rows: &[Row]) -> (BTreeMap<(usize, String), (f64, f64, f64)>, BTreeMap<usize, String>) {
+    use normshift::outcomes::sum::PARTICIPATION_END;
+    let base: BTreeMap<(usize, u32), f64> = rows
+        .iter()
+        .filter(|r| r.strategy == super::compare::BASELINE)
+        .map(|r| ((r.point, r.replicate), r.summary[PARTICIPATION_END]))
+        .collect();
+    let mut diffs: BTreeMap<(usize, String), Vec<f64>> = BTreeMap::new();
+    let mut means: BTreeMap<usize, Vec<(String, f64, usize)>> = BTreeMap::new();
+    for r in rows {
+        let y = r.summary[PARTICIPATION_END];
+        if let Some(b) = base.get(&(r.point, r.replicate))
+            && !(y.is_nan() || b.is_nan())
+        {
+            diffs.entry((r.point, r.strategy.clone())).or_default().push(y - b);
+        }
+        let list = means.entry(r.point).or_default();
+        match list.iter_mut().find(|(s, _, _)| *s == r.strategy) {
+            Some(e) => {
+                e.1 += y;
+                e.2 += 1;
+            }
+            None => list.push((r.strategy.clone(), y, 1)),
+        }
+    }
+    let gains = diffs
+        .into_iter()
+        .map(|(k, mut d)| {
+            d.sort_by(f64::total_cmp);
+            let mean = d.iter().sum::<f64>() / d.len() as f64;
+            (k, (mean, normshift::compare::percentile(&d, 0.05), normshift::compare::percentile(&d, 0.95)))
+        })
+        .collect();
+    let winners = means
+        .into_iter()
+        .filter_map(|(p, list)| {
+            let mut best: Option<(&str, f64)> = None;
+            for (s, total, n) in &list {
+                let m = total / *n as f64;
+                if !m.is_nan() && best.is_none_or(|(_, b)| m > b) {
+                    best = Some((s.as_str(), m));
+                }
+            }
+            best.map(|(s, _)| (p, s.to_string()))
+        })
+        .collect();
+    (gains, winners)
+}
+
 pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     let first = args.dirs.first().and_then(|d| journal::read_manifest(d));
     if first.as_ref().is_some_and(|m| super::folder::command_of(m) == "sensitivity") {
         return super::sensitivity::merge(&args.dirs, &args.out, args.force);
+    }
+    if first.as_ref().is_some_and(|m| super::folder::command_of(m) == "compare") {
+        return super::uncertain::merge(&args.dirs, &args.out, args.force);
     }
     let merged =
         runner::merge_rows(&args.dirs, &runner::MergeOf { command: "sweep", what: "sweep", rows: "runs", journal: "runs.csv" }, |m| {

@@ -8,36 +8,49 @@
 //! runner-up (`discovery.csv`), and the acceptability curve
 //! (`acceptability.csv`).
 //!
+//! A long job on the shared runner (`runner.rs`), like `sweep`: each
+//! replicate of each draw is a unit whose rows (each run's summary at full
+//! precision, and its months) are appended to `journal.csv` as it
+//! finishes, so a job killed at any moment resumes with `--resume` to the
+//! same bytes, and `--shard I/N` runs a chunk that `normshift merge` joins.
+//! Everything else is made from the journal once it is complete.
+//!
 //! `normshift serve` runs the same analysis in memory (its `jobs.rs`),
 //! through the `pub(super)` helpers here.
 //!
 //! Draw d's replicates are numbered d*R .. d*R+R-1, so the runs of a prior
 //! of zero width are exactly those of `compare --no-uncertainty --reps D*R`.
+//! A few more replicates run at the scenario's point values (`point.csv`),
+//! to mark the point comparison on the figure of gains across draws.
+//!
+//! Also reads such a folder back for `normshift plot`: the figures and the
+//! report's section on the priors ([`folder_report`]).
 
 use super::compare::{BASELINE, CompareArgs};
-use super::files::{ensure_dir, write_atomic};
-use super::folder::Staging;
+use super::files::write_atomic;
+use super::folder::{self, Staging};
 use super::input::{self, Input};
-use super::progress::Progress;
-use super::run::{Manifest, check_memory, stopped, write_manifest, write_tables};
-use super::{bad, stop};
+use super::run::{check_memory, set_threads};
+use super::{bad, journal, runner, stop};
 use normshift::compare::{COLUMNS, compare};
-use normshift::outcomes::sum;
-use normshift::output::{csv_line, num};
-use normshift::plot::uncertain::{Chance, acceptability, chances};
-use normshift::run::{Job, RunResult};
+use normshift::outcomes::{SUMMARY_COLUMNS, Summary, sum};
+use normshift::output::{self, csv_line, num};
+use normshift::plot::uncertain::{Chance, GainRow, SectionRow, WinnerMap, acceptability, chances, gains, section, winner_map};
+use normshift::plot::{Figure, Options};
+use normshift::run::{Job, RunId, RunResult};
 use normshift::scenario::{Scenario, parse_scenario};
-use normshift::uncertainty::analysis::{Outcomes, Stats, ceac, first_order, summarise, wtp_range};
-use normshift::uncertainty::prim::{PrimBox, Settings, prim, sentence};
-use normshift::uncertainty::prior::{Design, TABLE, unit_draws};
-use rayon::prelude::*;
-use std::path::Path;
-use std::time::{Instant, SystemTime};
+use normshift::uncertainty::analysis::{Analysis, Outcomes, Stats, analyse, decisive, winners};
+use normshift::uncertainty::prior::{Design, TABLE, parse_with_priors, unit_draws};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// Draws when `--draws` is not given.
 pub const DEFAULT_DRAWS: u32 = 128;
 /// Replicates per draw when `--reps` is not given.
 pub const DEFAULT_REPS: u32 = 2;
+/// The journal of a comparison over priors.
+pub const JOURNAL: &str = "journal.csv";
+const JOURNAL_HEADER: &str = "row_id,row";
 
 /// Options of `compare` about the priors.
 #[derive(clap::Args, Debug, Default, Clone)]
@@ -52,21 +65,42 @@ pub struct UncertainArgs {
     /// Ignore the priors: compare at the scenario's point values.
     #[arg(long, conflicts_with_all = ["draws"])]
     pub no_uncertainty: bool,
+    /// Finish an interrupted comparison over priors in its folder.
+    #[arg(long)]
+    pub resume: bool,
+    #[command(flatten)]
+    pub sharding: journal::Sharding,
 }
 
-/// Whether to compare over the priors; refuses `--draws` without priors.
+/// Whether to compare over the priors; refuses `--draws`, `--resume` and
+/// `--shard` without priors.
 pub fn active(args: &UncertainArgs, input: &Input) -> anyhow::Result<bool> {
+    let job_flag = if args.resume {
+        Some("--resume")
+    } else if args.sharding.shard.is_some() || args.sharding.shards.is_some() {
+        Some("--shard")
+    } else {
+        None
+    };
     if args.no_uncertainty {
+        if let Some(f) = job_flag {
+            return Err(bad(format!(
+                "{f}: only a comparison over priors is a resumable, shardable job; leave out --no-uncertainty or {f}"
+            )));
+        }
         return Ok(false);
     }
     if input.priors.is_empty() {
+        let why = if input.priors.fixed.is_empty() {
+            "the scenario declares no priors; add an [uncertain] table (see docs/uncertainty.md)".to_string()
+        } else {
+            format!("every prior was fixed by --set ({})", input.priors.fixed.join(", "))
+        };
         if let Some(d) = args.draws {
-            let why = if input.priors.fixed.is_empty() {
-                "the scenario declares no priors; add an [uncertain] table (see docs/uncertainty.md)".to_string()
-            } else {
-                format!("every prior was fixed by --set ({})", input.priors.fixed.join(", "))
-            };
             return Err(bad(format!("--draws {d}: {why}")));
+        }
+        if let Some(f) = job_flag {
+            return Err(bad(format!("{f}: only a comparison over priors is a resumable, shardable job, and {why}")));
         }
         return Ok(false);
     }
@@ -81,36 +115,223 @@ pub const METRICS: [&str; 8] =
 pub const DISCOVERY_COLUMNS: [&str; 11] =
     ["top", "runner_up", "kind", "parameter", "lo", "hi", "value", "coverage", "density", "mass", "p_runner_up_wins"];
 
-/// One comparison of the top strategy with a runner-up.
-pub(super) struct Discovery {
-    pub(super) other: usize,
-    pub(super) wins: f64,
-    pub(super) found: Option<PrimBox>,
-    pub(super) indices: Vec<f64>,
-    pub(super) sentence: String,
+/// The shape of a comparison over draws, and the ids of its journal rows:
+/// first one row per run of the draws (`k * D*R + replicate`, as in
+/// `runs.csv`), then one per month of each of those runs, then one per run
+/// at the point values.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    draws: usize,
+    reps: usize,
+    point_reps: usize,
+    strategies: usize,
+    months: usize,
 }
 
-pub fn compare_draws(
-    args: &CompareArgs,
-    input: &Input,
-    picked: Vec<usize>,
-    threads: usize,
-    staging: Staging,
-    out: &Path,
-    started: SystemTime,
-) -> anyhow::Result<()> {
+impl Plan {
+    fn replicates(&self) -> usize {
+        self.draws * self.reps
+    }
+    fn runs(&self) -> u64 {
+        (self.replicates() * self.strategies) as u64
+    }
+    fn units(&self) -> usize {
+        self.replicates() + self.point_reps
+    }
+    fn run_id(&self, k: usize, rep: usize) -> u64 {
+        (k * self.replicates() + rep) as u64
+    }
+    fn month_id(&self, run: u64, month: usize) -> u64 {
+        self.runs() + run * self.months as u64 + month as u64
+    }
+    fn point_id(&self, k: usize, j: usize) -> u64 {
+        self.runs() * (1 + self.months as u64) + (k * self.point_reps + j) as u64
+    }
+    fn rows_total(&self) -> u64 {
+        self.point_id(0, 0) + (self.point_reps * self.strategies) as u64
+    }
+    fn row_ids(&self, u: usize) -> Vec<u64> {
+        let mut ids = Vec::new();
+        if u < self.replicates() {
+            for k in 0..self.strategies {
+                let id = self.run_id(k, u);
+                ids.push(id);
+                ids.extend((0..self.months).map(|m| self.month_id(id, m)));
+            }
+        } else {
+            ids.extend((0..self.strategies).map(|k| self.point_id(k, u - self.replicates())));
+        }
+        ids
+    }
+    fn from_manifest(m: &serde_json::Value) -> Option<Plan> {
+        let u = &m["uncertainty"];
+        let n = |k: &str| u[k].as_u64().map(|x| x as usize);
+        Some(Plan {
+            draws: n("draws")?,
+            reps: n("replicates_per_draw")?,
+            point_reps: n("point_replicates")?,
+            strategies: m["strategies"].as_array()?.len(),
+            months: n("months")?,
+        })
+    }
+}
+
+/// Replicates run at the point values: twice those of a draw.
+fn point_reps(reps: usize) -> usize {
+    2 * reps
+}
+
+/// A run's journal row: strategy, replicate, seed, the summary at full
+/// precision (so the analysis of a resumed or merged job is the same to
+/// the last bit), agents and ties.
+fn run_row(id: u64, r: &RunResult) -> String {
+    let mut cells = vec![id.to_string(), r.id.strategy.clone(), r.id.replicate.to_string(), r.id.seed.to_string()];
+    cells.extend(r.summary.iter().map(|x| format!("{x:?}")));
+    cells.extend([r.agents.to_string(), r.ties.to_string()]);
+    cells.join(",")
+}
+
+/// A run back from its journal row (no months, no trace).
+fn parse_run(line: &str) -> Option<RunResult> {
+    let c: Vec<&str> = line.split(',').collect();
+    if c.len() != 4 + SUMMARY_COLUMNS.len() + 2 {
+        return None;
+    }
+    let mut summary: Summary = [f64::NAN; SUMMARY_COLUMNS.len()];
+    for (x, cell) in summary.iter_mut().zip(&c[4..4 + SUMMARY_COLUMNS.len()]) {
+        *x = cell.parse().ok()?;
+    }
+    let n = 4 + SUMMARY_COLUMNS.len();
+    Some(RunResult {
+        id: RunId { run_id: c[0].parse().ok()?, strategy: c[1].to_string(), replicate: c[2].parse().ok()?, seed: c[3].parse().ok()? },
+        months: Vec::new(),
+        summary,
+        agents: c[n].parse().ok()?,
+        ties: c[n + 1].parse().ok()?,
+        build_seconds: 0.0,
+        simulate_seconds: 0.0,
+        agent_steps: 0.0,
+        trace: None,
+    })
+}
+
+/// The draws as units for the runner: unit u < D*R is replicate u (of draw
+/// u / R), every strategy on one world; the last units are the replicates
+/// at the point values.
+struct DrawWork<'a> {
+    plan: Plan,
+    jobs: Vec<Job<'a>>,
+    point: Job<'a>,
+    names: &'a [String],
+}
+
+impl DrawWork<'_> {
+    fn k_of(&self, r: &RunResult) -> usize {
+        self.names.iter().position(|n| *n == r.id.strategy).unwrap_or(0)
+    }
+}
+
+impl runner::Work for DrawWork<'_> {
+    type Done = Vec<RunResult>;
+
+    fn units(&self) -> usize {
+        self.plan.units()
+    }
+
+    fn row_ids(&self, u: usize) -> Vec<u64> {
+        self.plan.row_ids(u)
+    }
+
+    fn run(&self, u: usize) -> anyhow::Result<Option<Self::Done>> {
+        let p = &self.plan;
+        Ok(if u < p.replicates() {
+            self.jobs[u / p.reps].try_run_replicate(u as u32).ok()
+        } else {
+            self.point.try_run_replicate((u - p.replicates()) as u32).ok()
+        })
+    }
+
+    fn rows(&self, u: usize, results: &Self::Done) -> Vec<(u64, String)> {
+        let p = &self.plan;
+        let mut rows = Vec::new();
+        for r in results {
+            let k = self.k_of(r);
+            if u < p.replicates() {
+                let id = p.run_id(k, u);
+                rows.push((id, run_row(id, r)));
+                let mut r = r.clone();
+                r.id.run_id = id;
+                let mut text = Vec::new();
+                if output::write_timeseries(&mut text, &r).is_ok() {
+                    for (m, line) in String::from_utf8_lossy(&text).lines().enumerate() {
+                        let mid = p.month_id(id, m);
+                        rows.push((mid, format!("{mid},{line}")));
+                    }
+                }
+            } else {
+                let j = u - p.replicates();
+                let id = p.point_id(k, j);
+                let mut r = r.clone();
+                r.id.run_id = (k * p.point_reps + j) as u64;
+                rows.push((id, format!("{id},{}", run_row(r.id.run_id, &r).split_once(',').map_or("", |x| x.1))));
+            }
+        }
+        rows
+    }
+
+    fn valid_row(&self, line: &str) -> bool {
+        line.split(',').next().and_then(|c| c.parse::<u64>().ok()).is_some_and(|id| id < self.plan.rows_total())
+    }
+
+    fn runs_per_unit(&self) -> usize {
+        self.plan.strategies
+    }
+}
+
+/// What the outputs of a complete comparison over draws are made from.
+struct Context<'a> {
+    s: &'a Scenario,
+    names: Vec<String>,
+    keys: Vec<String>,
+    values: Vec<Vec<f64>>,
+    plan: Plan,
+    fixed: Vec<String>,
+}
+
+/// The saved `scenario.toml`: the user's file with every value as run
+/// (their comments kept, `saved::saved_toml`), and the priors after it.
+fn saved_scenario(input: &Input) -> anyhow::Result<String> {
+    let mut extra = toml::Table::new();
+    extra.insert(TABLE.into(), toml::Value::Table(input.priors.table.clone()));
+    let text = super::saved::saved_toml_with(&input.text, &input.scenario, &extra)?;
+    let back = toml::from_str::<toml::Table>(&text).ok().and_then(|mut t| t.remove(TABLE));
+    if back == Some(toml::Value::Table(input.priors.table.clone())) {
+        return Ok(text);
+    }
+    // The overlay could not follow the layout: the plain resolved scenario.
+    let mut plain = input::resolved_toml(&input.scenario)?;
+    plain.push('\n');
+    plain.push_str(&toml::to_string(&extra)?);
+    Ok(plain)
+}
+
+pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, started: SystemTime) -> anyhow::Result<()> {
     if args.budget.is_some() {
         return Err(bad("--budget: equal budgets are not yet supported with priors; add --no-uncertainty to compare at the point values"));
     }
     let u = &args.uncertainty;
+    if u.resume && args.output.force {
+        return Err(bad("--resume and --force: choose one (--force deletes what --resume would finish)"));
+    }
     let draws = u.draws.unwrap_or(DEFAULT_DRAWS);
     if !(1..=1_000_000).contains(&draws) {
         return Err(bad(format!("--draws {draws}: give 1 to 1,000,000 draws (100 or more for stable chances)")));
     }
     let reps = args.adjust.reps.unwrap_or(DEFAULT_REPS);
-    if u64::from(draws) * u64::from(reps) > u64::from(u32::MAX) {
+    if u64::from(draws) * u64::from(reps) * 3 > u64::from(u32::MAX) {
         return Err(bad(format!("--draws {draws} x --reps {reps}: too many runs")));
     }
+    let shard = u.sharding.resolve()?;
     let (d_n, r_n) = (draws as usize, reps as usize);
     let design = if u.design == "lhs" { Design::Lhs } else { Design::Sobol };
     let priors = &input.priors.list;
@@ -124,63 +345,183 @@ pub fn compare_draws(
         .map(|(d, row)| {
             let mut sets = input.sets.clone();
             sets.extend(priors.iter().zip(row).map(|(p, &x)| p.set(x)));
-            parse_scenario(&input.text, &input.origin, &sets).map_err(|e| {
-                let at: Vec<String> = priors.iter().zip(row).map(|(p, &x)| p.set(x)).collect();
-                bad(format!("draw {d} ({}) is not a valid scenario: {e}", at.join(", ")))
-            })
+            let at = || priors.iter().zip(row).map(|(p, &x)| p.set(x)).collect::<Vec<_>>().join(", ");
+            let sc = parse_scenario(&input.text, &input.origin, &sets)
+                .map_err(|e| bad(format!("draw {d} ({}) is not a valid scenario: {e}", at())))?;
+            if sc.steps != s.steps {
+                return Err(bad(format!(
+                    "draw {d} ({}): a prior on `steps` is not supported; every draw runs the scenario's months",
+                    at()
+                )));
+            }
+            Ok(sc)
         })
         .collect::<anyhow::Result<_>>()?;
-    check_memory(s, input.loaded.as_ref(), threads.min(d_n * r_n))?;
-
-    let jobs: Vec<Job> = scenarios
-        .iter()
-        .enumerate()
-        .map(|(d, sc)| Job {
-            scenario: sc,
-            strategies: picked.clone(),
-            replicates: (d * r_n) as u32..((d + 1) * r_n) as u32,
-            loaded: input.loaded.as_ref(),
-            reach: vec![1.0; picked.len()],
-            trace: d == 0,
-            stop: Some(stop::flag()),
-        })
-        .collect();
-    let units: Vec<(usize, u32)> = (0..d_n).flat_map(|d| (0..r_n).map(move |j| (d, (d * r_n + j) as u32))).collect();
-    let total = units.len() * picked.len();
-    let progress = Progress::new(total, "compare");
-    let t0 = Instant::now();
-    let mut results: Vec<RunResult> = units
-        .par_iter()
-        .flat_map_iter(|&(d, r)| {
-            // A stopped replicate gives no rows; the job is then dropped
-            // whole below (the staging folder is removed).
-            let rs = jobs[d].try_run_replicate(r).unwrap_or_default();
-            for _ in &rs {
-                progress.tick();
-            }
-            rs
-        })
-        .collect();
-    progress.finish();
-    if stop::stopped() || results.len() != total {
-        return Err(stopped(out));
-    }
-    let wall = t0.elapsed().as_secs_f64();
-    let all_reps = (d_n * r_n) as u64;
-    for res in &mut results {
-        let k = picked.iter().position(|&i| s.strategies[i].name == res.id.strategy).unwrap_or(0);
-        res.id.run_id = k as u64 * all_reps + u64::from(res.id.replicate);
-    }
-    results.sort_by_key(|r| r.id.run_id);
     let names: Vec<String> = picked.iter().map(|&k| s.strategies[k].name.clone()).collect();
+    let plan = Plan { draws: d_n, reps: r_n, point_reps: point_reps(r_n), strategies: names.len(), months: s.steps as usize };
+    let keys: Vec<String> = priors.iter().map(|p| p.key.clone()).collect();
+    let scenario_text = saved_scenario(input)?;
+    let ident = format!("{scenario_text}\n--draws {d_n}\n--reps {r_n}\n--design {}\n--strategies {}\n", u.design, names.join(","));
+    let out = args.output.out.clone().unwrap_or_else(|| runner::shard_folder(&PathBuf::from("results").join(&s.name), shard));
 
-    // Per (draw, replicate, strategy): gain, cost and risk change, paired on
-    // the replicate.
-    let mut o = Outcomes::new(names.clone(), d_n, r_n);
-    let at = |k: usize, rep: usize| &results[k * d_n * r_n + rep].summary;
-    for d in 0..d_n {
-        for j in 0..r_n {
-            let rep = d * r_n + j;
+    let make_job = |sc, replicates| new_job(sc, &picked, input.loaded.as_ref(), replicates);
+    let jobs: Vec<Job> = scenarios.iter().enumerate().map(|(d, sc)| make_job(sc, (d * r_n) as u32..((d + 1) * r_n) as u32)).collect();
+    let work = DrawWork { plan, jobs, point: make_job(s, 0..plan.point_reps as u32), names: &names };
+    let runner = runner::Runner {
+        command: "compare",
+        dir: out.clone(),
+        journal: JOURNAL,
+        header: JOURNAL_HEADER.to_string(),
+        hash: normshift::sweep::digest(&ident),
+        shard,
+        scenario_name: s.name.clone(),
+        what: "comparison",
+    };
+    // A finished `run` or `compare` of the scenario is replaced, as
+    // `compare` always does; an unfinished comparison over priors is left
+    // to the runner (kept for --resume, or refused).
+    if !u.resume
+        && let Some(m) = journal::read_manifest(&out)
+        && ["run", "compare"].contains(&folder::command_of(&m).as_str())
+        && m["status"].as_str().is_none_or(|st| st == "complete")
+    {
+        folder::claim(&out, "compare", &["run", "compare"], &s.name, args.output.force)?;
+        folder::remove(&out)?;
+    }
+    let done = runner.claim(&work, u.resume, args.output.force)?;
+    let threads = set_threads(args.output.threads)?;
+    check_memory(s, input.loaded.as_ref(), threads.min(plan.units()))?;
+    let units = runner::shard_range(plan.units(), shard);
+    let manifest = |status: &str, wall: f64| {
+        let more = serde_json::json!({
+            "uncertainty": {
+                "draws": d_n,
+                "replicates_per_draw": r_n,
+                "point_replicates": plan.point_reps,
+                "months": plan.months,
+                "design": u.design,
+                "parameters": keys,
+                "fixed_by_set": input.priors.fixed,
+                "rows_total": plan.rows_total(),
+            },
+            "strategies": names,
+            "seed": s.seed,
+            "shard": runner::shard_label(shard),
+            "runs_total": plan.units() * plan.strategies,
+            "runs_in_shard": units.len() * plan.strategies,
+            "threads": threads,
+            "wall_seconds": wall,
+        });
+        journal::manifest("compare", &input.origin, &s.name, &runner.hash, status, started, more)
+    };
+    std::fs::create_dir_all(&out).map_err(|e| bad(format!("cannot create the output folder {}: {e}", out.display())))?;
+    runner.manifest(&manifest("running", 0.0))?;
+    write_atomic(&out.join("scenario.toml"), |w| w.write_all(scenario_text.as_bytes()))?;
+    write_draws(&out, &keys, &values, r_n, priors.iter().map(|p| p.integer).collect())?;
+    let (rows, wall) = runner.execute(&work, &done, "compare", &manifest)?;
+    let finished = (|| -> anyhow::Result<()> {
+        if units.contains(&0) {
+            write_village(&out, make_job(&scenarios[0], 0..r_n as u32))?;
+        }
+        if shard.is_none() {
+            let ctx =
+                Context { s, names: names.clone(), keys: keys.clone(), values: values.clone(), plan, fixed: input.priors.fixed.clone() };
+            finish(&out, &out, &ctx, &rows, args.output.no_plots, wall)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = finished {
+        runner.manifest(&manifest("failed", wall)).ok();
+        return Err(e);
+    }
+    runner.manifest(&manifest("complete", wall))?;
+    if let Some((i, n)) = shard {
+        println!(
+            "{}: shard {i}/{n} of a comparison over {d_n} draws: {} of {} units in {wall:.1} s; join the shards with `normshift merge`",
+            s.name,
+            units.len(),
+            plan.units()
+        );
+    }
+    println!("results in {}", out.display());
+    Ok(())
+}
+
+/// A job of `picked` strategies on `replicates` of `sc`, stopped by the stop flag.
+fn new_job<'a>(
+    sc: &'a Scenario,
+    picked: &[usize],
+    loaded: Option<&'a (normshift::population::Agents, normshift::network::Csr)>,
+    replicates: std::ops::Range<u32>,
+) -> Job<'a> {
+    Job {
+        scenario: sc,
+        strategies: picked.to_vec(),
+        replicates,
+        loaded,
+        reach: vec![1.0; picked.len()],
+        trace: false,
+        stop: Some(stop::flag()),
+    }
+}
+
+/// `draws.csv`: each draw's first replicate and values, written so that
+/// they read back exactly (`--set KEY=VALUE` reruns a draw).
+fn write_draws(out: &Path, keys: &[String], values: &[Vec<f64>], reps: usize, integer: Vec<bool>) -> anyhow::Result<()> {
+    write_atomic(&out.join("draws.csv"), |w| {
+        writeln!(w, "draw,first_replicate,{}", keys.join(","))?;
+        for (d, row) in values.iter().enumerate() {
+            let v: Vec<String> =
+                row.iter().zip(&integer).map(|(&x, &int)| if int { format!("{}", x.round() as i64) } else { format!("{x:?}") }).collect();
+            writeln!(w, "{d},{},{}", d * reps, v.join(","))?;
+        }
+        Ok(())
+    })
+}
+
+/// The traced village (`village_*.csv`) of draw 0's first replicate, run
+/// again with the trace on (the same runs as in the journal).
+fn write_village(out: &Path, mut job: Job<'_>) -> anyhow::Result<()> {
+    job.trace = true;
+    let results = job.try_run_replicate(job.replicates.start).map_err(|_| super::run::stopped(out))?;
+    if let Some(t) = results.iter().find_map(|r| r.trace.as_ref()) {
+        write_atomic(&out.join("village_agents.csv"), |w| output::write_village_agents(w, t))?;
+        write_atomic(&out.join("village_ties.csv"), |w| output::write_village_ties(w, t))?;
+        write_atomic(&out.join("village_states.csv"), |w| output::write_village_states(w, &results))?;
+    }
+    Ok(())
+}
+
+/// The runs of the draws and at the point values, from a complete job's
+/// journal rows; `None` if a row does not read.
+fn split_rows<'a>(plan: &Plan, rows: &'a [(u64, String)]) -> anyhow::Result<(Vec<RunResult>, Vec<&'a str>, Vec<RunResult>)> {
+    let (mut runs, mut months, mut point) = (Vec::new(), Vec::new(), Vec::new());
+    let first_point = plan.point_id(0, 0);
+    for (id, line) in rows {
+        let rest = line.split_once(',').map_or("", |x| x.1);
+        if *id < plan.runs() {
+            runs.push(parse_run(line).ok_or_else(|| bad(format!("{JOURNAL}: row {id} does not read: {line}")))?);
+        } else if *id < first_point {
+            months.push(rest);
+        } else {
+            let mut r = parse_run(line).ok_or_else(|| bad(format!("{JOURNAL}: row {id} does not read: {line}")))?;
+            r.id.run_id = id - first_point;
+            point.push(r);
+        }
+    }
+    if runs.len() as u64 != plan.runs() || point.len() != plan.point_reps * plan.strategies {
+        return Err(bad(format!("{JOURNAL}: the job's rows are incomplete; finish it with --resume")));
+    }
+    Ok((runs, months, point))
+}
+
+/// Per (draw, replicate, strategy) gain, cost and risk change, paired on the replicate.
+fn outcomes(plan: &Plan, names: &[String], runs: &[RunResult]) -> Outcomes {
+    let mut o = Outcomes::new(names.to_vec(), plan.draws, plan.reps);
+    let at = |k: usize, rep: usize| &runs[k * plan.replicates() + rep].summary;
+    for d in 0..plan.draws {
+        for j in 0..plan.reps {
+            let rep = d * plan.reps + j;
             let base = at(0, rep);
             for k in 0..names.len() {
                 let x = at(k, rep);
@@ -195,42 +536,66 @@ pub fn compare_draws(
             }
         }
     }
-    let stats = summarise(&o);
-    let keys: Vec<String> = priors.iter().map(|p| p.key.clone()).collect();
-    let discoveries = discover(&o, &stats, &values, &keys);
-    let wtp = wtp_range(&o, 41);
-    let curve = ceac(&o, &wtp);
-    let rows = compare(&results, &names, BASELINE);
+    o
+}
 
-    // Everything is built in the staging folder and moved into place whole.
-    let dest = out;
-    let out = staging.dir.as_path();
-    write_tables(out, &results)?;
-    write_atomic(&out.join("draws.csv"), |w| {
-        writeln!(w, "draw,first_replicate,{}", keys.join(","))?;
-        for (d, row) in values.iter().enumerate() {
-            let v: Vec<String> = row.iter().map(|&x| num(x)).collect();
-            writeln!(w, "{d},{},{}", d * r_n, v.join(","))?;
+/// Mean paired gain of each strategy at the point values, from the point runs.
+fn point_gains(plan: &Plan, point: &[RunResult]) -> Vec<f64> {
+    let p = plan.point_reps;
+    (0..plan.strategies)
+        .map(|k| {
+            let g: f64 = (0..p).map(|j| point[k * p + j].summary[sum::PARTICIPATION_END] - point[j].summary[sum::PARTICIPATION_END]).sum();
+            if p == 0 { f64::NAN } else { g / p as f64 }
+        })
+        .collect()
+}
+
+/// Write every output of a complete job from its journal `rows` into
+/// `out` (`shown` is its final name), then print the table.
+fn finish(out: &Path, shown: &Path, ctx: &Context<'_>, rows: &[(u64, String)], no_plots: bool, wall: f64) -> anyhow::Result<()> {
+    let (plan, names, keys) = (&ctx.plan, &ctx.names, &ctx.keys);
+    let (runs, months, point) = split_rows(plan, rows)?;
+    write_atomic(&out.join("runs.csv"), |w| {
+        writeln!(w, "{}", output::runs_header())?;
+        for r in &runs {
+            output::write_run(w, r)?;
         }
         Ok(())
     })?;
+    write_atomic(&out.join("timeseries.csv"), |w| {
+        writeln!(w, "{}", output::timeseries_header())?;
+        for line in &months {
+            writeln!(w, "{line}")?;
+        }
+        Ok(())
+    })?;
+    write_atomic(&out.join("point.csv"), |w| {
+        writeln!(w, "{}", output::runs_header())?;
+        for r in &point {
+            output::write_run(w, r)?;
+        }
+        Ok(())
+    })?;
+    let o = outcomes(plan, names, &runs);
+    let a = analyse(&o, &ctx.values, keys);
+    let rows = compare(&runs, names, BASELINE);
     write_atomic(&out.join("comparison.csv"), |w| {
         writeln!(w, "{}", COLUMNS.join(","))?;
         for r in &rows {
             w.write_all(csv_line(r.record()).as_bytes())?;
         }
-        for st in &stats {
+        for st in &a.stats {
             for m in METRICS {
                 let (mean, lo, hi) = metric(st, m);
-                writeln!(w, "{},{m},{},{},{},,,,,,{}", st.strategy, num(mean), num(lo), num(hi), d_n * r_n)?;
+                writeln!(w, "{},{m},{},{},{},,,,,,{}", st.strategy, num(mean), num(lo), num(hi), plan.replicates())?;
             }
         }
         Ok(())
     })?;
     write_atomic(&out.join("discovery.csv"), |w| {
         writeln!(w, "{}", DISCOVERY_COLUMNS.join(","))?;
-        let top = top_of(&stats).map_or("", |t| names[t].as_str());
-        for disc in &discoveries {
+        let top = a.top.map_or("", |t| names[t].as_str());
+        for disc in &a.discoveries {
             let other = &names[disc.other];
             if let Some(b) = &disc.found {
                 let restricted = b.restricted();
@@ -257,37 +622,46 @@ pub fn compare_draws(
     })?;
     write_atomic(&out.join("acceptability.csv"), |w| {
         writeln!(w, "wtp,strategy,p_most_net_benefit")?;
-        for (l, row) in wtp.iter().zip(&curve) {
+        for (l, row) in a.wtp.iter().zip(&a.curve) {
             for (n, p) in names.iter().zip(row) {
                 writeln!(w, "{},{n},{}", num(*l), num(*p))?;
             }
         }
         Ok(())
     })?;
-    let mut scenario_text = input::resolved_toml(s).unwrap_or_default();
-    let mut root = toml::Table::new();
-    root.insert(TABLE.into(), toml::Value::Table(input.priors.table.clone()));
-    scenario_text.push('\n');
-    scenario_text.push_str(&toml::to_string(&root).unwrap_or_default());
-    write_atomic(&out.join("scenario.toml"), |w| w.write_all(scenario_text.as_bytes()))?;
-    let more = serde_json::json!({ "uncertainty": { "draws": d_n, "replicates_per_draw": r_n, "design": u.design, "parameters": keys } });
-    let manifest = Manifest { command: "compare", origin: &input.origin, scenario: s, threads, started, wall, more };
-    write_manifest(out, &manifest, &results)?;
-    if !args.output.no_plots {
-        super::plot::draw_folder(out, dest)?;
-        draw_figures(out, &stats, &names, &wtp, &curve)?;
+    if !no_plots {
+        super::plot::draw_folder(out, shown)?;
     }
-    staging.commit()?;
-
-    print_table(s, input, &stats, &discoveries, &keys, &wtp, &curve, (d_n, r_n), wall);
-    println!("results in {}", dest.display());
+    print_table(ctx, &a, wall);
     Ok(())
 }
 
-/// The chances and acceptability figures, into `out/figures/`.
-fn draw_figures(out: &Path, stats: &[Stats], names: &[String], wtp: &[f64], curve: &[Vec<f64>]) -> anyhow::Result<()> {
-    let o = normshift::plot::Options::default();
-    let rows: Vec<Chance> = stats
+/// Figures and the report's section for a results folder of a comparison
+/// over priors (None for any other folder): drawn from its journal,
+/// `draws.csv` and manifest, with the same analysis as the tables.
+pub fn folder_report(dir: &Path, opts: &Options) -> anyhow::Result<Option<(Vec<Figure>, String)>> {
+    let Some(m) = journal::read_manifest(dir) else { return Ok(None) };
+    let Some(plan) = Plan::from_manifest(&m) else { return Ok(None) };
+    if folder::command_of(&m) != "compare" || !dir.join(JOURNAL).exists() {
+        return Ok(None);
+    }
+    let names: Vec<String> =
+        m["strategies"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
+    let (keys, values) = read_draws(dir)?;
+    let rows: Vec<(u64, String)> = runner::complete_lines(&dir.join(JOURNAL))?
+        .into_iter()
+        .filter_map(|l| {
+            let id: u64 = l.split(',').next()?.parse().ok()?;
+            (id < plan.runs() || id >= plan.point_id(0, 0)).then_some((id, l))
+        })
+        .collect();
+    let (runs, _, point) = split_rows(&Plan { months: 0, ..plan }, &renumber(&plan, rows))?;
+    let o = outcomes(&plan, &names, &runs);
+    let a = analyse(&o, &values, &keys);
+    let pg = point_gains(&plan, &point);
+    let mut figures = Vec::new();
+    let chance_rows: Vec<Chance> = a
+        .stats
         .iter()
         .map(|st| Chance {
             strategy: st.strategy.clone(),
@@ -296,12 +670,126 @@ fn draw_figures(out: &Path, stats: &[Stats], names: &[String], wtp: &[f64], curv
             regret: 100.0 * st.regret_mean,
         })
         .collect();
-    let figures = [chances(&rows, &o)?, acceptability(names, wtp, curve, &o)?];
-    ensure_dir(&out.join("figures"))?;
-    for f in figures.into_iter().flatten() {
-        write_atomic(&out.join(format!("figures/{}.svg", f.id)), |w| w.write_all(f.svg.as_bytes()))?;
-        write_atomic(&out.join(format!("figures/{}.png", f.id)), |w| w.write_all(&f.png))?;
+    let mut order: Vec<usize> = (1..names.len()).collect();
+    order.sort_by(|&x, &y| a.stats[y].gain_mean.total_cmp(&a.stats[x].gain_mean).then(x.cmp(&y)));
+    let gain_rows: Vec<GainRow> = order
+        .iter()
+        .map(|&k| GainRow {
+            strategy: names[k].clone(),
+            draws: o.draw_means(&o.gain, k).iter().map(|g| 100.0 * g).collect(),
+            mean: 100.0 * a.stats[k].gain_mean,
+            point: 100.0 * pg[k],
+        })
+        .collect();
+    figures.extend(gains(&gain_rows, &names, opts)?);
+    figures.extend(chances(&chance_rows, opts)?);
+    if let Some((px, py)) = decisive(&o, &a, &values) {
+        let win = winners(&o);
+        let found = a.discoveries.first().and_then(|d| {
+            let b = d.found.as_ref()?;
+            let r = b.restricted();
+            (r.contains(&px) || r.contains(&py)).then(|| ([b.lo[px], b.hi[px], b.lo[py], b.hi[py]], d.sentence.clone()))
+        });
+        let map = WinnerMap {
+            strategies: names.clone(),
+            keys: [keys[px].clone(), keys[py].clone()],
+            draws: values.iter().zip(&win).map(|(v, &w)| (v[px], v[py], w)).collect(),
+            found,
+        };
+        figures.extend(winner_map(&map, opts)?);
     }
+    figures.extend(acceptability(&names, &a.wtp, &a.curve, opts)?);
+    let mut shown: Vec<usize> = vec![0];
+    shown.extend(order);
+    let section_rows: Vec<SectionRow> = shown
+        .iter()
+        .map(|&k| {
+            let st = &a.stats[k];
+            SectionRow {
+                strategy: st.strategy.clone(),
+                gain: st.gain_mean,
+                gain_p05: st.gain_p05,
+                gain_p95: st.gain_p95,
+                p_beats_baseline: st.p_beats_baseline,
+                p_best: st.p_best,
+                p_best_per_dollar: st.p_best_per_dollar,
+                regret_mean: st.regret_mean,
+                regret_p90: st.regret_p90,
+                p_harm: st.p_harm,
+                parameter_share: st.parameter_share,
+            }
+        })
+        .collect();
+    let sentences: Vec<String> = a.discoveries.iter().map(|d| d.sentence.clone()).collect();
+    let html = section(&section_rows, &sentences, &figures, (plan.draws, plan.reps, keys.len()));
+    Ok(Some((figures, html)))
+}
+
+/// Journal rows of runs with the point rows' ids moved down to follow the
+/// runs (for [`split_rows`] with the months left out).
+fn renumber(plan: &Plan, rows: Vec<(u64, String)>) -> Vec<(u64, String)> {
+    let shift = plan.point_id(0, 0) - plan.runs();
+    rows.into_iter().map(|(id, l)| if id >= plan.runs() { (id - shift, l) } else { (id, l) }).collect()
+}
+
+/// `draws.csv` back: the parameters' keys and each draw's values.
+fn read_draws(dir: &Path) -> anyhow::Result<(Vec<String>, Vec<Vec<f64>>)> {
+    let path = dir.join("draws.csv");
+    let text = std::fs::read_to_string(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    let mut lines = text.lines();
+    let keys: Vec<String> = lines.next().unwrap_or_default().split(',').skip(2).map(String::from).collect();
+    let mut values = Vec::new();
+    for (n, line) in lines.enumerate() {
+        let row: Option<Vec<f64>> = line.split(',').skip(2).map(|c| c.parse().ok()).collect();
+        match row {
+            Some(r) if r.len() == keys.len() => values.push(r),
+            _ => return Err(bad(format!("{}:{}: not a row of draws: {line}", path.display(), n + 2))),
+        }
+    }
+    Ok((keys, values))
+}
+
+/// `normshift merge` of the shards of one comparison over priors.
+pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<()> {
+    let of = runner::MergeOf { command: "compare", what: "comparison over priors", rows: "rows", journal: JOURNAL };
+    let merged = runner::merge_rows(dirs, &of, |m| m["uncertainty"]["rows_total"].as_u64())?;
+    let m = &merged.manifest;
+    let scenario_name = m["scenario_name"].as_str().unwrap_or_default().to_string();
+    runner::merge_target(dirs, out, "compare", &scenario_name, force)?;
+    let plan = Plan::from_manifest(m).ok_or_else(|| bad(format!("{}: manifest.json does not describe the draws", dirs[0].display())))?;
+    let path = dirs[0].join("scenario.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    let read = parse_with_priors(&text, &path.display().to_string(), &[]).map_err(|e| bad(e.to_string()))?;
+    let names: Vec<String> =
+        m["strategies"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
+    let (keys, values) = read_draws(&dirs[0])?;
+    let fixed: Vec<String> = m["uncertainty"]["fixed_by_set"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    let staging = Staging::new(out)?;
+    let dir = staging.dir.clone();
+    for f in ["scenario.toml", "draws.csv"] {
+        let src = dirs[0].join(f);
+        let bytes = std::fs::read(&src).map_err(|e| bad(format!("{}: {e}", src.display())))?;
+        write_atomic(&dir.join(f), |w| w.write_all(&bytes))?;
+    }
+    for f in ["village_agents.csv", "village_ties.csv", "village_states.csv"] {
+        if let Some(src) = dirs.iter().map(|d| d.join(f)).find(|p| p.exists()) {
+            let bytes = std::fs::read(&src).map_err(|e| bad(format!("{}: {e}", src.display())))?;
+            write_atomic(&dir.join(f), |w| w.write_all(&bytes))?;
+        }
+    }
+    runner::write_journal(&dir.join(JOURNAL), &merged.header, &merged.rows)?;
+    let mut manifest = merged.manifest.clone();
+    manifest["shard"] = serde_json::json!("all");
+    manifest["merged_from"] = serde_json::json!(dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>());
+    manifest["runs_in_shard"] = manifest["runs_total"].clone();
+    super::files::write_json(&dir.join("manifest.json"), &manifest)?;
+    let ctx = Context { s: &read.scenario, names, keys, values, plan, fixed };
+    finish(&dir, out, &ctx, &merged.rows, false, 0.0)?;
+    staging.commit()?;
+    println!("merged {} shards: {} rows into {}", dirs.len(), merged.rows.len(), out.display());
     Ok(())
 }
 
@@ -326,64 +814,22 @@ pub(super) fn metric(st: &Stats, m: &str) -> (f64, f64, f64) {
     }
 }
 
-/// The non-baseline strategy with the highest mean gain.
-pub(super) fn top_of(stats: &[Stats]) -> Option<usize> {
-    (1..stats.len()).max_by(|&a, &b| stats[a].gain_mean.total_cmp(&stats[b].gain_mean).then(b.cmp(&a)))
-}
-
-/// For the top strategy against every other non-baseline strategy: where
-/// the other wins (PRIM), and which parameters move the difference.
-pub(super) fn discover(o: &Outcomes, stats: &[Stats], values: &[Vec<f64>], keys: &[String]) -> Vec<Discovery> {
-    let Some(top) = top_of(stats) else { return Vec::new() };
-    let g_top = o.draw_means(&o.gain, top);
-    let mut others: Vec<usize> = (1..stats.len()).filter(|&k| k != top).collect();
-    others.sort_by(|&a, &b| stats[b].gain_mean.total_cmp(&stats[a].gain_mean).then(a.cmp(&b)));
-    others
-        .into_iter()
-        .map(|k| {
-            let g = o.draw_means(&o.gain, k);
-            let y: Vec<bool> = g.iter().zip(&g_top).map(|(a, b)| a > b).collect();
-            let diff: Vec<f64> = g_top.iter().zip(&g).map(|(a, b)| a - b).collect();
-            let wins = y.iter().filter(|&&x| x).count() as f64 / y.len().max(1) as f64;
-            let found = prim(values, &y, Settings::default());
-            let indices = (0..keys.len())
-                .map(|p| {
-                    let x: Vec<f64> = values.iter().map(|r| r[p]).collect();
-                    first_order(&x, &diff)
-                })
-                .collect();
-            let sentence = sentence(found.as_ref(), keys, &o.strategies[k], &o.strategies[top], wins);
-            Discovery { other: k, wins, found, indices, sentence }
-        })
-        .collect()
-}
-
 /// The table and the sentences, readable at 80 columns.
-#[allow(clippy::too_many_arguments)]
-fn print_table(
-    s: &Scenario,
-    input: &Input,
-    stats: &[Stats],
-    discoveries: &[Discovery],
-    keys: &[String],
-    wtp: &[f64],
-    curve: &[Vec<f64>],
-    (draws, reps): (usize, usize),
-    wall: f64,
-) {
+fn print_table(ctx: &Context<'_>, a: &Analysis, wall: f64) {
+    let (s, stats, keys) = (ctx.s, &a.stats, &ctx.keys);
     let pct = |x: f64| if x.is_nan() { "-".to_string() } else { format!("{:.0}%", 100.0 * x) };
     println!(
         "{}: {} strategies x {} draws of {} uncertain parameters x {} replicates, {} months, in {:.1} s",
         s.name,
         stats.len(),
-        draws,
+        ctx.plan.draws,
         keys.len(),
-        reps,
+        ctx.plan.reps,
         s.steps,
         wall
     );
-    if !input.priors.fixed.is_empty() {
-        println!("fixed by --set: {}", input.priors.fixed.join(", "));
+    if !ctx.fixed.is_empty() {
+        println!("fixed by --set: {}", ctx.fixed.join(", "));
     }
     println!("gain: points over baseline at the programme's end (month {}), mean and", s.programme_end());
     println!("  90% range over draws and replicates; beats: share of draws above baseline;");
@@ -396,7 +842,7 @@ fn print_table(
         "strategy", "gain [90% range]", "beats", "best", "best$", "regret", "reg90", "harm"
     );
     let mut order: Vec<usize> = (0..stats.len()).collect();
-    order.sort_by(|&a, &b| (a != 0).cmp(&(b != 0)).then(stats[b].gain_mean.total_cmp(&stats[a].gain_mean)).then(a.cmp(&b)));
+    order.sort_by(|&x, &y| (x != 0).cmp(&(y != 0)).then(stats[y].gain_mean.total_cmp(&stats[x].gain_mean)).then(x.cmp(&y)));
     for k in order {
         let st = &stats[k];
         let gain = if k == 0 {
@@ -429,12 +875,12 @@ fn print_table(
         println!("Share of each gain's spread due to the parameters (the rest is replicate noise):");
         println!("{}", wrap(&shares.join(", "), 76, "  "));
     }
-    if !discoveries.is_empty() {
+    if !a.discoveries.is_empty() {
         println!("What changes the answer:");
-        for disc in discoveries {
+        for disc in &a.discoveries {
             println!("{}", wrap(&disc.sentence, 76, "  "));
             let mut ranked: Vec<(usize, f64)> = disc.indices.iter().copied().enumerate().filter(|(_, v)| !v.is_nan()).collect();
-            ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            ranked.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
             if !ranked.is_empty() && disc.wins > 0.0 {
                 let top: Vec<String> = ranked.iter().take(3).map(|(k, v)| format!("{} {:.2}", keys[*k], v)).collect();
                 println!("{}", wrap(&format!("the difference moves most with: {}", top.join(", ")), 76, "    "));
@@ -442,12 +888,12 @@ fn print_table(
         }
     }
     // The acceptability curve at three willingness-to-pay levels.
-    if let Some(last) = wtp.last() {
+    if let Some(last) = a.wtp.last() {
         let mut line = Vec::new();
-        for i in [0, wtp.len() / 2, wtp.len() - 1] {
-            let row = &curve[i];
-            let k = (0..row.len()).max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a))).unwrap_or(0);
-            line.push(format!("{:.0} per point: {} ({})", wtp[i], stats[k].strategy, pct(row[k])));
+        for i in [0, a.wtp.len() / 2, a.wtp.len() - 1] {
+            let row = &a.curve[i];
+            let k = (0..row.len()).max_by(|&x, &y| row[x].total_cmp(&row[y]).then(y.cmp(&x))).unwrap_or(0);
+            line.push(format!("{:.0} per point: {} ({})", a.wtp[i], stats[k].strategy, pct(row[k])));
         }
         println!("Most likely the best value for money (acceptability.csv, up to {last:.0} per point):");
         println!("{}", wrap(&line.join("; "), 76, "  "));
@@ -471,4 +917,41 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
         }
     }
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journal_row_ids_are_unique_and_cover_the_job() {
+        let p = Plan { draws: 3, reps: 2, point_reps: 4, strategies: 3, months: 5 };
+        let mut ids: Vec<u64> = (0..p.units()).flat_map(|u| p.row_ids(u)).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, (0..p.rows_total()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_run_row_reads_back_to_the_last_bit() {
+        let mut summary: Summary = [0.0; SUMMARY_COLUMNS.len()];
+        summary[0] = 0.1 + 0.2;
+        summary[1] = f64::NAN;
+        summary[2] = 1.0 / 3.0;
+        let r = RunResult {
+            id: RunId { run_id: 7, strategy: "a".into(), replicate: 3, seed: 99 },
+            months: Vec::new(),
+            summary,
+            agents: 10,
+            ties: 20,
+            build_seconds: 0.0,
+            simulate_seconds: 0.0,
+            agent_steps: 0.0,
+            trace: None,
+        };
+        let back = parse_run(&run_row(7, &r)).unwrap();
+        assert_eq!(back.summary[0].to_bits(), summary[0].to_bits());
+        assert!(back.summary[1].is_nan());
+        assert_eq!(back.summary[2], summary[2]);
+        assert_eq!((back.id.run_id, back.id.replicate, back.id.seed, back.agents, back.ties), (7, 3, 99, 10, 20));
+    }
 }

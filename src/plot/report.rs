@@ -135,6 +135,13 @@ fn signed(x: f64, d: usize) -> String {
 
 /// The page.
 pub fn html(res: &Results, drawn: &Drawn, meta: &Meta) -> String {
+    html_with(res, drawn, meta, "")
+}
+
+/// The page with `extra`, a section of HTML built elsewhere (the
+/// comparison over priors, `super::uncertain::section`), after the
+/// results table.
+pub fn html_with(res: &Results, drawn: &Drawn, meta: &Meta, extra: &str) -> String {
     let s = &res.scenario;
     let strategies = res.strategies();
     let colour = |name: &str| {
@@ -207,6 +214,7 @@ pub fn html(res: &Results, drawn: &Drawn, meta: &Meta) -> String {
         None => runs_table(&mut h, res, &strategies, &swatch, reps),
     }
     h.push_str("</section>\n");
+    h.push_str(extra);
 
     // Figures.
     h.push_str("<section>\n<h2>Figures</h2>\n");

@@ -3,13 +3,16 @@
 //! chance it beats baseline, is best, is best per dollar, its regret, its
 //! chance of harm, and how much of the spread comes from the parameters
 //! rather than replicate noise; the cost-effectiveness acceptability curve;
-//! first-order sensitivity indices from the same draws.
+//! first-order sensitivity indices from the same draws; and, for the top
+//! strategy against each runner-up, where the runner-up wins (PRIM) and
+//! which parameters move the difference ([`analyse`] gathers it all).
 //!
 //! Everything per draw uses the draw's mean over its replicates (the
 //! parameters fixed, the noise averaged), so "best in a draw" is a
 //! statement about those parameter values. Pure functions of numbers;
 //! sequential, so the same inputs give the same bytes.
 
+use super::prim::{PrimBox, Settings, prim, sentence};
 use crate::compare::percentile;
 
 /// Per (draw, replicate, strategy) outcomes of a comparison over draws.
@@ -263,6 +266,109 @@ pub fn first_order(x: &[f64], y: &[f64]) -> f64 {
     }
     let eta2 = between / total;
     (1.0 - (1.0 - eta2) * (n - 1) as f64 / (n - k) as f64).clamp(0.0, 1.0)
+}
+
+/// The top strategy against one runner-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Discovery {
+    /// The runner-up (index into the strategies).
+    pub other: usize,
+    /// Share of draws in which it beats the top strategy.
+    pub wins: f64,
+    /// PRIM's box of the draws where it wins, if any.
+    pub found: Option<PrimBox>,
+    /// First-order index of the difference (top minus runner-up) to each parameter.
+    pub indices: Vec<f64>,
+    /// The box in words.
+    pub sentence: String,
+}
+
+/// Everything said about a comparison over draws.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Analysis {
+    pub stats: Vec<Stats>,
+    /// The non-baseline strategy with the highest mean gain.
+    pub top: Option<usize>,
+    /// The top strategy against every other non-baseline strategy, closest first.
+    pub discoveries: Vec<Discovery>,
+    /// Willingness to pay per point, and the acceptability curve at each.
+    pub wtp: Vec<f64>,
+    pub curve: Vec<Vec<f64>>,
+}
+
+/// Points of the acceptability curve.
+pub const WTP_POINTS: usize = 41;
+
+/// The whole analysis of `o` over draws whose parameter values are
+/// `values[d][p]` (named `keys`).
+pub fn analyse(o: &Outcomes, values: &[Vec<f64>], keys: &[String]) -> Analysis {
+    let stats = summarise(o);
+    let top = top_of(&stats);
+    let discoveries = top.map_or_else(Vec::new, |t| discover(o, &stats, t, values, keys));
+    let wtp = wtp_range(o, WTP_POINTS);
+    let curve = ceac(o, &wtp);
+    Analysis { stats, top, discoveries, wtp, curve }
+}
+
+/// The non-baseline strategy with the highest mean gain (the first on ties).
+pub fn top_of(stats: &[Stats]) -> Option<usize> {
+    (1..stats.len()).max_by(|&a, &b| stats[a].gain_mean.total_cmp(&stats[b].gain_mean).then(b.cmp(&a)))
+}
+
+/// For the top strategy against every other non-baseline strategy: where
+/// the other wins (PRIM), and which parameters move the difference.
+fn discover(o: &Outcomes, stats: &[Stats], top: usize, values: &[Vec<f64>], keys: &[String]) -> Vec<Discovery> {
+    let g_top = o.draw_means(&o.gain, top);
+    let mut others: Vec<usize> = (1..stats.len()).filter(|&k| k != top).collect();
+    others.sort_by(|&a, &b| stats[b].gain_mean.total_cmp(&stats[a].gain_mean).then(a.cmp(&b)));
+    others
+        .into_iter()
+        .map(|k| {
+            let g = o.draw_means(&o.gain, k);
+            let y: Vec<bool> = g.iter().zip(&g_top).map(|(a, b)| a > b).collect();
+            let diff: Vec<f64> = g_top.iter().zip(&g).map(|(a, b)| a - b).collect();
+            let wins = y.iter().filter(|&&x| x).count() as f64 / y.len().max(1) as f64;
+            let found = prim(values, &y, Settings::default());
+            let indices = (0..keys.len())
+                .map(|p| {
+                    let x: Vec<f64> = values.iter().map(|r| r[p]).collect();
+                    first_order(&x, &diff)
+                })
+                .collect();
+            let sentence = sentence(found.as_ref(), keys, &o.strategies[k], &o.strategies[top], wins);
+            Discovery { other: k, wins, found, indices, sentence }
+        })
+        .collect()
+}
+
+/// The two parameters that move the top strategy's lead most: ranked by
+/// first-order index of the difference with the closest runner-up (of the
+/// top strategy's gain when it has none). None with fewer than 2 parameters.
+pub fn decisive(o: &Outcomes, a: &Analysis, values: &[Vec<f64>]) -> Option<(usize, usize)> {
+    let params = values.first().map_or(0, Vec::len);
+    let top = a.top?;
+    if params < 2 {
+        return None;
+    }
+    let ranked: Vec<f64> = match a.discoveries.first() {
+        Some(d) => d.indices.clone(),
+        None => {
+            let g = o.draw_means(&o.gain, top);
+            (0..params).map(|p| first_order(&values.iter().map(|r| r[p]).collect::<Vec<_>>(), &g)).collect()
+        }
+    };
+    let mut order: Vec<usize> = (0..params).collect();
+    let key = |p: usize| if ranked[p].is_nan() { -1.0 } else { ranked[p] };
+    order.sort_by(|&x, &y| key(y).total_cmp(&key(x)).then(x.cmp(&y)));
+    Some((order[0], order[1]))
+}
+
+/// Per draw, the strategy with the highest mean gain (baseline at 0; the
+/// first on ties).
+pub fn winners(o: &Outcomes) -> Vec<usize> {
+    let ns = o.strategies.len();
+    let g: Vec<Vec<f64>> = (0..ns).map(|s| o.draw_means(&o.gain, s)).collect();
+    (0..o.draws).map(|d| argmax_all(&(0..ns).map(|s| g[s][d]).collect::<Vec<_>>()).first().copied().unwrap_or(0)).collect()
 }
 
 #[cfg(test)]

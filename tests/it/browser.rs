@@ -142,3 +142,39 @@ fn the_report_renders_in_a_real_browser() {
     let inked = px.chunks(step).filter(|c| c[..3].iter().any(|&v| v < 200)).count();
     assert!(inked > 20_000, "the screenshot is nearly blank ({inked} inked pixels)");
 }
+
+/// The report of a comparison over priors: its section "When the
+/// assumptions are uncertain" and its four figures render too.
+#[test]
+fn the_report_over_priors_renders_in_a_real_browser() {
+    let Some(browser) = chromium() else {
+        if under_ci() {
+            panic!("chromium is not installed, and CI is set: .ci/run must install it (apt-get install -y chromium)");
+        }
+        eprintln!("SKIPPED the_report_over_priors_renders_in_a_real_browser: chromium is not installed");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("results");
+    let o = Command::new(BIN)
+        .args(["compare", "uncertain-example", "--draws", "8", "--steps", "18", "--set", "initial.burn_in=6"])
+        .args(["--set", "population.villages=2", "--set", "population.households_per_village=50", "--threads", "2"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "compare failed: {}", String::from_utf8_lossy(&o.stderr));
+    let report = out.join("report.html");
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<section id=\"uncertainty\">") && html.contains("Probability best"), "no section on the priors");
+    for id in ["gains_across_draws", "chances", "winner_map", "acceptability"] {
+        assert!(html.contains(&format!("<figure id=\"{id}\"")), "{id} is not in the report");
+    }
+    let url = format!("file://{}", report.canonicalize().unwrap().display());
+    let (dom, log) = headless(&browser, &url, &["--virtual-time-budget=10000".into(), "--dump-dom".into()]);
+    assert!(dom.contains("<body"), "chromium printed no DOM; its log:\n{log}");
+    let images = body_attribute(&dom, "data-images").unwrap_or("none");
+    assert_eq!(body_attribute(&dom, "data-images-ok"), Some("true"), "some image or figure did not render ({images} checked); log:\n{log}");
+    assert_eq!(body_attribute(&dom, "data-errors"), Some("0"), "the page raised errors; log:\n{log}");
+    assert_eq!(images.parse::<usize>().ok(), Some(html.matches("<figure").count()));
+}

@@ -2,10 +2,16 @@
 //! of zero width reproduces the point comparison exactly, results are
 //! byte-identical at 1 and 2 threads, the chances and regrets are coherent,
 //! two strategies that cross at a known parameter value are told apart by
-//! PRIM near that value, and bad priors are refused with located messages.
+//! PRIM near that value, bad priors are refused with located messages, a
+//! job killed at any moment and resumed, or run in shards and merged,
+//! equals the uninterrupted one byte for byte, the figures and the
+//! report's section are written, and a sweep's points carry the paired
+//! gain and the winner.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::common::normshift;
 
@@ -210,4 +216,160 @@ fn bad_priors_are_refused_with_located_messages() {
     // A --set on the key fixes it: no priors left to draw.
     let (code, _, err) = normshift(tmp.path(), &["compare", &f, "--set", "backlash.rate=0.07", "--draws", "4", "--no-plots"]);
     assert!(code == 2 && err.contains("fixed by --set"), "{err}");
+}
+
+/// Every file a complete comparison over priors writes from its journal.
+const OUTPUTS: [&str; 12] = [
+    "runs.csv",
+    "timeseries.csv",
+    "point.csv",
+    "comparison.csv",
+    "discovery.csv",
+    "acceptability.csv",
+    "draws.csv",
+    "scenario.toml",
+    "journal.csv",
+    "village_agents.csv",
+    "village_ties.csv",
+    "village_states.csv",
+];
+
+fn two_priors() -> String {
+    format!(
+        "backlash.rate = {{ dist = \"uniform\", lo = 0.02, hi = 0.1, source = \"test\" }}\n{SHARE} = {{ dist = \"uniform\", lo = 0.0, hi = 0.2, source = \"test\" }}"
+    )
+}
+
+fn same_outputs(a: &Path, b: &Path) {
+    for f in OUTPUTS {
+        let (x, y) = (std::fs::read(a.join(f)), std::fs::read(b.join(f)));
+        assert!(x.is_ok(), "{}: {f} missing", a.display());
+        assert!(x.unwrap() == y.unwrap_or_default(), "{f} differs between {} and {}", a.display(), b.display());
+    }
+}
+
+#[test]
+fn killed_at_any_moment_and_resumed_equals_uninterrupted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write(tmp.path(), &scenario(&two_priors()));
+    let args = |out: &str| -> Vec<String> {
+        ["compare", &f, "--draws", "8", "--no-plots", "--threads", "1", "--out", out].iter().map(|s| s.to_string()).collect()
+    };
+    let whole = tmp.path().join("whole");
+    let a = args("whole");
+    run(tmp.path(), &a.iter().map(String::as_str).collect::<Vec<_>>());
+    // 8 draws x 2 replicates + 4 at the point values, x 3 strategies; the
+    // journal has a row per run and per month of each draw's run.
+    for (k, rows_before_kill) in [0usize, 40, 400, 1300].iter().enumerate() {
+        let out = format!("killed{k}");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_normshift"))
+            .current_dir(tmp.path())
+            .args(args(&out))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let journal = tmp.path().join(&out).join("journal.csv");
+        let t0 = Instant::now();
+        loop {
+            let n = std::fs::read_to_string(&journal).map(|t| t.lines().count().saturating_sub(1)).unwrap_or(0);
+            if n >= *rows_before_kill || t0.elapsed() > Duration::from_secs(60) || child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        child.kill().ok();
+        child.wait().unwrap();
+        let mut again = args(&out);
+        again.push("--resume".into());
+        run(tmp.path(), &again.iter().map(String::as_str).collect::<Vec<_>>());
+        same_outputs(&whole, &tmp.path().join(&out));
+    }
+    // A finished job is not resumed by another design, nor overwritten
+    // silently while unfinished.
+    let (code, _, err) = normshift(tmp.path(), &["compare", &f, "--draws", "4", "--no-plots", "--out", "whole", "--resume"]);
+    assert!(code == 2 && err.contains("holds another comparison"), "{err}");
+    let (code, _, err) = normshift(tmp.path(), &["compare", &f, "--no-uncertainty", "--resume", "--no-plots"]);
+    assert!(code == 2 && err.contains("--resume"), "{err}");
+}
+
+#[test]
+fn shards_merged_equal_the_whole_and_one_and_two_threads_agree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write(tmp.path(), &scenario(&two_priors()));
+    let base = ["compare", f.as_str(), "--draws", "6", "--design", "lhs"];
+    let with = |extra: &[&str]| -> Vec<String> { base.iter().chain(extra).map(|s| s.to_string()).collect() };
+    let go = |extra: &[&str]| run(tmp.path(), &with(extra).iter().map(String::as_str).collect::<Vec<_>>());
+    go(&["--threads", "1", "--out", "whole"]);
+    go(&["--threads", "2", "--out", "two"]);
+    same_outputs(&tmp.path().join("whole"), &tmp.path().join("two"));
+    for i in 0..3 {
+        let stdout = go(&["--no-plots", "--shard", &format!("{i}/3"), "--out", &format!("s{i}")]);
+        assert!(stdout.contains(&format!("shard {i}/3")), "{stdout}");
+    }
+    let (code, _, err) = normshift(tmp.path(), &["merge", "s0", "s2", "--out", "partial"]);
+    assert!(code == 2 && err.contains("missing"), "{err}");
+    assert!(!tmp.path().join("partial").exists());
+    let stdout = run(tmp.path(), &["merge", "s0", "s1", "s2", "--out", "merged"]);
+    assert!(stdout.contains("What changes the answer") || stdout.contains("p_best") || stdout.contains("best$"), "{stdout}");
+    same_outputs(&tmp.path().join("whole"), &tmp.path().join("merged"));
+    // The figures and the report's section, in the whole and the merged folder.
+    for dir in ["whole", "merged"] {
+        let d = tmp.path().join(dir);
+        for fig in ["gains_across_draws", "chances", "winner_map", "acceptability"] {
+            let png = std::fs::read(d.join(format!("figures/{fig}.png"))).unwrap_or_else(|e| panic!("{dir}/{fig}.png: {e}"));
+            assert_eq!(&png[1..4], b"PNG");
+            assert!(std::fs::read_to_string(d.join(format!("figures/{fig}.svg"))).unwrap().contains("<svg"));
+        }
+        let html = std::fs::read_to_string(d.join("report.html")).unwrap();
+        assert!(
+            html.contains("When the assumptions are uncertain") && html.contains("Probability best") && html.contains("Regret"),
+            "{dir}"
+        );
+        let c = comparison(&d);
+        for s in ["fixed", "varied"] {
+            let p = &c[&(s.to_string(), "p_best".to_string())][2];
+            assert!(html.contains(&format!("data-strategy=\"{s}\" data-p-best=\"{p}\"")), "{dir}: {s}'s p_best {p} not in the report");
+        }
+    }
+    // `plot` redraws the same report from the folder.
+    let before = std::fs::read(tmp.path().join("whole/report.html")).unwrap();
+    run(tmp.path(), &["plot", "whole"]);
+    assert_eq!(std::fs::read(tmp.path().join("whole/report.html")).unwrap(), before);
+}
+
+#[test]
+fn sweep_points_carry_the_paired_gain_and_the_winner() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write(tmp.path(), &scenario(""));
+    run(tmp.path(), &["sweep", &f, "--vary", "backlash.rate=[0.02,0.1]", "--reps", "3", "--out", "sw"]);
+    let points = std::fs::read_to_string(tmp.path().join("sw/points.csv")).unwrap();
+    let runs = std::fs::read_to_string(tmp.path().join("sw/runs.csv")).unwrap();
+    let head: Vec<&str> = points.lines().next().unwrap().split(',').collect();
+    let col = |h: &[&str], n: &str| h.iter().position(|c| *c == n).unwrap_or_else(|| panic!("no column {n}"));
+    let rh: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    // participation_end per (point, strategy, replicate) from runs.csv.
+    let mut end: BTreeMap<(String, String, String), f64> = BTreeMap::new();
+    for l in runs.lines().skip(1) {
+        let c: Vec<&str> = l.split(',').collect();
+        end.insert((c[1].into(), c[2].into(), c[3].into()), c[col(&rh, "participation_end")].parse().unwrap());
+    }
+    for l in points.lines().skip(1) {
+        let c: Vec<&str> = l.split(',').collect();
+        let (p, s) = (c[0].to_string(), c[1].to_string());
+        let want: f64 =
+            (0..3).map(|r| end[&(p.clone(), s.clone(), r.to_string())] - end[&(p.clone(), "baseline".into(), r.to_string())]).sum::<f64>()
+                / 3.0;
+        let got: f64 = c[col(&head, "gain_mean")].parse().unwrap();
+        assert!((got - want).abs() < 2e-6, "point {p} {s}: gain {got}, runs.csv gives {want}");
+        let lo: f64 = c[col(&head, "gain_p05")].parse().unwrap();
+        let hi: f64 = c[col(&head, "gain_p95")].parse().unwrap();
+        assert!(lo <= got + 1e-9 && got <= hi + 1e-9, "{l}");
+        // The winner has the highest mean participation at the point.
+        let mean = |s: &str| (0..3).map(|r| end[&(p.clone(), s.to_string(), r.to_string())]).sum::<f64>() / 3.0;
+        let winner = c[col(&head, "winner")];
+        for other in ["baseline", "fixed", "varied"] {
+            assert!(mean(winner) >= mean(other) - 2e-6, "point {p}: winner {winner} below {other}");
+        }
+    }
 }

@@ -437,9 +437,9 @@ fn finish(
 /// d*R+R-1, the same analysis and the same rows added to
 /// `comparison.csv`; R is the scenario's `replicates`.
 fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, cancel: &AtomicBool) -> Result<Output, Stopped> {
-    use super::super::uncertain::{DISCOVERY_COLUMNS, METRICS, bound, discover, metric, top_of};
+    use super::super::uncertain::{DISCOVERY_COLUMNS, METRICS, bound, metric};
     use normshift::outcomes::sum;
-    use normshift::uncertainty::analysis::{Outcomes, ceac, summarise, wtp_range};
+    use normshift::uncertainty::analysis::{Analysis, Outcomes, analyse};
     use normshift::uncertainty::prior::{Design, TABLE, unit_draws};
     let s = &l.scenario;
     let t0 = Instant::now();
@@ -447,7 +447,7 @@ fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, c
     let (d_n, r_n) = (draws as usize, s.replicates as usize);
     let failed = |m: String| Stopped::Failed(m);
     let unit = unit_draws(d_n, priors.len(), Design::Sobol, s.seed).map_err(|e| failed(format!("the draws could not be made: {e}")))?;
-    let values: Vec<Vec<f64>> = unit.iter().map(|row| row.iter().zip(priors).map(|(&x, p)| p.value(x)).collect()).collect();
+    let values: Vec<Vec<f64>> = unit.iter().map(|row| l.priors.values(row)).collect();
     let mut scenarios = Vec::with_capacity(d_n);
     for (d, row) in values.iter().enumerate() {
         let mut sets = l.sets.clone();
@@ -515,11 +515,8 @@ fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, c
             }
         }
     }
-    let stats = summarise(&o);
     let keys: Vec<String> = priors.iter().map(|p| p.key.clone()).collect();
-    let discoveries = discover(&o, &stats, &values, &keys);
-    let wtp = wtp_range(&o, 41);
-    let curve = ceac(&o, &wtp);
+    let Analysis { stats, top, discoveries, wtp, curve } = analyse(&o, &values, &keys);
     let rows = compare(&results, &names, super::super::compare::BASELINE);
 
     // The files `compare` writes over draws, byte for byte.
@@ -549,7 +546,7 @@ fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, c
     }
     put("comparison.csv", comparison);
     let mut discovery = format!("{}\n", DISCOVERY_COLUMNS.join(","));
-    let top = top_of(&stats).map_or("", |t| names[t].as_str());
+    let top = top.map_or("", |t| names[t].as_str());
     for disc in &discoveries {
         let other = &names[disc.other];
         if let Some(b) = &disc.found {
