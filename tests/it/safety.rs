@@ -532,12 +532,15 @@ fn a_second_signal_or_a_write_error_never_leaves_the_manifest_running() {
     let tmp = setup();
     let d = tmp.path();
     // A second Ctrl-C right after the first: exit at once, manifest interrupted.
-    let child = spawn(d, &["sweep", "small.toml", "--vary", "backlash.rate=0:0.1:2", "--set", "steps=20000", "--out", "sw"]);
+    let mut child = spawn(d, &["sweep", "small.toml", "--vary", "backlash.rate=0:0.1:2", "--set", "steps=20000", "--out", "sw"]);
     std::thread::sleep(Duration::from_millis(1500));
     let pid = child.id().to_string();
-    let Ok(status) = Command::new("sh").args(["-c", &format!("kill -INT {pid}; kill -INT {pid}")]).status() else { return };
+    let Ok(status) = Command::new("sh").args(["-c", &format!("kill -INT {pid}; kill -INT {pid}")]).status() else {
+        child.kill().ok();
+        child.wait().ok();
+        return;
+    };
     assert!(status.success());
-    let mut child = child;
     assert_eq!(child.wait().unwrap().code(), Some(130));
     assert_eq!(manifest(&d.join("sw"))["status"], "interrupted");
     // A write error (here: a file size limit, as a full disk gives):
