@@ -469,7 +469,7 @@ mod tests {
             h.violent = h.sanctions.min((x % 2) as u8);
             h.stigma = (h.sanctions - h.violent).min(((x >> 7) % 3) as u8);
             c.since = [0, 3, 11, 12, 40, crate::model::NEVER][(x % 6) as usize];
-            levers.quota[i] = u8::from(world.agents.has(i, attr::WOMAN) && (x >> 9) % 7 == 0);
+            levers.quota[i] = u8::from(world.agents.has(i, attr::WOMAN) && (x >> 9).is_multiple_of(7));
             h.champion = ((x >> 3) % 3) as u8;
             levers.engaged[i] = ((x >> 5) % 2) as u8;
         }
