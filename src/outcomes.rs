@@ -6,7 +6,7 @@ use crate::model::{Levers, State, World, champion, stance};
 use crate::population::{Role, attr};
 
 /// Monthly outcome columns, in output order.
-pub const MONTH_COLUMNS: [&str; 27] = [
+pub const MONTH_COLUMNS: [&str; 33] = [
     "participation",
     "participation_elite",
     "participation_non_elite",
@@ -34,6 +34,12 @@ pub const MONTH_COLUMNS: [&str; 27] = [
     "empirical_men",
     "normative_women",
     "normative_men",
+    "meeting",
+    "attended_past_year",
+    "attended_past_year_men",
+    "seats_women",
+    "harassment",
+    "stigma",
 ];
 
 /// Indices into [`MONTH_COLUMNS`].
@@ -66,13 +72,25 @@ pub mod col {
     pub const EMPIRICAL_MEN: usize = 24;
     pub const NORMATIVE_WOMEN: usize = 25;
     pub const NORMATIVE_MEN: usize = 26;
+    /// 1 if the council met this month, else 0.
+    pub const MEETING: usize = 27;
+    /// Share of women who attended at least one meeting in the last 12 months.
+    pub const ATTENDED_PAST_YEAR: usize = 28;
+    /// The same for men.
+    pub const ATTENDED_PAST_YEAR_MEN: usize = 29;
+    /// Share of all council seats held by women sitting in them.
+    pub const SEATS_WOMEN: usize = 30;
+    /// Sanctions against women this month that were harassment.
+    pub const HARASSMENT: usize = 31;
+    /// Sanctions against women this month that were stigma.
+    pub const STIGMA: usize = 32;
 }
 
 /// One month's outcomes, indexed by [`col`].
 pub type Month = [f64; MONTH_COLUMNS.len()];
 
 /// Summary columns of a run, in output order.
-pub const SUMMARY_COLUMNS: [&str; 14] = [
+pub const SUMMARY_COLUMNS: [&str; 20] = [
     "participation_final",
     "participation_end",
     "participation_peak",
@@ -87,6 +105,12 @@ pub const SUMMARY_COLUMNS: [&str; 14] = [
     "women_sanctioned_mean",
     "participation_gap_end",
     "tipped",
+    "attended_past_year_end",
+    "attended_past_year_final",
+    "attended_past_year_men_final",
+    "seats_women_end",
+    "harassment_total",
+    "stigma_total",
 ];
 
 /// Indices into [`SUMMARY_COLUMNS`].
@@ -105,6 +129,12 @@ pub mod sum {
     pub const WOMEN_SANCTIONED_MEAN: usize = 11;
     pub const PARTICIPATION_GAP_END: usize = 12;
     pub const TIPPED: usize = 13;
+    pub const ATTENDED_PAST_YEAR_END: usize = 14;
+    pub const ATTENDED_PAST_YEAR_FINAL: usize = 15;
+    pub const ATTENDED_PAST_YEAR_MEN_FINAL: usize = 16;
+    pub const SEATS_WOMEN_END: usize = 17;
+    pub const HARASSMENT_TOTAL: usize = 18;
+    pub const STIGMA_TOTAL: usize = 19;
 }
 
 /// A run's summary, indexed by [`sum`]; NaN where there is no value (no tipping).
@@ -147,6 +177,8 @@ pub struct Recorder {
     acts: [u64; GROUPS * 4],
     /// Per group, which attitude mean an agent counts in: women, men, leaders.
     attitude: [[f64; 3]; GROUPS],
+    /// Council seats in the world (villages times seats per council).
+    seats: u64,
 }
 
 /// Totals of what the rare path counts.
@@ -154,6 +186,8 @@ pub struct Recorder {
 struct Rare {
     women_sanctions: u64,
     women_violent: u64,
+    women_stigma: u64,
+    seated: u64,
     men_sanctions: u64,
     women_acting_sanctioned: u64,
     men_champions: u64,
@@ -186,7 +220,8 @@ impl Recorder {
             acts[k << 2 | usize::from(stance::OPPOSES)] = byte(man, lane::MEN_OPPOSING);
             attitude[k] = [f64::from(u8::from(woman)), f64::from(u8::from(man && !leader)), f64::from(u8::from(leader))];
         }
-        Recorder { group, size, acts, attitude }
+        let seats = world.village_women.len() as u64 * u64::from(world.council_seats);
+        Recorder { group, size, acts, attitude, seats }
     }
 
     /// Agents in the groups `pick` accepts.
@@ -203,12 +238,14 @@ impl Recorder {
     /// order. Every column is exactly what a plain per-agent count gives.
     pub fn month(&self, state: &State, levers: &Levers, cost: f64) -> Month {
         let n = state.core.len();
-        let (group, hits, engaged) = (&self.group[..n], &state.hits[..n], &levers.engaged[..n]);
+        let (group, hits, engaged, seat) = (&self.group[..n], &state.hits[..n], &levers.engaged[..n], &levers.quota[..n]);
         let mut acts = [0u64; 8];
         let mut rare = Rare::default();
         let (mut att, mut emp, mut norm) = ([0.0f64; 3], 0.0f64, 0.0f64);
         // By gender, indexed by `is a woman`: expectations, and women's fear.
         let (mut emp_by, mut norm_by, mut fear) = ([0.0f64; 2], [0.0f64; 2], 0.0f64);
+        // Attended a meeting within the last 12 months, by `is a woman`.
+        let mut attended = [0u64; 2];
         // 255 agents add at most 255 to a byte lane.
         const SPAN: usize = 255;
         for start in (0..n).step_by(SPAN) {
@@ -218,12 +255,14 @@ impl Recorder {
                 let k = usize::from(group[i]);
                 tally += self.acts[k << 2 | usize::from(c.stance & 3)];
                 let (h, e) = (hits[i], engaged[i]);
-                if h.sanctions | h.champion | e != 0 {
+                if h.sanctions | h.champion | e | seat[i] != 0 {
                     let (woman, leader) = (k as u8 & attr::WOMAN != 0, k as u8 & GROUP_LEADER != 0);
                     let s = u64::from(h.sanctions);
                     if woman {
                         rare.women_sanctions += s;
                         rare.women_violent += u64::from(h.violent);
+                        rare.women_stigma += u64::from(h.stigma);
+                        rare.seated += u64::from(seat[i] != 0);
                         rare.women_acting_sanctioned += u64::from(s > 0 && c.stance == stance::ACTS);
                     } else {
                         rare.men_sanctions += s;
@@ -242,6 +281,7 @@ impl Recorder {
                 emp_by[w] += e;
                 norm_by[w] += q;
                 fear += f64::from(c.fear) * w as f64;
+                attended[w] += u64::from(c.since < 12);
             }
             for (l, total) in acts.iter_mut().enumerate() {
                 *total += (tally >> (8 * l)) & 0xFF;
@@ -283,6 +323,12 @@ impl Recorder {
         m[col::EMPIRICAL_MEN] = mean(emp_by[0], men);
         m[col::NORMATIVE_WOMEN] = mean(norm_by[1], women);
         m[col::NORMATIVE_MEN] = mean(norm_by[0], men);
+        m[col::MEETING] = f64::from(u8::from(levers.meeting));
+        m[col::ATTENDED_PAST_YEAR] = mean(attended[1] as f64, women);
+        m[col::ATTENDED_PAST_YEAR_MEN] = mean(attended[0] as f64, men);
+        m[col::SEATS_WOMEN] = mean(rare.seated as f64, self.seats);
+        m[col::HARASSMENT] = (rare.women_sanctions - rare.women_violent - rare.women_stigma) as f64;
+        m[col::STIGMA] = rare.women_stigma as f64;
         m
     }
 }
@@ -317,6 +363,12 @@ pub fn summarise(months: &[Month], programme_end: u32, tipping_level: f64) -> Su
     s[sum::ADOPTION_PEAK] = months.iter().map(|m| m[col::ADOPTION]).fold(0.0, f64::max);
     s[sum::PARTICIPATION_GAP_END] = end[col::PARTICIPATION_GAP];
     s[sum::TIPPED] = f64::from(u8::from(tip.is_some()));
+    s[sum::ATTENDED_PAST_YEAR_END] = end[col::ATTENDED_PAST_YEAR];
+    s[sum::ATTENDED_PAST_YEAR_FINAL] = last[col::ATTENDED_PAST_YEAR];
+    s[sum::ATTENDED_PAST_YEAR_MEN_FINAL] = last[col::ATTENDED_PAST_YEAR_MEN];
+    s[sum::SEATS_WOMEN_END] = end[col::SEATS_WOMEN];
+    s[sum::HARASSMENT_TOTAL] = months.iter().map(|m| m[col::HARASSMENT]).sum();
+    s[sum::STIGMA_TOTAL] = months.iter().map(|m| m[col::STIGMA]).sum();
     s[sum::WOMEN_SANCTIONED_MEAN] = months.iter().map(|m| m[col::WOMEN_SANCTIONED]).sum::<f64>() / months.len() as f64;
     s
 }
@@ -384,6 +436,13 @@ mod tests {
         m[col::EMPIRICAL_MEN] = of(&man, &|c| c.empirical);
         m[col::NORMATIVE_WOMEN] = of(&woman, &|c| c.normative);
         m[col::NORMATIVE_MEN] = of(&man, &|c| c.normative);
+        m[col::MEETING] = f64::from(u8::from(levers.meeting));
+        m[col::ATTENDED_PAST_YEAR] = share(&woman, &|i| state.core[i].since < 12);
+        m[col::ATTENDED_PAST_YEAR_MEN] = share(&man, &|i| state.core[i].since < 12);
+        let seats = world.village_women.len() as f64 * f64::from(world.council_seats);
+        m[col::SEATS_WOMEN] = total(&woman, &|i| u64::from(levers.quota[i] != 0)) / seats;
+        m[col::STIGMA] = total(&woman, &|i| u64::from(state.hits[i].stigma));
+        m[col::HARASSMENT] = m[col::SANCTIONS] - m[col::VIOLENCE] - m[col::STIGMA];
         m
     }
 
@@ -408,6 +467,9 @@ mod tests {
             let h = &mut state.hits[i];
             h.sanctions = (x % 4) as u8;
             h.violent = h.sanctions.min((x % 2) as u8);
+            h.stigma = (h.sanctions - h.violent).min(((x >> 7) % 3) as u8);
+            c.since = [0, 3, 11, 12, 40, crate::model::NEVER][(x % 6) as usize];
+            levers.quota[i] = u8::from(world.agents.has(i, attr::WOMAN) && (x >> 9).is_multiple_of(7));
             h.champion = ((x >> 3) % 3) as u8;
             levers.engaged[i] = ((x >> 5) % 2) as u8;
         }
@@ -419,6 +481,8 @@ mod tests {
         }
         assert!(want[col::PARTICIPATION_DISABLED] > 0.0 && want[col::LEADERS_ENGAGED] > 0.0 && want[col::CHAMPIONS_ACTIVE] > 0.0);
         assert!(want[col::FEAR] > 0.0 && want[col::EMPIRICAL_MEN] > 0.0 && want[col::NORMATIVE_WOMEN] > 0.0);
+        assert!(want[col::ATTENDED_PAST_YEAR] > 0.0 && want[col::ATTENDED_PAST_YEAR_MEN] > 0.0 && want[col::SEATS_WOMEN] > 0.0);
+        assert!(want[col::HARASSMENT] > 0.0 && want[col::STIGMA] > 0.0);
         assert_ne!(want[col::EMPIRICAL_WOMEN], want[col::EMPIRICAL_MEN], "the split by gender must be able to differ");
     }
 

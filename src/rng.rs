@@ -26,7 +26,8 @@ pub mod purpose {
     pub const DECIDE: u64 = 1;
     /// Defiance of a household head's refusal.
     pub const DEFY: u64 = 2;
-    /// Quota enforcement.
+    /// Quota enforcement (v1's monthly draw; no longer drawn, kept so that
+    /// no new purpose takes its number).
     pub const QUOTA: u64 = 3;
     /// One sanction draw per opposing neighbour.
     pub const SANCTION: u64 = 4;
@@ -46,6 +47,8 @@ pub mod purpose {
     pub const OBSERVE: u64 = 11;
     /// Ties broken at random.
     pub const TIE: u64 = 12;
+    /// A man's attendance at a council meeting.
+    pub const ATTEND: u64 = 13;
 }
 
 /// A stable purpose derived from a name (FNV-1a), so that a stream belongs

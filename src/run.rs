@@ -5,6 +5,7 @@
 
 use crate::interventions::Programme;
 use crate::model::init::{build_world, initial_state};
+use crate::model::levers::meeting_held;
 use crate::model::rule::{Carry, Rule, advance};
 use crate::model::step::Villages;
 use crate::model::{Levers, Params, State, World, champion, stance};
@@ -283,7 +284,8 @@ impl<'a> Job<'a> {
 fn burn_in(s: &Scenario, world: &World, params: &Params, seed: u64, halted: &dyn Fn() -> bool) -> Option<(State, f64)> {
     let t0 = Instant::now();
     let mut cur = initial_state(s, world, params, seed);
-    let levers = Levers::new(world.len(), world.village_women.len());
+    let mut levers = Levers::new(world.len(), world.village_women.len());
+    levers.channels = s.channels;
     let mut villages = Villages::new(world, &cur);
     let mut carry = Carry::default();
     let rule = Rule::of(s);
@@ -293,6 +295,7 @@ fn burn_in(s: &Scenario, world: &World, params: &Params, seed: u64, halted: &dyn
         if halted() {
             return None;
         }
+        levers.meeting = meeting_held(params.meetings_per_year, t);
         advance(rule, world, params, &levers, &mut villages, &mut carry, &cur, &mut next, seed, t + 2, parallel);
         std::mem::swap(&mut cur, &mut next);
     }
@@ -317,7 +320,9 @@ fn simulate(
     let mut cur = start.0.clone();
     let mut next = cur.clone();
     let mut levers = Levers::new(world.len(), world.village_women.len());
-    let mut programme = Programme::new(&s.strategies[strategy].interventions, s.context.political_will, world, seed, reach);
+    levers.channels = s.channels;
+    let mut programme = Programme::new(&s.strategies[strategy].interventions, s.context.political_will, world, seed, reach)
+        .with_internalisation(s.attitudes.internalisation);
     let mut villages = Villages::new(world, &cur);
     let mut carry = Carry::default();
     let rule = Rule::of(s);
@@ -330,6 +335,8 @@ fn simulate(
         }
         programme.apply(world, &mut cur, &mut levers, &villages, seed, m);
         levers.context(&s.context, m);
+        // The council's calendar runs on from burn-in.
+        levers.meeting = meeting_held(params.meetings_per_year, s.burn_in() + m);
         advance(rule, world, params, &levers, &mut villages, &mut carry, &cur, &mut next, seed, base + m, parallel);
         std::mem::swap(&mut cur, &mut next);
         months.push(recorder.month(&cur, &levers, programme.cost));

@@ -3,6 +3,7 @@
 //! shares in their village (lifting pluralistic ignorance).
 
 use super::{Cost, Ctx, Group, Kind, Reached, Selection, Target, range};
+use crate::model::levers::Channel;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of `kind = "dialogue"`.
@@ -51,13 +52,15 @@ impl Kind for Dialogue {
         if eff <= 0.0 {
             return;
         }
+        let ch = cx.levers.channels;
+        let (persuade, inform) = (ch.gate(Channel::Persuasion, eff, 0.0), ch.gate(Channel::Information, eff, 0.0));
         for &i in &r.targets {
             let i = i as usize;
             let v = cx.world.agents.village[i] as usize;
             let c = &mut cx.state.core[i];
-            c.attitude += eff * (1.0 - c.attitude);
-            c.empirical += eff * (cx.villages.q_now[v] - c.empirical);
-            c.normative += eff * (cx.villages.attitude[v] - c.normative);
+            c.attitude += persuade * (1.0 - c.attitude);
+            c.empirical += inform * (cx.villages.q_now[v] - c.empirical);
+            c.normative += inform * (cx.villages.attitude[v] - c.normative);
         }
     }
 }

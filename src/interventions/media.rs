@@ -42,7 +42,7 @@ impl Kind for Media {
     }
 
     fn apply(&self, r: &mut Reached, cx: &mut Ctx<'_>, intensity: f32) {
-        let eff = self.effect as f32 * intensity;
+        let eff = cx.levers.channels.gate(crate::model::levers::Channel::Information, self.effect as f32 * intensity, 0.0);
         if eff <= 0.0 {
             return;
         }

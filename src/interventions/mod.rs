@@ -420,6 +420,8 @@ pub struct Ctx<'a> {
     pub levers: &'a mut Levers,
     pub villages: &'a Villages,
     pub political_will: f32,
+    /// The model's internalisation rate (nu), for what engaged leaders internalise.
+    pub internalisation: f32,
     pub seed: u64,
     /// Month of the programme (0 = first recorded month).
     pub month: u32,
@@ -441,6 +443,7 @@ pub struct Programme {
     /// Cumulative cost so far.
     pub cost: f64,
     political_will: f32,
+    internalisation: f32,
 }
 
 impl Programme {
@@ -463,7 +466,14 @@ impl Programme {
                 Item { spec: iv.clone(), name, reached: Reached { purpose, targets, alive, prev_intensity: 0.0 }, started: false }
             })
             .collect();
-        Programme { items, cost: 0.0, political_will: political_will as f32 }
+        Programme { items, cost: 0.0, political_will: political_will as f32, internalisation: 0.0 }
+    }
+
+    /// The model's internalisation rate (`attitudes.internalisation`), which
+    /// moves an engaged leader's anchor; 0 (no anchor moves) until set.
+    pub fn with_internalisation(mut self, nu: f64) -> Programme {
+        self.internalisation = nu as f32;
+        self
     }
 
     /// The compiled interventions, in the strategy's order.
@@ -495,7 +505,17 @@ impl Programme {
     /// Act for `month` (before agents perceive). Adds this month's cost.
     pub fn apply(&mut self, world: &World, state: &mut State, levers: &mut Levers, villages: &Villages, seed: u64, month: u32) {
         levers.reset_month();
-        let mut cx = Ctx { world, state, levers, villages, political_will: self.political_will, seed, month, cost: 0.0 };
+        let mut cx = Ctx {
+            world,
+            state,
+            levers,
+            villages,
+            political_will: self.political_will,
+            internalisation: self.internalisation,
+            seed,
+            month,
+            cost: 0.0,
+        };
         for k in 0..self.items.len() {
             let intensity = self.intensity(k, month);
             let item = &mut self.items[k];

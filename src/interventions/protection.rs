@@ -3,6 +3,7 @@
 //! village, each scaled by political will. Reaches villages, not people.
 
 use super::{Cost, Ctx, Kind, Reached, range};
+use crate::model::levers::Channel;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of `kind = "protection"`.
@@ -36,7 +37,7 @@ impl Kind for Protection {
     }
 
     fn apply(&self, _: &mut Reached, cx: &mut Ctx<'_>, intensity: f32) {
-        let will = cx.political_will * intensity;
+        let will = cx.levers.channels.gate(Channel::Protection, cx.political_will * intensity, 0.0);
         let deter = self.deterrence as f32 * will;
         let cut = self.violence_reduction as f32 * will;
         for p in cx.levers.protection.iter_mut() {

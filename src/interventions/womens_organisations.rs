@@ -7,6 +7,7 @@
 
 use super::{Cost, Ctx, Group, Kind, Reached, Selection, Target, range};
 use crate::model::World;
+use crate::model::levers::Channel;
 use serde::{Deserialize, Serialize};
 
 /// Funding modes of women's organisations.
@@ -111,9 +112,10 @@ impl Kind for WomensOrganisations {
         if intensity <= 0.0 {
             return;
         }
-        let efficacy = self.efficacy as f32 * intensity;
-        let solidarity = self.solidarity as f32 * intensity;
-        let recovery = self.fear_recovery as f32 * intensity;
+        let ch = cx.levers.channels;
+        let efficacy = ch.gate(Channel::Efficacy, self.efficacy as f32 * intensity, 0.0);
+        let solidarity = ch.gate(Channel::Solidarity, self.solidarity as f32 * intensity, 0.0);
+        let recovery = ch.gate(Channel::Recovery, self.fear_recovery as f32 * intensity, 0.0);
         for (k, &i) in r.targets.iter().enumerate() {
             if r.alive[k] != 0 {
                 let i = i as usize;

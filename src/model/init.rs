@@ -4,7 +4,7 @@
 
 use super::decide::{man_stance, refresh_public};
 use super::rule::Rule;
-use super::{Core, Hits, Params, Public, State, World, public, reference, stance};
+use super::{Core, Hits, NEVER, Params, Public, State, World, public, reference, stance};
 use crate::network::{Csr, community, generators};
 use crate::population::{self, Agents, Role, attr};
 use crate::rng::{StepKey, purpose};
@@ -51,11 +51,11 @@ pub fn footprint(s: &Scenario, loaded: Option<&(Agents, Csr)>) -> Footprint {
     let rule = Rule::of(s);
     let memory = if rule.keeps_memory() { size_of::<u64>() } else { 0 };
     let state = (size_of::<Core>() + size_of::<Hits>() + size_of::<Public>() + memory) as f64 * agents;
-    // Levers 14 bytes an agent, scratch 1 (and the rule's own: a threshold
+    // Levers 22 bytes an agent, scratch 1 (and the rule's own: a threshold
     // rule's counts may need the network's reverse), targets 4 per
     // intervention.
     let interventions = s.strategies.iter().map(|x| x.interventions.len()).max().unwrap_or(0) as f64;
-    let mut scratch = 15.0 * agents + 4.0 * interventions * agents;
+    let mut scratch = 23.0 * agents + 4.0 * interventions * agents;
     scratch += rule.scratch_bytes(agents, ties, s.network.kind == NetworkKind::File);
     let run = world + 3.0 * state + scratch;
     let bytes = run.max(23.0 * agents + network + building * ties) as u64;
@@ -145,7 +145,7 @@ pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> W
         (None, Some(_)) => true,
         _ => rule.wants_symmetry() && reference::symmetric(&net),
     };
-    World { agents, net, theta, committed, a0, village_women, village_adults, symmetric }
+    World { agents, net, theta, committed, a0, village_women, village_adults, council_seats: s.council.seats, symmetric }
 }
 
 /// The state at the start of burn-in: attitudes at their anchors; women take
@@ -169,7 +169,7 @@ pub fn initial_state(s: &Scenario, world: &World, params: &Params, seed: u64) ->
             let v = params.m_attitude[g] * a + params.m_normative[g] * a - params.m_fear[g] * fear - world.theta[i];
             man_stance(params.beta, v, params.m_margin[g], u)
         };
-        Core { attitude: a, empirical: 0.0, normative: 0.5, fear, stance: st, ..Default::default() }
+        Core { attitude: a, empirical: 0.0, normative: 0.5, fear, stance: st, since: NEVER, ..Default::default() }
     };
     let core: Vec<Core> = (0..n).into_par_iter().map(start).collect();
     let mut state = State { core, hits: vec![Hits::default(); n], public: vec![Public::default(); n], memory: Vec::new() };

@@ -69,7 +69,13 @@ pub struct Core {
     pub defied: u8,
     /// Active champions among household and peers (for the shield).
     pub near_champions: u8,
+    /// Months since the agent last attended a council meeting (0: this
+    /// month), saturating at [`NEVER`] (not within memory).
+    pub since: u8,
 }
+
+/// [`Core::since`] of an agent not known to have attended.
+pub const NEVER: u8 = u8::MAX;
 
 /// What happened to an agent in the backlash phase, and champion status.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -78,6 +84,8 @@ pub struct Hits {
     pub sanctions: u8,
     /// Of which violent.
     pub violent: u8,
+    /// Of which stigma (the rest of the sanctions are harassment).
+    pub stigma: u8,
     /// From [`champion`].
     pub champion: u8,
 }
@@ -119,12 +127,19 @@ pub struct Params {
     pub champion_dropout: f32,
     pub ally_rate: f32,
     pub violence_share: f32,
+    /// Share of non-violent sanctions that are stigma (the rest harassment).
+    pub stigma_share: f32,
+    /// Sanction multiplier of a woman sitting in a reserved seat.
+    pub seat_holder: f32,
+    /// Council meetings a year (1 to 12).
+    pub meetings_per_year: u32,
+    /// Chance a man who is not a gatekeeper attends a meeting held.
+    pub men_attendance: f32,
     pub influence: f32,
     pub internalisation: f32,
     pub champion_weight: f32,
     /// Stubbornness by role.
     pub stubbornness: [f32; 3],
-    pub stubbornness_engaged: f32,
     pub permission_required: bool,
     pub defiance: f32,
     pub defiance_penalty: f32,
@@ -163,11 +178,17 @@ impl Params {
             champion_dropout: f(b.champion_dropout),
             ally_rate: f(b.ally_rate),
             violence_share: f(b.severity.violence),
+            stigma_share: {
+                let rest = b.severity.harassment + b.severity.stigma;
+                if rest > 0.0 { f(b.severity.stigma / rest) } else { 0.0 }
+            },
+            seat_holder: f(b.seat_holder),
+            meetings_per_year: s.council.meetings_per_year,
+            men_attendance: f(s.council.men_attendance),
             influence: f(a.influence),
             internalisation: f(a.internalisation),
             champion_weight: f(a.champion_weight),
             stubbornness: [f(a.stubbornness.member), f(a.stubbornness.gatekeeper), f(a.stubbornness.religious_leader)],
-            stubbornness_engaged: f(a.stubbornness.engaged),
             permission_required: c.permission_required,
             defiance: f(c.defiance),
             defiance_penalty: f(c.defiance_penalty),
@@ -193,6 +214,8 @@ pub struct World {
     pub village_women: Vec<u32>,
     /// Adults per village.
     pub village_adults: Vec<u32>,
+    /// Seats on each village's council.
+    pub council_seats: u32,
     /// Every tie has its reverse and every row is strictly increasing (see
     /// [`reference::symmetric`]): a threshold rule's listeners are then the
     /// network itself. True for every generator (undirected by

@@ -322,6 +322,7 @@ mod tests {
             a0: vec![0.5; n],
             village_women: vec![n as u32],
             village_adults: vec![n as u32],
+            council_seats: 12,
         }
     }
 

@@ -8,13 +8,21 @@
 //!    the weighted share of women who acted (blended with its village
 //!    council's visible share), their expressed approval, and the share
 //!    sanctioned; empirical and normative expectations and fear move.
-//! 3. **Decide**: women take part with logit probability, subject to the
-//!    household head's permission (or defiance) and quota seats; men and
-//!    leaders take a stance; active champions support.
-//! 4. **Attitudes** move (Friedkin-Johnsen with internalisation).
-//! 5. **Backlash** (a pull): each woman who takes part gathers sanctions
-//!    from her opposing neighbours; each supporting man from opposing men;
-//!    sanctioned champions may drop out.
+//! 3. **Decide**: in a month the council meets, women attend with logit
+//!    probability, subject to the household head's permission (or
+//!    defiance); women sitting in reserved seats attend; in other months a
+//!    woman's stance stays that of the last meeting (she attended it or
+//!    not). Men attend by chance (gatekeepers always). Men and leaders take
+//!    a stance every month; active champions support.
+//! 4. **Attitudes** move (Friedkin-Johnsen with internalisation; an
+//!    engaged leader's stubbornness lowered by his openness and his anchor
+//!    moved by what he internalised; men's and leaders' pulled by women in
+//!    council seats, exposure).
+//! 5. **Backlash** (a pull): in a month the council meets, each woman who
+//!    attends gathers sanctions from her opposing neighbours (seat holders
+//!    more); each supporting man from opposing men, every month;
+//!    sanctioned champions may drop out. Each sanction has a kind:
+//!    violence, stigma or harassment.
 //! 6. **Record**: the caller aggregates outcomes from the new state.
 //!
 //! Synchronous and double-buffered: phases 2-4 read only `cur`, phase 5
@@ -22,6 +30,7 @@
 //! any thread count. No allocation, I/O, hash maps or trait objects here.
 
 use super::decide::{below_sigmoid, man_stance, public_of};
+use super::levers::Channel;
 use super::{CHUNK, Core, Hits, Levers, Params, Public, State, World, champion, public, stance};
 use crate::network::layer;
 use crate::population::{Role, attr};
@@ -35,8 +44,14 @@ pub struct Villages {
     /// Share of the village's women taking part (after this month's
     /// decisions; during perception, last month's: visible at the council).
     pub q_now: Vec<f32>,
+    /// The share of the village's women taking part that others see at
+    /// the council: `q_now`, less the seat holders when the visibility
+    /// channel is off. Read by perception (last month's).
+    pub q_seen: Vec<f32>,
     /// Mean attitude of the village's adults last month.
     pub attitude: Vec<f32>,
+    /// Scratch counts of women seen taking part.
+    seen: Vec<u32>,
     /// Scratch counts.
     pub counts: Vec<u32>,
     /// First agent of each village and one past the last, when every
@@ -74,50 +89,70 @@ impl Villages {
                 spans[k + 1] += spans[k];
             }
         }
-        let mut out = Villages { q_now: vec![0.0; v], attitude: vec![0.0; v], counts: vec![0; v], spans, opposers: vec![0; world.len()] };
+        let mut out = Villages {
+            q_now: vec![0.0; v],
+            q_seen: vec![0.0; v],
+            attitude: vec![0.0; v],
+            seen: vec![0; v],
+            counts: vec![0; v],
+            spans,
+            opposers: vec![0; world.len()],
+        };
         out.record(world, state);
         out
     }
 
     /// Recompute this month's visible participation and mean attitudes.
     pub fn record(&mut self, world: &World, state: &State) {
-        self.record_with(world, state, false);
+        self.record_with(world, state, None, false);
     }
 
     /// [`record`](Self::record), village by village in parallel when
-    /// `parallel` and villages are runs of consecutive agents.
-    fn record_with(&mut self, world: &World, state: &State, parallel: bool) {
+    /// `parallel` and villages are runs of consecutive agents. `hidden`
+    /// marks agents not counted in [`q_seen`](Self::q_seen) (seat holders
+    /// when the visibility channel is off).
+    fn record_with(&mut self, world: &World, state: &State, hidden: Option<&[u8]>, parallel: bool) {
+        let seen_by = |i: usize| hidden.is_none_or(|h| h[i] == 0);
         if parallel && !self.spans.is_empty() {
             let spans = &self.spans;
             let core = &state.core;
-            self.q_now.par_iter_mut().zip(self.attitude.par_iter_mut()).zip(self.counts.par_iter_mut()).enumerate().for_each(
-                |(v, ((q, a), n))| {
-                    let (mut count, mut sum) = (0u32, 0f32);
+            self.q_now
+                .par_iter_mut()
+                .zip(self.q_seen.par_iter_mut())
+                .zip(self.attitude.par_iter_mut())
+                .zip(self.counts.par_iter_mut())
+                .enumerate()
+                .for_each(|(v, (((q, qs), a), n))| {
+                    let (mut count, mut seen, mut sum) = (0u32, 0u32, 0f32);
                     let (lo, hi) = (spans[v] as usize, spans[v + 1] as usize);
                     for (i, c) in core[lo..hi].iter().enumerate().map(|(k, c)| (lo + k, c)) {
                         if c.stance == stance::ACTS && world.agents.has(i, attr::WOMAN) {
                             count += 1;
+                            seen += u32::from(seen_by(i));
                         }
                         sum += c.attitude;
                     }
                     *n = count;
                     *q = count as f32 / world.village_women[v].max(1) as f32;
+                    *qs = seen as f32 / world.village_women[v].max(1) as f32;
                     *a = sum / world.village_adults[v].max(1) as f32;
-                },
-            );
+                });
             return;
         }
         self.counts.fill(0);
+        self.seen.fill(0);
         self.attitude.fill(0.0);
         for (i, c) in state.core.iter().enumerate() {
             let v = world.agents.village[i] as usize;
             if c.stance == stance::ACTS && world.agents.has(i, attr::WOMAN) {
                 self.counts[v] += 1;
+                self.seen[v] += u32::from(seen_by(i));
             }
             self.attitude[v] += c.attitude;
         }
         for v in 0..self.q_now.len() {
             self.q_now[v] = self.counts[v] as f32 / world.village_women[v].max(1) as f32;
+            self.q_seen[v] = self.seen[v] as f32 / world.village_women[v].max(1) as f32;
             self.attitude[v] /= world.village_adults[v].max(1) as f32;
         }
     }
@@ -146,7 +181,7 @@ pub fn step(
     // nobody sanctions it (no sanctions, its champion status unchanged),
     // which is final for everyone who does not act.
     {
-        let q_prev = &villages.q_now;
+        let q_prev = &villages.q_seen;
         let perceive = |base: usize, out: &mut [Core], opp: &mut [u8], hits: &mut [Hits], pubs: &mut [Public]| {
             let chunk = Chunk::new(world, levers, cur, base, out.len());
             for (k, (((c, o), h), pb)) in out.iter_mut().zip(opp.iter_mut()).zip(hits.iter_mut()).zip(pubs.iter_mut()).enumerate() {
@@ -155,7 +190,7 @@ pub fn step(
                 // Picked from a table by stance (not predictable from one agent to the next).
                 const BITS: [[u8; 4]; 2] = [[0, ACTING, OPPOSES | OPPOSING_MAN, 0], [0, ACTING, OPPOSES, 0]];
                 *o = BITS[usize::from(woman)][usize::from(c.stance.min(3))];
-                *h = Hits { sanctions: 0, violent: 0, champion: chunk.hits[k].champion };
+                *h = Hits { sanctions: 0, violent: 0, stigma: 0, champion: chunk.hits[k].champion };
                 *pb = public_of(c, h, woman);
             }
         };
@@ -178,8 +213,10 @@ pub fn step(
                 .for_each(|(ci, (((out, o), h), pb))| perceive(ci * CHUNK, out, o, h, pb));
         }
     }
-    // Visible participation after decisions, for the threat of backlash.
-    villages.record_with(world, next, parallel);
+    // Visible participation after decisions, for the threat of backlash
+    // (and, as `q_seen`, for next month's perception).
+    let hidden = (!levers.channels.on(Channel::Visibility)).then_some(&levers.quota[..]);
+    villages.record_with(world, next, hidden, parallel);
     // Phase 5: reads every agent's decision, writes only the hits and public
     // state of those who act.
     let q_now = &villages.q_now;
@@ -327,7 +364,7 @@ impl Lanes {
 struct Keys {
     decide: StepKey,
     defy: StepKey,
-    quota: StepKey,
+    attend: StepKey,
     sanction: StepKey,
     severity: StepKey,
     ally: StepKey,
@@ -339,7 +376,7 @@ impl Keys {
         Keys {
             decide: StepKey::new(seed, t, purpose::DECIDE),
             defy: StepKey::new(seed, t, purpose::DEFY),
-            quota: StepKey::new(seed, t, purpose::QUOTA),
+            attend: StepKey::new(seed, t, purpose::ATTEND),
             sanction: StepKey::new(seed, t, purpose::SANCTION),
             severity: StepKey::new(seed, t, purpose::SEVERITY),
             ally: StepKey::new(seed, t, purpose::ALLY),
@@ -364,6 +401,8 @@ struct Chunk<'a> {
     recovery: &'a [f32],
     quota: &'a [u8],
     engaged: &'a [u8],
+    openness: &'a [f32],
+    anchor: &'a [f32],
     /// One more than the agents: row `k` is `offsets[k]..offsets[k + 1]`.
     offsets: &'a [u32],
 }
@@ -384,7 +423,9 @@ impl<'a> Chunk<'a> {
             support: &lv.support[r.clone()],
             recovery: &lv.recovery[r.clone()],
             quota: &lv.quota[r.clone()],
-            engaged: &lv.engaged[r],
+            engaged: &lv.engaged[r.clone()],
+            openness: &lv.openness[r.clone()],
+            anchor: &lv.anchor[r],
             offsets: &world.net.offsets[base..base + len + 1],
         }
     }
@@ -434,25 +475,32 @@ fn perceive_decide(
     let u = keys.decide.uniform(i as u32, 0);
     let mut defied = 0u8;
     let st = if woman {
-        let mut support = c.support[k];
-        if champion_home {
-            support += p.champion_support;
-        }
-        let util =
-            p.w_attitude * me.attitude + p.w_empirical * empirical + p.w_normative * normative - p.w_fear * fear + support - c.theta[k];
-        let mut acts = below_sigmoid(u, p.beta * util);
-        if acts && p.permission_required {
-            let head = world.agents.head_of[i] as usize;
-            if head != i && cur.core[head].stance == stance::OPPOSES {
-                acts = keys.defy.uniform(i as u32, 0) < p.defiance;
-                defied = u8::from(acts);
+        if lv.meeting {
+            let mut support = c.support[k];
+            if champion_home && lv.channels.on(Channel::ChampionSupport) {
+                support += p.champion_support;
             }
+            let util =
+                p.w_attitude * me.attitude + p.w_empirical * empirical + p.w_normative * normative - p.w_fear * fear + support - c.theta[k];
+            let mut acts = below_sigmoid(u, p.beta * util);
+            if acts && p.permission_required {
+                let head = world.agents.head_of[i] as usize;
+                if head != i && cur.core[head].stance == stance::OPPOSES {
+                    acts = keys.defy.uniform(i as u32, 0) < p.defiance;
+                    defied = u8::from(acts);
+                }
+            }
+            // A woman sitting in a reserved seat attends every meeting held.
+            if c.quota[k] != 0 {
+                acts = true;
+                defied = 0;
+            }
+            if acts { stance::ACTS } else { stance::NEITHER }
+        } else {
+            // No meeting: she is still the woman who attended the last one (or not).
+            defied = me.defied;
+            me.stance
         }
-        if c.quota[k] != 0 && keys.quota.uniform(i as u32, 0) < lv.quota_enforcement {
-            acts = true;
-            defied = 0;
-        }
-        if acts { stance::ACTS } else { stance::NEITHER }
     } else if mine.champion == champion::ACTIVE {
         stance::ACTS
     } else {
@@ -460,17 +508,34 @@ fn perceive_decide(
         let util = p.m_attitude[g] * me.attitude + p.m_normative[g] * normative - p.m_fear[g] * fear - c.theta[k] - lv.theta_shift;
         man_stance(p.beta, util, p.m_margin[g], u)
     };
+    // Attendance at this month's meeting: a woman who takes part; a
+    // gatekeeper always; another man by chance.
+    let since = if lv.meeting {
+        let attended =
+            if woman { st == stance::ACTS } else { c.role[k] == Role::Gatekeeper || keys.attend.uniform(i as u32, 0) < p.men_attendance };
+        if attended { 0 } else { me.since.saturating_add(1) }
+    } else {
+        me.since.saturating_add(1)
+    };
 
     // Attitudes: pulled toward neighbours' expressed approval and toward
     // one's own public behaviour; anchored by stubbornness.
     let role = c.role[k] as usize;
-    let s = if role != 0 && c.engaged[k] != 0 { p.stubbornness_engaged } else { p.stubbornness[role] };
+    let (s, anchor) = if role != 0 && c.engaged[k] != 0 {
+        (p.stubbornness[role] * (1.0 - c.openness[k]), (c.a0[k] + c.anchor[k]).clamp(0.0, 1.0))
+    } else {
+        (p.stubbornness[role], c.a0[k])
+    };
     // Picked from a table rather than by a branch on the stance, which is
     // not predictable from one agent to the next.
     let behaviour = [0.0, p.internalisation * (1.0 - me.attitude), -p.internalisation * me.attitude, 0.0][usize::from(st.min(3))];
-    let free = me.attitude + p.influence * (n_obs - me.attitude) + behaviour;
-    let attitude = ((1.0 - s) * free + s * c.a0[k]).clamp(0.0, 1.0);
-    Core { attitude, empirical, normative, fear, stance: st, defied, near_champions: champions.min(255) as u8 }
+    let mut free = me.attitude + p.influence * (n_obs - me.attitude) + behaviour;
+    if !woman || role != 0 {
+        // Exposure to women in the village's council seats.
+        free += lv.exposure[v] * (1.0 - me.attitude);
+    }
+    let attitude = ((1.0 - s) * free + s * anchor).clamp(0.0, 1.0);
+    Core { attitude, empirical, normative, fear, stance: st, defied, near_champions: champions.min(255) as u8, since }
 }
 
 /// Phase 5 for agent `i`: the sanctions it receives this month, and its
@@ -478,7 +543,7 @@ fn perceive_decide(
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn sanction(world: &World, p: &Params, lv: &Levers, q_now: &[f32], decided: &[Core], opp: &[u8], champ: u8, i: usize, keys: &Keys) -> Hits {
-    let mut hits = Hits { sanctions: 0, violent: 0, champion: champ };
+    let mut hits = Hits { sanctions: 0, violent: 0, stigma: 0, champion: champ };
     let c = &decided[i];
     if c.stance != stance::ACTS {
         return hits;
@@ -489,15 +554,24 @@ fn sanction(world: &World, p: &Params, lv: &Levers, q_now: &[f32], decided: &[Co
     let row = net.row(i);
     let mut sanctions = 0u32;
     let mut violent = 0u32;
+    let mut stigma = 0u32;
     if world.agents.has(i, attr::WOMAN) {
-        let shield = 1.0 - (1.0 - p.champion_shield).powi(i32::from(c.near_champions));
+        // Women are sanctioned for attending, so only in a meeting month.
+        if !lv.meeting {
+            return hits;
+        }
+        let shield_per = lv.channels.gate(Channel::Shield, p.champion_shield, 0.0);
+        let shield = 1.0 - (1.0 - shield_per).powi(i32::from(c.near_champions));
         let penalty = if c.defied != 0 { p.defiance_penalty } else { 1.0 };
-        let base = p.rate * lv.rate_mult * protection * (1.0 - shield) * penalty;
+        let seat = if lv.quota[i] != 0 { lv.channels.gate(Channel::SeatBacklash, p.seat_holder, 1.0) } else { 1.0 };
+        let base = p.rate * lv.rate_mult * protection * (1.0 - shield) * penalty * seat;
         if base <= 0.0 {
             return hits;
         }
         let q = q_now[v];
         let violence = p.violence_share * (1.0 - lv.violence_cut[v]);
+        // The rest of the unit interval is split stigma : harassment.
+        let rest = 1.0 - violence;
         for (k, &j) in net.targets[row].iter().enumerate() {
             let j = j as usize;
             if opp[j] & OPPOSES == 0 {
@@ -508,8 +582,11 @@ fn sanction(world: &World, p: &Params, lv: &Levers, q_now: &[f32], decided: &[Co
             let prob = base * (1.0 - o.attitude) * p.role_mult[world.agents.role[j] as usize] * threat;
             if keys.sanction.uniform(i as u32, k as u32) < prob {
                 sanctions += 1;
-                if keys.severity.uniform(i as u32, k as u32) < violence {
+                let x = keys.severity.uniform(i as u32, k as u32);
+                if x < violence {
                     violent += 1;
+                } else if rest > 0.0 && (x - violence) < p.stigma_share * rest {
+                    stigma += 1;
                 }
             }
         }
@@ -539,7 +616,11 @@ fn sanction(world: &World, p: &Params, lv: &Levers, q_now: &[f32], decided: &[Co
             hits.champion = champion::DROPPED;
         }
     }
-    hits.sanctions = sanctions.min(255) as u8;
-    hits.violent = violent.min(255) as u8;
+    // Saturating counts that still add up: violence and stigma within the sanctions.
+    let sanctions = sanctions.min(255);
+    let violent = violent.min(sanctions);
+    hits.sanctions = sanctions as u8;
+    hits.violent = violent as u8;
+    hits.stigma = stigma.min(sanctions - violent) as u8;
     hits
 }

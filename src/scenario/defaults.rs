@@ -144,6 +144,7 @@ impl Default for Backlash {
             champion_shield: 0.4,
             champion_dropout: 0.05,
             ally_rate: 0.01,
+            seat_holder: 2.0,
             severity: Severity::default(),
         }
     }
@@ -163,7 +164,7 @@ impl Default for Attitudes {
 
 impl Default for Stubbornness {
     fn default() -> Self {
-        Stubbornness { member: 0.02, gatekeeper: 0.3, religious_leader: 0.9, engaged: 0.05 }
+        Stubbornness { member: 0.02, gatekeeper: 0.3, religious_leader: 0.9 }
     }
 }
 
@@ -181,5 +182,11 @@ impl Default for Context {
             tipping_level: 0.3,
             programme_end: None,
         }
+    }
+}
+
+impl Default for Council {
+    fn default() -> Self {
+        Council { seats: 12, meetings_per_year: 12, men_attendance: 0.3 }
     }
 }

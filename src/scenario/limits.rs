@@ -317,7 +317,7 @@ mod tests {
     fn counts_beyond_the_population_are_refused() {
         let e = err("name = \"t\"\n[population]\ngatekeepers_per_village = 4294967295\n", &[]);
         assert!(e.starts_with("s.toml:3:27: `population.gatekeepers_per_village`:") && e.contains("200 households"), "{e}");
-        let t = "name = \"t\"\n[[strategies]]\nname = \"b\"\n[[strategies.interventions]]\nkind = \"quota\"\ntarget = { group = \"women\", count = 900, per_village = true }\n";
+        let t = "name = \"t\"\n[[strategies]]\nname = \"b\"\n[[strategies.interventions]]\nkind = \"quota\"\ntarget = { group = \"women\", count = 900, per_village = true }\n[council]\nseats = 1000\n";
         let e = err(t, &[]);
         assert!(
             e.contains("`strategies.0.interventions.0.target.count`") && e.contains("900 is more than the 500 people in a village"),

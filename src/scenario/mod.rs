@@ -54,9 +54,16 @@ pub struct Scenario {
     pub attitudes: Attitudes,
     #[serde(default)]
     pub context: Context,
+    #[serde(default)]
+    pub council: Council,
     /// Named intervention strategies. `baseline` has no interventions.
     #[serde(default = "defaults::strategies")]
     pub strategies: Vec<Strategy>,
+    /// Channels switched on for the runs: all, unless a caller switches one
+    /// off to measure what goes through it. Not a key of the file (never
+    /// read or written by serde).
+    #[serde(skip)]
+    pub channels: crate::model::levers::Channels,
 }
 
 /// Who lives in the community.
@@ -297,6 +304,8 @@ pub struct Backlash {
     pub champion_dropout: f64,
     /// Base probability that one opposing man sanctions one supporting man.
     pub ally_rate: f64,
+    /// Sanction multiplier for a woman who sits in a reserved council seat.
+    pub seat_holder: f64,
     /// Shares of sanction kinds (sum to 1).
     pub severity: Severity,
 }
@@ -330,8 +339,6 @@ pub struct Stubbornness {
     pub member: f64,
     pub gatekeeper: f64,
     pub religious_leader: f64,
-    /// A leader reached by leader engagement.
-    pub engaged: f64,
 }
 
 /// The political and social context.
@@ -361,6 +368,20 @@ pub struct Context {
     /// `end` of any intervention in the scenario, so all strategies share it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub programme_end: Option<u32>,
+}
+
+/// The village council: its seats and how often it holds an open meeting.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Council {
+    /// Seats on each village's council (reserved seats are some of these).
+    pub seats: u32,
+    /// Open meetings a year (1 to 12), spread evenly; women can attend only
+    /// in a month with a meeting.
+    pub meetings_per_year: u32,
+    /// Chance a man who is not a gatekeeper attends a meeting held
+    /// (gatekeepers attend every meeting).
+    pub men_attendance: f64,
 }
 
 /// A named list of interventions.

@@ -161,6 +161,7 @@ pub fn validate(s: &mut Scenario) -> Result<(), Invalid> {
     unit(&["backlash", "champion_shield"], b.champion_shield)?;
     unit(&["backlash", "champion_dropout"], b.champion_dropout)?;
     unit(&["backlash", "ally_rate"], b.ally_rate)?;
+    range(&["backlash", "seat_holder"], b.seat_holder, 0.0, 100.0)?;
     let sv = &b.severity;
     for (k, v) in [("harassment", sv.harassment), ("stigma", sv.stigma), ("violence", sv.violence)] {
         unit(&["backlash", "severity", k], v)?;
@@ -177,10 +178,20 @@ pub fn validate(s: &mut Scenario) -> Result<(), Invalid> {
     }
     range(&["attitudes", "champion_weight"], a.champion_weight, 0.0, 1000.0)?;
     let st = &a.stubbornness;
-    for (k, v) in [("member", st.member), ("gatekeeper", st.gatekeeper), ("religious_leader", st.religious_leader), ("engaged", st.engaged)]
-    {
+    for (k, v) in [("member", st.member), ("gatekeeper", st.gatekeeper), ("religious_leader", st.religious_leader)] {
         unit(&["attitudes", "stubbornness", k], v)?;
     }
+    let co = &s.council;
+    if co.seats == 0 || co.seats > 1000 {
+        return Err(bad(path(&["council", "seats"]), format!("{} is out of range; allowed: 1 to 1000 seats per village", co.seats)));
+    }
+    if co.meetings_per_year == 0 || co.meetings_per_year > 12 {
+        return Err(bad(
+            path(&["council", "meetings_per_year"]),
+            format!("{} is out of range; allowed: 1 to 12 (one step is a month)", co.meetings_per_year),
+        ));
+    }
+    unit(&["council", "men_attendance"], co.men_attendance)?;
     let c = &s.context;
     unit(&["context", "political_will"], c.political_will)?;
     unit(&["context", "defiance"], c.defiance)?;
@@ -279,6 +290,7 @@ fn validate_strategies(s: &mut Scenario) -> Check {
         return Err(bad(path(&["strategies"]), "there are no strategies; add at least `[[strategies]] name = \"baseline\"`".into()));
     }
     let steps = s.steps;
+    let seats = s.council.seats;
     let mut seen: Vec<&str> = Vec::new();
     for (si, st) in s.strategies.iter().enumerate() {
         let sp = si.to_string();
@@ -317,6 +329,19 @@ fn validate_strategies(s: &mut Scenario) -> Check {
             iv.params
                 .check()
                 .map_err(|(k, m)| bad(at(k), format!("{m} (strategy `{}`, intervention {} `{}`)", st.name, ii, iv.kind().as_str())))?;
+            if let crate::interventions::Params::Quota(q) = &iv.params
+                && let Some(n) = q.target.count
+                && q.target.per_village
+                && n > seats
+            {
+                return Err(bad(
+                    at("target"),
+                    format!(
+                        "count = {n} reserved seats per village, but the council has {seats} (`council.seats`); allowed: 0 to {seats} (strategy `{}`)",
+                        st.name
+                    ),
+                ));
+            }
             if iv.end.is_none() {
                 iv.end = Some(steps - 1);
             }

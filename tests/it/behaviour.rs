@@ -267,7 +267,7 @@ start = 0
 end = 23
 target = { group = "women", selection = "elite", count = 15, per_village = true }
 "#,
-        &["context.political_will=1"],
+        &["context.political_will=1", "council.seats=15"],
     ));
     let a = monthly(&rs, "baseline", col::PARTICIPATION, 12..24);
     let b = monthly(&rs, "quota", col::PARTICIPATION, 12..24);

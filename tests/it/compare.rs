@@ -125,7 +125,20 @@ fn compare_command_writes_the_table_and_flags_harm() {
     std::fs::write(tmp.path().join("harm.toml"), harmful).unwrap();
     let (code, out, err) = normshift(
         tmp.path(),
-        &["compare", "harm.toml", "--reps", "6", "--strategies", "quota_heavy", "--set", "context.political_will=1", "--out", "h"],
+        &[
+            "compare",
+            "harm.toml",
+            "--reps",
+            "6",
+            "--strategies",
+            "quota_heavy",
+            "--set",
+            "context.political_will=1",
+            "--set",
+            "council.seats=40",
+            "--out",
+            "h",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let csv = std::fs::read_to_string(tmp.path().join("h/comparison.csv")).unwrap();

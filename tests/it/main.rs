@@ -23,3 +23,4 @@ mod serve;
 mod streams;
 mod sweep;
 mod uncertainty;
+mod v2;
