@@ -300,16 +300,16 @@ struct Context<'a> {
 
 /// The saved `scenario.toml`: the user's file with every value as run
 /// (their comments kept, `saved::saved_toml`), and the priors after it.
-fn saved_scenario(input: &Input) -> anyhow::Result<String> {
+pub(super) fn saved_scenario(text: &str, scenario: &Scenario, priors: &toml::Table) -> anyhow::Result<String> {
     let mut extra = toml::Table::new();
-    extra.insert(TABLE.into(), toml::Value::Table(input.priors.table.clone()));
-    let text = super::saved::saved_toml_with(&input.text, &input.scenario, &extra)?;
-    let back = toml::from_str::<toml::Table>(&text).ok().and_then(|mut t| t.remove(TABLE));
-    if back == Some(toml::Value::Table(input.priors.table.clone())) {
-        return Ok(text);
+    extra.insert(TABLE.into(), toml::Value::Table(priors.clone()));
+    let saved = super::saved::saved_toml_with(text, scenario, &extra)?;
+    let back = toml::from_str::<toml::Table>(&saved).ok().and_then(|mut t| t.remove(TABLE));
+    if back == Some(toml::Value::Table(priors.clone())) {
+        return Ok(saved);
     }
     // The overlay could not follow the layout: the plain resolved scenario.
-    let mut plain = input::resolved_toml(&input.scenario)?;
+    let mut plain = input::resolved_toml(scenario)?;
     plain.push('\n');
     plain.push_str(&toml::to_string(&extra)?);
     Ok(plain)
@@ -360,7 +360,7 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, star
     let names: Vec<String> = picked.iter().map(|&k| s.strategies[k].name.clone()).collect();
     let plan = Plan { draws: d_n, reps: r_n, point_reps: point_reps(r_n), strategies: names.len(), months: s.steps as usize };
     let keys: Vec<String> = priors.iter().map(|p| p.key.clone()).collect();
-    let scenario_text = saved_scenario(input)?;
+    let scenario_text = saved_scenario(&input.text, &input.scenario, &input.priors.table)?;
     let ident = format!("{scenario_text}\n--draws {d_n}\n--reps {r_n}\n--design {}\n--strategies {}\n", u.design, names.join(","));
     let out = args.output.out.clone().unwrap_or_else(|| runner::shard_folder(&PathBuf::from("results").join(&s.name), shard));
 
@@ -468,15 +468,19 @@ fn new_job<'a>(
 /// `draws.csv`: each draw's first replicate and values, written so that
 /// they read back exactly (`--set KEY=VALUE` reruns a draw).
 fn write_draws(out: &Path, keys: &[String], values: &[Vec<f64>], reps: usize, integer: Vec<bool>) -> anyhow::Result<()> {
-    write_atomic(&out.join("draws.csv"), |w| {
-        writeln!(w, "draw,first_replicate,{}", keys.join(","))?;
-        for (d, row) in values.iter().enumerate() {
-            let v: Vec<String> =
-                row.iter().zip(&integer).map(|(&x, &int)| if int { format!("{}", x.round() as i64) } else { format!("{x:?}") }).collect();
-            writeln!(w, "{d},{},{}", d * reps, v.join(","))?;
-        }
-        Ok(())
-    })
+    let text = draws_csv(keys, values, reps, &integer);
+    write_atomic(&out.join("draws.csv"), |w| w.write_all(text.as_bytes()))
+}
+
+/// The text of `draws.csv` (also `normshift serve`'s, byte for byte).
+pub(super) fn draws_csv(keys: &[String], values: &[Vec<f64>], reps: usize, integer: &[bool]) -> String {
+    let mut text = format!("draw,first_replicate,{}\n", keys.join(","));
+    for (d, row) in values.iter().enumerate() {
+        let v: Vec<String> =
+            row.iter().zip(integer).map(|(&x, &int)| if int { format!("{}", x.round() as i64) } else { format!("{x:?}") }).collect();
+        text.push_str(&format!("{d},{},{}\n", d * reps, v.join(",")));
+    }
+    text
 }
 
 /// The traced village (`village_*.csv`) of draw 0's first replicate, run

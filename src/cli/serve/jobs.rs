@@ -440,7 +440,7 @@ fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, c
     use super::super::uncertain::{DISCOVERY_COLUMNS, METRICS, bound, metric};
     use normshift::outcomes::sum;
     use normshift::uncertainty::analysis::{Analysis, Outcomes, analyse};
-    use normshift::uncertainty::prior::{Design, TABLE, unit_draws};
+    use normshift::uncertainty::prior::{Design, unit_draws};
     let s = &l.scenario;
     let t0 = Instant::now();
     let priors = &l.priors.list;
@@ -528,12 +528,8 @@ fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, c
             files.push((name.to_string(), text.into_bytes()));
         }
     };
-    let mut draws_csv = format!("draw,first_replicate,{}\n", keys.join(","));
-    for (d, row) in values.iter().enumerate() {
-        let v: Vec<String> = row.iter().map(|&x| num(x)).collect();
-        draws_csv.push_str(&format!("{d},{},{}\n", d * r_n, v.join(",")));
-    }
-    put("draws.csv", draws_csv);
+    let integer: Vec<bool> = priors.iter().map(|p| p.integer).collect();
+    put("draws.csv", super::super::uncertain::draws_csv(&keys, &values, r_n, &integer));
     let mut comparison = format!("{}\n", COLUMNS.join(","));
     for r in &rows {
         comparison.push_str(&normshift::output::csv_line(r.record()));
@@ -578,11 +574,8 @@ fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, c
     }
     put("acceptability.csv", accept);
     // As `compare` saves it over draws: the resolved scenario and its priors.
-    let mut scenario_text = super::super::input::resolved_toml(s).unwrap_or_default();
-    let mut root = toml::Table::new();
-    root.insert(TABLE.into(), toml::Value::Table(l.priors.table.clone()));
-    scenario_text.push('\n');
-    scenario_text.push_str(&toml::to_string(&root).unwrap_or_default());
+    let scenario_text = super::super::uncertain::saved_scenario(&l.text, s, &l.priors.table)
+        .map_err(|e| failed(format!("the scenario could not be saved: {e}")))?;
     put("scenario.toml", scenario_text);
 
     let o = plot::Options::default();
