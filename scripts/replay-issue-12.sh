@@ -273,7 +273,7 @@ if grep -qE '\[[-+0-9.]+,[-+0-9.]+\]' .replay/stdout || awk -F, 'NR > 1 && ($10 
 else
     report PASS H2b 'no interval or verdict at 1 replicate' 'table without intervals; verdict column too_few_replicates' ''
 fi
-expect H3 'compare --budget: multipliers saved in manifest.json and scenario.toml' 0 budget 'reach x' -- "$N" compare small.toml --budget 12000 --no-plots --out budget
+expect H3 'compare --budget: multipliers saved in manifest.json and scenario.toml' 0 budget 'reach x' -- "$N" compare small.toml --budget 10000 --no-plots --out budget
 "$N" compare budget/scenario.toml --no-plots --out again > /dev/null 2>&1
 if grep -q '"budget"' budget/manifest.json && cmp -s budget/runs.csv again/runs.csv; then
     report PASS H3b 're-running the saved scenario.toml gives the same runs' 'runs.csv byte-identical' ''

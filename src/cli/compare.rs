@@ -158,7 +158,7 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
 
 /// `s` with the targets of each strategy `strategies[k]` scaled by
 /// `reach[k]` as targeting applies it (share x reach, at most 1; count x
-/// reach, rounded), so the scenario run at reach 1 reaches the same people.
+/// reach, at most a quota's seats, rounded), so the scenario run at reach 1 reaches the same people.
 fn budgeted(s: &normshift::scenario::Scenario, strategies: &[usize], reach: &[f64]) -> normshift::scenario::Scenario {
     let mut out = s.clone();
     for (&k, &r) in strategies.iter().zip(reach) {
@@ -166,11 +166,12 @@ fn budgeted(s: &normshift::scenario::Scenario, strategies: &[usize], reach: &[f6
             continue;
         }
         for iv in &mut out.strategies[k].interventions {
+            let cap = iv.params.count_cap(s.council.seats).map_or(f64::from(u32::MAX), f64::from);
             if let Some(t) = iv.params.target_mut() {
                 if let Some(share) = t.share {
                     t.share = Some((share * r).min(1.0));
                 } else if let Some(c) = t.count {
-                    t.count = Some((f64::from(c) * r).round().clamp(0.0, f64::from(u32::MAX)) as u32);
+                    t.count = Some((f64::from(c) * r).min(cap).round().clamp(0.0, f64::from(u32::MAX)) as u32);
                 }
             }
         }

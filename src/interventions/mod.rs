@@ -111,6 +111,10 @@ macro_rules! kinds {
             pub fn eligible(&self, world: &World, i: usize) -> bool {
                 match self { $(Params::$variant(p) => p.eligible(world, i)),* }
             }
+            /// The most a `count` can reach in a village (a quota's seats).
+            pub fn count_cap(&self, council_seats: u32) -> Option<u32> {
+                match self { $(Params::$variant(p) => p.count_cap(council_seats)),* }
+            }
             /// What it costs, if anything.
             pub fn cost(&self) -> Option<&Cost> {
                 match self { $(Params::$variant(p) => p.cost()),* }
@@ -184,6 +188,12 @@ pub trait Kind: Clone + fmt::Debug + PartialEq + Default + Serialize + Deseriali
     /// Whether agent `i` can be reached at all, whatever the target group.
     fn eligible(&self, _world: &World, _i: usize) -> bool {
         true
+    }
+
+    /// The most its target's `count` can reach in a village, whatever
+    /// `compare --budget` multiplies it by (a quota: the council's seats).
+    fn count_cap(&self, _council_seats: u32) -> Option<u32> {
+        None
     }
 
     /// Its cost; `None` for kinds that cost nothing themselves.
@@ -458,7 +468,15 @@ impl Programme {
                 let purpose = purpose_of(&format!("{}/{}", iv.kind().as_str(), name));
                 let targets = match iv.params.target() {
                     Some(t) => {
-                        targeting::select(world, t, |i| iv.params.eligible(world, i), StepKey::new(seed, TARGETING_STEP, purpose), reach)
+                        let cap = iv.params.count_cap(world.council_seats);
+                        targeting::select(
+                            world,
+                            t,
+                            |i| iv.params.eligible(world, i),
+                            StepKey::new(seed, TARGETING_STEP, purpose),
+                            reach,
+                            cap,
+                        )
                     }
                     None => Vec::new(),
                 };

@@ -83,6 +83,11 @@ impl Kind for Quota {
         world.agents.is_woman(i)
     }
 
+    /// No more seats can be reserved than the council has.
+    fn count_cap(&self, council_seats: u32) -> Option<u32> {
+        Some(council_seats)
+    }
+
     fn cost(&self) -> Option<&Cost> {
         Some(&self.cost)
     }

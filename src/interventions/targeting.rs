@@ -105,19 +105,21 @@ fn priority(world: &World, i: usize, selection: Selection) -> i64 {
     }
 }
 
-/// How many of `available` to reach.
-fn how_many(t: &Target, available: usize, reach: f64) -> usize {
+/// How many of `available` to reach; a `count` at most `cap` (a quota's
+/// seats, however far `compare --budget` scales the reach).
+fn how_many(t: &Target, available: usize, reach: f64, cap: Option<u32>) -> usize {
     let want = match (t.share, t.count) {
         (Some(s), _) => s * available as f64 * reach,
-        (None, Some(c)) => f64::from(c) * reach,
+        (None, Some(c)) => (f64::from(c) * reach).min(cap.map_or(f64::INFINITY, f64::from)),
         (None, None) => 0.0,
     };
     (want.round().max(0.0) as usize).min(available)
 }
 
 /// Agents reached by `t` among those `eligible` (the kind's rule), in
-/// order of priority. `reach` scales the share or count (for equal budgets).
-pub fn select(world: &World, t: &Target, eligible: impl Fn(usize) -> bool, key: StepKey, reach: f64) -> Vec<u32> {
+/// order of priority. `reach` scales the share or count (for equal budgets);
+/// a count reaches at most `cap` (per village where the target is).
+pub fn select(world: &World, t: &Target, eligible: impl Fn(usize) -> bool, key: StepKey, reach: f64, cap: Option<u32>) -> Vec<u32> {
     let n = world.len();
     let mut ranked: Vec<(i64, u64, u32)> = (0..n)
         .filter(|&i| in_group(world, i, t.group) && eligible(i))
@@ -132,11 +134,11 @@ pub fn select(world: &World, t: &Target, eligible: impl Fn(usize) -> bool, key: 
             per[world.agents.village[i as usize] as usize].push(i);
         }
         for list in per {
-            let k = how_many(t, list.len(), reach);
+            let k = how_many(t, list.len(), reach, cap);
             out.extend_from_slice(&list[..k]);
         }
     } else {
-        let k = how_many(t, ranked.len(), reach);
+        let k = how_many(t, ranked.len(), reach, cap);
         out.extend(ranked[..k].iter().map(|r| r.2));
     }
     out.sort_unstable();

@@ -212,3 +212,42 @@ fn every_scenario_compares_for_a_few_months() {
         assert!(tmp.path().join(&s.name).join("comparison.csv").is_file());
     }
 }
+
+/// A quota reserves at most the council's seats, however far `--budget`
+/// would scale its reach: below the seats' cost the saved scenario re-runs
+/// to the same runs; above it the quota is refused as unable to spend the
+/// budget, never saved with more seats than the council has.
+#[test]
+fn budget_never_reserves_more_seats_than_the_council_has() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = SMALL.to_string()
+        + "[council]\nseats = 6\n[[strategies]]\nname = \"quota\"\n[[strategies.interventions]]\nkind = \"quota\"\n\
+           target = { group = \"women\", selection = \"elite\", count = 2, per_village = true }\ncost = { per_person = 1000 }\n";
+    std::fs::write(tmp.path().join("q.toml"), &text).unwrap();
+    let s = parse_scenario(&text, "q.toml", &[]).unwrap();
+    let job = Job::all(&s);
+    let k = job.strategies.len() - 1;
+    // 3 villages x 6 seats x 1000 = 18,000 at most.
+    let err = rescale(&job, k, 30_000.0).unwrap_err();
+    assert!(err.to_string().contains("reaches everyone it can for 18000"), "{err}");
+    let (code, _, err) = normshift(
+        tmp.path(),
+        &["compare", "q.toml", "--strategies", "baseline,quota", "--budget", "30000", "--reps", "2", "--no-plots", "--out", "big"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(!tmp.path().join("big").exists(), "nothing written on refusal");
+    let (code, _, err) = normshift(
+        tmp.path(),
+        &["compare", "q.toml", "--strategies", "baseline,quota", "--budget", "15000", "--reps", "2", "--no-plots", "--out", "b"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let saved = std::fs::read_to_string(tmp.path().join("b/scenario.toml")).unwrap();
+    assert!(saved.contains("count = 5"), "15,000 buys 5 seats a village:\n{saved}");
+    let (code, _, err) = normshift(
+        tmp.path(),
+        &["compare", "b/scenario.toml", "--strategies", "baseline,quota", "--reps", "2", "--no-plots", "--out", "again"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let runs = |d: &str| std::fs::read_to_string(tmp.path().join(d).join("runs.csv")).unwrap();
+    assert!(runs("b") == runs("again"), "the saved scenario re-runs to other runs:\n{}\n{}", runs("b"), runs("again"));
+}
