@@ -6,25 +6,11 @@
 
 use normshift::outcomes::{col, sum};
 use normshift::run::{Job, RunResult};
-use normshift::scenario::{Scenario, parse_scenario};
+use normshift::scenario::Scenario;
 
-/// A small district (about 1,500 adults) and a four-year programme.
-const BASE: &str = r#"
-name = "behaviour"
-steps = 48
-seed = 11
-replicates = 8
-[population]
-villages = 4
-households_per_village = 150
-[initial]
-burn_in = 96
-"#;
-
+/// The common small district (about 1,500 adults) and a four-year programme.
 fn scenario(strategies: &str, sets: &[&str]) -> Scenario {
-    let text = format!("{BASE}\n[[strategies]]\nname = \"baseline\"\n{strategies}");
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    parse_scenario(&text, "behaviour.toml", &sets).unwrap_or_else(|e| panic!("{e}"))
+    crate::common::small_district("behaviour", 11, strategies, sets)
 }
 
 fn run(s: &Scenario) -> Vec<RunResult> {

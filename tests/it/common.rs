@@ -22,3 +22,15 @@ pub fn terminate(mut child: Child) -> Option<Option<i32>> {
     assert!(status.success(), "kill -TERM failed");
     Some(child.wait().unwrap().code())
 }
+
+/// A small district (4 villages of 150 households, about 1,500 adults;
+/// 48 months, 8 replicates, burn-in 96) named `name` with `seed`, a
+/// `baseline` and the `strategies` given as TOML, with `sets` applied.
+pub fn small_district(name: &str, seed: u64, strategies: &str, sets: &[&str]) -> normshift::scenario::Scenario {
+    let text = format!(
+        "name = \"{name}\"\nsteps = 48\nseed = {seed}\nreplicates = 8\n[population]\nvillages = 4\nhouseholds_per_village = 150\n\
+         [initial]\nburn_in = 96\n\n[[strategies]]\nname = \"baseline\"\n{strategies}"
+    );
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    normshift::scenario::parse_scenario(&text, &format!("{name}.toml"), &sets).unwrap_or_else(|e| panic!("{e}"))
+}

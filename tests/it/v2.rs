@@ -14,26 +14,12 @@ use normshift::model::step::Villages;
 use normshift::model::{Levers, NEVER, Params, init, stance};
 use normshift::outcomes::{Recorder, col, sum};
 use normshift::run::{Job, RunResult};
-use normshift::scenario::{Scenario, parse_scenario};
+use normshift::scenario::Scenario;
 
-/// A small district (about 1,500 adults), a two-year programme and two
+/// The common small district (about 1,500 adults), a two-year programme and two
 /// years after it.
-const BASE: &str = r#"
-name = "v2"
-steps = 48
-seed = 13
-replicates = 8
-[population]
-villages = 4
-households_per_village = 150
-[initial]
-burn_in = 96
-"#;
-
 fn scenario(strategies: &str, sets: &[&str]) -> Scenario {
-    let text = format!("{BASE}\n[[strategies]]\nname = \"baseline\"\n{strategies}");
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    parse_scenario(&text, "v2.toml", &sets).unwrap_or_else(|e| panic!("{e}"))
+    crate::common::small_district("v2", 13, strategies, sets)
 }
 
 fn run(s: &Scenario) -> Vec<RunResult> {
