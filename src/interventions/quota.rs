@@ -37,7 +37,7 @@ impl Default for Quota {
         Quota {
             target: Target { group: Group::Women, selection: Selection::Elite, share: None, count: Some(4), per_village: true },
             cost: Cost { per_person: 0.0, per_month: 200.0 },
-            exposure_effect: 0.01,
+            exposure_effect: 0.001,
             pipeline: 0.3,
         }
     }

@@ -107,7 +107,7 @@ pub(super) fn leaders_rule<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Men
 
 impl Default for WomenRule {
     fn default() -> Self {
-        WomenRule { attitude: 1.0, empirical: 2.5, normative: 1.5, fear: 2.0, theta_mean: 2.1, theta_sd: 0.4, champion_support: 0.3 }
+        WomenRule { attitude: 1.0, empirical: 2.5, normative: 1.5, fear: 2.0, theta_mean: 2.2, theta_sd: 0.4, champion_support: 0.3 }
     }
 }
 
@@ -187,6 +187,6 @@ impl Default for Context {
 
 impl Default for Council {
     fn default() -> Self {
-        Council { seats: 12, meetings_per_year: 12, men_attendance: 0.3 }
+        Council { seats: 12, meetings_per_year: 2, men_attendance: 0.15 }
     }
 }

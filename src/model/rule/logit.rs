@@ -20,9 +20,13 @@ impl DecisionRule for Logit {
         Ok(())
     }
 
-    /// Ten years, so that month 0 is the community's own equilibrium.
+    /// Twenty years, so that month 0 is the community's own equilibrium:
+    /// with the council meeting twice a year (the default), ten years (20
+    /// meetings) left the baseline still drifting up by about 4 points over
+    /// the eight recorded years; twenty (40 meetings) keeps it within about
+    /// 1.5 points (docs/MODEL.md, `initial.burn_in`).
     fn burn_in(&self) -> u32 {
-        120
+        240
     }
 
     fn community(&self) -> bool {
