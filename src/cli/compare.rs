@@ -125,7 +125,8 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     let mut results = results.map_err(|_| stopped(&out))?;
     let wall = t0.elapsed().as_secs_f64();
     let reps = s.replicates as usize;
-    let explained = args.explain.then(|| super::explain::rows(&results, &names, &variants, reps, BASELINE));
+    // Nothing to split when baseline is compared with nothing: no file.
+    let explained = args.explain.then(|| super::explain::rows(&results, &names, &variants, reps, BASELINE)).filter(|rows| !rows.is_empty());
     results.truncate(names.len() * reps);
     job.strategies.truncate(names.len());
     job.reach.truncate(names.len());
@@ -197,6 +198,8 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
         let gain = |n: &str| find(&rows, n, "participation_end").map_or(f64::NEG_INFINITY, |r| r.diff_mean);
         order.sort_by(|a, b| gain(b).total_cmp(&gain(a)));
         super::explain::print_table(e, &order, s.programme_end(), s.steps.saturating_sub(1));
+    } else if args.explain {
+        println!("--explain: no strategy but baseline, so no gain to split and no explain.csv.");
     }
     println!("results in {}", out.display());
     Ok(())

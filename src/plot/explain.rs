@@ -76,7 +76,9 @@ pub fn sentences(rows: &[Row]) -> Vec<String> {
         let Some(total) = get(rows, &s, END, Part::Total) else { continue };
         let mut channels: Vec<&Row> = parts_of(rows, &s, END).into_iter().filter(|r| matches!(r.part, Part::Channel(_))).collect();
         channels.sort_by(|a, b| b.mean.total_cmp(&a.mean));
-        let mut t = format!("Of {}'s {} points at the programme's end{}, ", strategy_label(&s), pts(total.mean), int(total));
+        let label = strategy_label(&s);
+        let of = if label.ends_with('s') { format!("{label}'") } else { format!("{label}'s") };
+        let mut t = format!("Of {of} {} points at the programme's end{}, ", pts(total.mean), int(total));
         if channels.is_empty() {
             t.push_str("no channel can be switched off (it acts through none)");
         } else {

@@ -263,7 +263,10 @@ fn the_binary_writes_the_same_explain_csv_at_one_and_two_threads_and_leaves_comp
     run("plain", &[]);
     // 3 strategies x 5 replicates, plus champions' 2 channels and the
     // quota's 4, each over 5 replicates.
-    assert!(one.contains("15 runs for the comparison plus 30 with one channel off (6 strategy channels x 5 replicates), 45 runs in all"), "{one}");
+    assert!(
+        one.contains("15 runs for the comparison plus 30 with one channel off (6 strategy channels x 5 replicates), 45 runs in all"),
+        "{one}"
+    );
     assert!(one.contains("What drives each gain") && one.contains("leftover") && one.contains("shield"), "{one}");
     let read = |d: &str, f: &str| std::fs::read(tmp.path().join(d).join(f)).unwrap();
     assert_eq!(read("one", "explain.csv"), read("two", "explain.csv"), "explain.csv differs between 1 and 2 threads");
@@ -284,8 +287,10 @@ fn the_binary_writes_the_same_explain_csv_at_one_and_two_threads_and_leaves_comp
 fn explain_draws_its_figure_and_report_section_and_works_with_a_budget() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("small.toml"), FILE).unwrap();
-    let (code, stdout, stderr) =
-        normshift(tmp.path(), &["compare", "small.toml", "--explain", "--strategies", "champions", "--budget", "20000", "--reps", "2", "--out", "b"]);
+    let (code, stdout, stderr) = normshift(
+        tmp.path(),
+        &["compare", "small.toml", "--explain", "--strategies", "champions", "--budget", "20000", "--reps", "2", "--out", "b"],
+    );
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("Equal budgets") && stdout.contains("What drives each gain"), "{stdout}");
     let dir = tmp.path().join("b");
@@ -321,4 +326,15 @@ fn explain_over_priors_is_refused_and_explains_at_the_point_values_with_no_uncer
     assert_eq!(code, 0, "{stderr}");
     let read = |d: &str| std::fs::read(tmp.path().join(d).join("explain.csv")).unwrap();
     assert_eq!(read("point"), read("plain"));
+}
+
+#[test]
+fn explain_with_baseline_alone_says_there_is_nothing_to_split() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("small.toml"), FILE).unwrap();
+    let (code, stdout, stderr) =
+        normshift(tmp.path(), &["compare", "small.toml", "--explain", "--strategies", "baseline", "--reps", "1", "--out", "alone"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("no gain to split"), "{stdout}");
+    assert!(tmp.path().join("alone/report.html").exists() && !tmp.path().join("alone/explain.csv").exists());
 }
