@@ -9,6 +9,7 @@
 pub mod budget;
 pub mod calibrate;
 pub mod compare;
+pub mod explain;
 pub mod interventions;
 pub mod keys;
 pub mod model;

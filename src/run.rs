@@ -5,6 +5,7 @@
 
 use crate::interventions::Programme;
 use crate::model::init::{build_world, initial_state};
+use crate::model::levers::Channels;
 use crate::model::levers::meeting_held;
 use crate::model::rule::{Carry, Rule, advance};
 use crate::model::step::Villages;
@@ -196,22 +197,43 @@ impl<'a> Job<'a> {
     /// Run everything, replicates in parallel, calling `progress` after
     /// each run. Results come back ordered by run id.
     pub fn run(&self, progress: &(dyn Fn(&RunResult) + Sync)) -> Vec<RunResult> {
-        self.run_until(None, progress).unwrap_or_default()
+        self.run_until(None, None, progress).unwrap_or_default()
     }
 
     /// [`Job::run`], giving up with [`Stopped`] once the job's stop flag is
     /// set (checked once per month of every run in progress).
     pub fn try_run(&self, progress: &(dyn Fn(&RunResult) + Sync)) -> Result<Vec<RunResult>, Stopped> {
-        self.run_until(self.stop, progress)
+        self.run_until(self.stop, None, progress)
     }
 
-    fn run_until(&self, stop: Option<&AtomicBool>, progress: &(dyn Fn(&RunResult) + Sync)) -> Result<Vec<RunResult>, Stopped> {
+    /// [`Job::try_run`] with the channels on for each strategy's runs
+    /// (parallel to `strategies`; the scenario's own channels otherwise).
+    /// The burn-in keeps the scenario's channels, so each replicate's
+    /// strategies still start from one burnt-in state: a strategy listed
+    /// twice with a channel off the second time is that strategy with the
+    /// channel switched off for its programme months, on the same world
+    /// and draws (what `compare --explain` runs). Only runs whose channels
+    /// are the scenario's are traced.
+    ///
+    /// # Panics
+    /// If `channels` is not as long as `strategies`.
+    pub fn try_run_with(&self, channels: &[Channels], progress: &(dyn Fn(&RunResult) + Sync)) -> Result<Vec<RunResult>, Stopped> {
+        assert_eq!(channels.len(), self.strategies.len(), "one set of channels per strategy");
+        self.run_until(self.stop, Some(channels), progress)
+    }
+
+    fn run_until(
+        &self,
+        stop: Option<&AtomicBool>,
+        channels: Option<&[Channels]>,
+        progress: &(dyn Fn(&RunResult) + Sync),
+    ) -> Result<Vec<RunResult>, Stopped> {
         let mut out: Vec<RunResult> = self
             .replicates
             .clone()
             .into_par_iter()
             .map(|r| {
-                let results = self.replicate_until(r, stop)?;
+                let results = self.replicate_until(r, stop, channels)?;
                 for res in &results {
                     progress(res);
                 }
@@ -227,16 +249,16 @@ impl<'a> Job<'a> {
 
     /// Every strategy of one replicate, on one world.
     pub fn run_replicate(&self, replicate: u32) -> Vec<RunResult> {
-        self.replicate_until(replicate, None).unwrap_or_default()
+        self.replicate_until(replicate, None, None).unwrap_or_default()
     }
 
     /// [`Job::run_replicate`], giving up with [`Stopped`] once the job's
     /// stop flag is set (checked once per month).
     pub fn try_run_replicate(&self, replicate: u32) -> Result<Vec<RunResult>, Stopped> {
-        self.replicate_until(replicate, self.stop)
+        self.replicate_until(replicate, self.stop, None)
     }
 
-    fn replicate_until(&self, replicate: u32, stop: Option<&AtomicBool>) -> Result<Vec<RunResult>, Stopped> {
+    fn replicate_until(&self, replicate: u32, stop: Option<&AtomicBool>, channels: Option<&[Channels]>) -> Result<Vec<RunResult>, Stopped> {
         let halted = || stop.is_some_and(|f| f.load(Ordering::Relaxed));
         let seed = replicate_seed(self.scenario.seed, replicate);
         let t0 = Instant::now();
@@ -248,11 +270,14 @@ impl<'a> Job<'a> {
         (0..self.strategies.len())
             .map(|k| {
                 let t1 = Instant::now();
-                let mut trace = if self.trace && replicate == self.replicates.start { trace_for(&world, 0) } else { None };
+                let ch = channels.map_or(self.scenario.channels, |c| c[k]);
+                let traced = self.trace && replicate == self.replicates.start && ch == self.scenario.channels;
+                let mut trace = if traced { trace_for(&world, 0) } else { None };
                 let months = simulate(
                     self.scenario,
                     self.strategies[k],
                     self.reach[k],
+                    ch,
                     &world,
                     &params,
                     &recorder,
@@ -309,6 +334,7 @@ fn simulate(
     s: &Scenario,
     strategy: usize,
     reach: f64,
+    channels: Channels,
     world: &World,
     params: &Params,
     recorder: &Recorder,
@@ -320,7 +346,7 @@ fn simulate(
     let mut cur = start.0.clone();
     let mut next = cur.clone();
     let mut levers = Levers::new(world.len(), world.village_women.len());
-    levers.channels = s.channels;
+    levers.channels = channels;
     let mut programme = Programme::new(&s.strategies[strategy].interventions, s.context.political_will, world, seed, reach)
         .with_internalisation(s.attitudes.internalisation);
     let mut villages = Villages::new(world, &cur);

@@ -31,6 +31,11 @@ pub struct CompareArgs {
     /// Give every strategy this total budget by rescaling its reach.
     #[arg(long, allow_negative_numbers = true)]
     pub budget: Option<f64>,
+    /// Also split each strategy's gain into its channels: rerun it with each
+    /// channel it acts through switched off in turn, on the same replicates
+    /// (writes explain.csv; runs 1 + channels times as many runs per strategy).
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub output: Output,
     #[command(flatten)]
@@ -73,6 +78,9 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     }
     // Over priors, a resumable job on the runner (it claims its own folder).
     if super::uncertain::active(&args.uncertainty, &input)? {
+        if args.explain {
+            return Err(bad(format!("{}: {}", input.origin, super::explain::OVER_PRIORS)));
+        }
         return super::uncertain::compare_draws(&args, &input, picked, started);
     }
     let out = args.output.folder(&s.name);
@@ -96,13 +104,32 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
             *slot = Some(r);
         }
     }
+    let names: Vec<String> = job.strategies.iter().map(|&k| s.strategies[k].name.clone()).collect();
+    // --explain: each strategy again with one of its channels off, in the
+    // same job (same worlds and burn-ins); its runs come after the
+    // comparison's, whose run ids and outputs are unchanged.
+    let variants = if args.explain { normshift::explain::plan(s, &job.strategies, BASELINE) } else { Vec::new() };
+    let mut channels = vec![s.channels; job.strategies.len()];
+    if args.explain {
+        println!("{}", super::explain::cost_line(job.strategies.len(), &variants, s.replicates));
+        for v in &variants {
+            job.strategies.push(job.strategies[v.strategy]);
+            job.reach.push(job.reach[v.strategy]);
+        }
+        channels.extend(normshift::explain::channels(&variants, s.channels));
+    }
     let progress = Progress::new(job.len(), "compare");
     let t0 = Instant::now();
-    let results = job.try_run(&|_| progress.tick());
+    let results = job.try_run_with(&channels, &|_| progress.tick());
     progress.finish();
-    let results = results.map_err(|_| stopped(&out))?;
+    let mut results = results.map_err(|_| stopped(&out))?;
     let wall = t0.elapsed().as_secs_f64();
-    let names: Vec<String> = job.strategies.iter().map(|&k| s.strategies[k].name.clone()).collect();
+    let reps = s.replicates as usize;
+    // Nothing to split when baseline is compared with nothing: no file.
+    let explained = args.explain.then(|| super::explain::rows(&results, &names, &variants, reps, BASELINE)).filter(|rows| !rows.is_empty());
+    results.truncate(names.len() * reps);
+    job.strategies.truncate(names.len());
+    job.reach.truncate(names.len());
     let rows = compare(&results, &names, BASELINE);
 
     let dir = &staging.dir;
@@ -115,6 +142,9 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
             }
             Ok(())
         })?;
+        if let Some(e) = &explained {
+            super::explain::write_csv(dir, e)?;
+        }
         // The saved scenario and the manifest describe what was run: under
         // --budget, each rescaled strategy's targets at their rescaled reach.
         let saved = budgeted(s, &job.strategies, &job.reach);
@@ -133,6 +163,17 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
             }}),
             None => serde_json::json!({}),
         };
+        let mut more = more;
+        if args.explain {
+            more["explain"] = serde_json::json!({
+                "runs": variants.len() * reps,
+                "variants": variants.iter().map(|v| serde_json::json!({
+                    "strategy": names[v.strategy],
+                    "channel_off": v.channel.as_str(),
+                })).collect::<Vec<_>>(),
+                "note": "each variant is the strategy rerun with one channel off on the same replicates; runs.csv and timeseries.csv hold only the comparison's runs; explain.csv holds the split",
+            });
+        }
         let manifest = Manifest { command: "compare", origin: &input.origin, scenario: s, threads, started, wall, more };
         write_manifest(dir, &manifest, &results)?;
         if !args.output.no_plots {
@@ -152,6 +193,14 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
         }
     }
     print_table(s, &names, &rows, results.len() / names.len().max(1), wall);
+    if let Some(e) = &explained {
+        let mut order: Vec<&String> = names.iter().filter(|n| *n != BASELINE).collect();
+        let gain = |n: &str| find(&rows, n, "participation_end").map_or(f64::NEG_INFINITY, |r| r.diff_mean);
+        order.sort_by(|a, b| gain(b).total_cmp(&gain(a)));
+        super::explain::print_table(e, &order, s.programme_end(), s.steps.saturating_sub(1));
+    } else if args.explain {
+        println!("--explain: no strategy but baseline, so no gain to split and no explain.csv.");
+    }
     println!("results in {}", out.display());
     Ok(())
 }

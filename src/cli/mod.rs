@@ -3,6 +3,7 @@
 //! sibling files, never in the library.
 mod calibrate;
 mod compare;
+mod explain;
 mod files;
 mod folder;
 mod input;

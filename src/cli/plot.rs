@@ -132,6 +132,11 @@ fn draw(dir: &Path, out: &Path, formats: &[Format], report: bool) -> anyhow::Res
         files += write_figures(out, &plot::Drawn { figures, ..Default::default() }, formats)?;
         section = html;
     }
+    // compare --explain: what drives each gain.
+    if let Some((figures, html)) = super::explain::folder_report(dir, &res.strategies(), &opts)? {
+        files += write_figures(out, &plot::Drawn { figures, ..Default::default() }, formats)?;
+        section.push_str(&html);
+    }
     let mut line = format!("{files} figure files in {}", out.display());
     if report {
         let path = dir.join("report.html");

@@ -29,6 +29,11 @@ impl Default for Dialogue {
 impl Kind for Dialogue {
     const NAME: &'static str = "dialogue";
 
+    /// Persuasion (`effect` on attitudes) and information (`effect` on expectations).
+    fn channels(&self) -> &'static [Channel] {
+        &[Channel::Persuasion, Channel::Information]
+    }
+
     fn check(&self) -> Result<(), (&'static str, String)> {
         range("effect", self.effect, 0.0, 1.0)?;
         self.cost.check()?;

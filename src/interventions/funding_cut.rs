@@ -5,6 +5,7 @@
 //! programme's end.
 
 use super::{Cost, Ctx, Kind, Reached, range};
+use crate::model::levers::Channel;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of `kind = "funding_cut"`.
@@ -25,6 +26,11 @@ impl Default for FundingCut {
 
 impl Kind for FundingCut {
     const NAME: &'static str = "funding_cut";
+
+    /// None of its own: it only scales other interventions' funding.
+    fn channels(&self) -> &'static [Channel] {
+        &[]
+    }
 
     fn check(&self) -> Result<(), (&'static str, String)> {
         range("factor", self.factor, 0.0, 1.0)

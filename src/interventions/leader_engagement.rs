@@ -57,6 +57,11 @@ impl LeaderEngagement {
 impl Kind for LeaderEngagement {
     const NAME: &'static str = "leader_engagement";
 
+    /// Persuasion (`effect`) and the engaged leader's openness (`openness`, with the anchor it moves).
+    fn channels(&self) -> &'static [Channel] {
+        &[Channel::Persuasion, Channel::LeaderOpenness]
+    }
+
     fn check(&self) -> Result<(), (&'static str, String)> {
         range("effect", self.effect, 0.0, 1.0)?;
         range("uptake", self.uptake, 0.0, 1.0)?;

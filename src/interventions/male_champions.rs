@@ -6,6 +6,7 @@
 use super::{Cost, Ctx, Group, Kind, Reached, Selection, Target, range};
 use crate::model::{World, champion};
 use crate::population::Role;
+use crate::model::levers::Channel;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of `kind = "male_champions"`.
@@ -30,6 +31,11 @@ impl Default for MaleChampions {
 
 impl Kind for MaleChampions {
     const NAME: &'static str = "male_champions";
+
+    /// The shield of the women around a champion and the support he adds to the women of his household (both gated in the step); his own public support and weight are no channel.
+    fn channels(&self) -> &'static [Channel] {
+        &[Channel::Shield, Channel::ChampionSupport]
+    }
 
     fn check(&self) -> Result<(), (&'static str, String)> {
         range("lapse", self.lapse, 0.0, 1.0)?;

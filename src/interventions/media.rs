@@ -2,6 +2,7 @@
 //! approval by `effect` each month.
 
 use super::{Cost, Ctx, Group, Kind, Reached, Selection, Target, range};
+use crate::model::levers::Channel;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of `kind = "media"`.
@@ -23,6 +24,11 @@ impl Default for Media {
 impl Kind for Media {
     const NAME: &'static str = "media";
 
+    /// Information (its push on normative expectations).
+    fn channels(&self) -> &'static [Channel] {
+        &[Channel::Information]
+    }
+
     fn check(&self) -> Result<(), (&'static str, String)> {
         range("effect", self.effect, 0.0, 1.0)?;
         self.cost.check()?;
@@ -42,7 +48,7 @@ impl Kind for Media {
     }
 
     fn apply(&self, r: &mut Reached, cx: &mut Ctx<'_>, intensity: f32) {
-        let eff = cx.levers.channels.gate(crate::model::levers::Channel::Information, self.effect as f32 * intensity, 0.0);
+        let eff = cx.levers.channels.gate(Channel::Information, self.effect as f32 * intensity, 0.0);
         if eff <= 0.0 {
             return;
         }

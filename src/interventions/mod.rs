@@ -30,7 +30,7 @@ use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-pub use crate::model::levers::Levers;
+pub use crate::model::levers::{Channel, Levers};
 pub use targeting::{Group, Selection, Target};
 pub use womens_organisations::Funding;
 
@@ -139,6 +139,11 @@ macro_rules! kinds {
             pub fn cycles(&self) -> Option<(u32, u32)> {
                 match self { $(Params::$variant(p) => p.cycles()),* }
             }
+            /// The channels it acts through (`compare --explain` switches
+            /// each off in turn).
+            pub fn channels(&self) -> &'static [Channel] {
+                match self { $(Params::$variant(p) => p.channels()),* }
+            }
             fn recruit(&self, r: &mut Reached, cx: &mut Ctx<'_>) {
                 match self { $(Params::$variant(p) => p.recruit(r, cx)),* }
             }
@@ -233,6 +238,21 @@ pub trait Kind: Clone + fmt::Debug + PartialEq + Default + Serialize + Deseriali
     fn cycles(&self) -> Option<(u32, u32)> {
         None
     }
+
+    /// The channels ([`Channel`]) through which it acts: every gate its
+    /// `apply` reads from `cx.levers.channels`, and those the step gates on
+    /// what it sets (a quota's seats: visibility, seat backlash; champions:
+    /// shield, champion support). Switching off a channel not listed must
+    /// leave its runs bit-identical (a test checks it), so `compare
+    /// --explain` tests only these. What it does through no channel (a
+    /// seat holder attending, a champion's own stance) is not listed.
+    fn channels(&self) -> &'static [Channel];
+}
+
+/// The channels a strategy's `interventions` act through: the union of
+/// their kinds' [`Kind::channels`], in [`Channel::ALL`] order.
+pub fn channels_of(interventions: &[Intervention]) -> Vec<Channel> {
+    Channel::ALL.iter().copied().filter(|c| interventions.iter().any(|iv| iv.params.channels().contains(c))).collect()
 }
 
 /// A value outside `lo..=hi` at `key`.

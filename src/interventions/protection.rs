@@ -26,6 +26,11 @@ impl Default for Protection {
 impl Kind for Protection {
     const NAME: &'static str = "protection";
 
+    /// Protection (deterrence and averted violence).
+    fn channels(&self) -> &'static [Channel] {
+        &[Channel::Protection]
+    }
+
     fn check(&self) -> Result<(), (&'static str, String)> {
         range("deterrence", self.deterrence, 0.0, 1.0)?;
         range("violence_reduction", self.violence_reduction, 0.0, 1.0)?;

@@ -63,6 +63,11 @@ fn appoint(r: &mut Reached, cx: &mut Ctx<'_>) {
 impl Kind for Quota {
     const NAME: &'static str = "quota";
 
+    /// Visibility and seat backlash (gated in the step on the seats it sets), exposure and pipeline; a seat holder's own attendance is no channel.
+    fn channels(&self) -> &'static [Channel] {
+        &[Channel::Visibility, Channel::Exposure, Channel::Pipeline, Channel::SeatBacklash]
+    }
+
     fn check(&self) -> Result<(), (&'static str, String)> {
         range("exposure_effect", self.exposure_effect, 0.0, 1.0)?;
         range("pipeline", self.pipeline, 0.0, 100.0)?;

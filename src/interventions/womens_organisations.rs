@@ -59,6 +59,11 @@ impl Default for WomensOrganisations {
 impl Kind for WomensOrganisations {
     const NAME: &'static str = "womens_organisations";
 
+    /// Efficacy, solidarity and fear recovery.
+    fn channels(&self) -> &'static [Channel] {
+        &[Channel::Efficacy, Channel::Solidarity, Channel::Recovery]
+    }
+
     fn check(&self) -> Result<(), (&'static str, String)> {
         range("efficacy", self.efficacy, 0.0, 100.0)?;
         range("solidarity", self.solidarity, 0.0, 100.0)?;

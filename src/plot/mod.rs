@@ -18,7 +18,8 @@
 //!   direct labels, legend).
 //! - one file per family of figures: `time.rs` (outcomes over time),
 //!   `compare.rs` (differences from baseline, cost against gain),
-//!   `groups.rs` (participation by group), `network.rs` (the village's
+//!   `groups.rs` (participation by group), `explain.rs` (what drives each
+//!   gain, from `explain.csv`), `network.rs` (the village's
 //!   network and its animation), `report.rs` (the HTML page).
 //!
 //! To add a figure (a sweep's heatmap, say): write a struct implementing
@@ -27,6 +28,7 @@
 //! `FIGURES`.
 
 pub mod compare;
+pub mod explain;
 pub mod groups;
 pub mod network;
 pub mod parts;

@@ -255,7 +255,7 @@ pub fn html_with(res: &Results, drawn: &Drawn, meta: &Meta, extra: &str) -> Stri
 }
 
 /// An SVG document without any XML prolog, for inlining.
-fn strip_prolog(svg: &str) -> &str {
+pub(crate) fn strip_prolog(svg: &str) -> &str {
     match svg.find("<svg") {
         Some(k) => &svg[k..],
         None => svg,

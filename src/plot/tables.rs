@@ -553,6 +553,44 @@ pub fn read_comparison(input: impl Read, file: &str) -> Result<Comparison, Table
     Ok(cmp)
 }
 
+/// Read `explain.csv` (`compare --explain`; columns of
+/// [`crate::explain::COLUMNS`]).
+pub fn read_explain(input: impl Read, file: &str) -> Result<Vec<crate::explain::Row>, TableError> {
+    use crate::explain::{COLUMNS, METRICS, Part, Row};
+    let mut r = Reader::new(input, file)?;
+    let c = r.columns(&COLUMNS)?;
+    let mut rows = Vec::new();
+    let f = r.file.clone();
+    r.records(|rec, line| {
+        let n = |k: usize| number(&f, rec, c[k], COLUMNS[k], line);
+        let bad = |k: usize, cell: &str, allowed: String| TableError {
+            file: f.clone(),
+            line: Some(line),
+            message: format!("column `{}`: `{cell}` is not allowed; allowed: {allowed}", COLUMNS[k]),
+        };
+        let metric = text(&f, rec, c[1], "metric", line)?;
+        let Some(&(metric, _)) = METRICS.iter().find(|m| m.0 == metric) else {
+            return Err(bad(1, metric, METRICS.iter().map(|m| m.0).collect::<Vec<_>>().join(", ")));
+        };
+        let part = text(&f, rec, c[2], "channel", line)?;
+        let Some(part) = Part::parse(part) else {
+            return Err(bad(2, part, "total, leftover or a channel's name".into()));
+        };
+        rows.push(Row {
+            strategy: text(&f, rec, c[0], "strategy", line)?.to_string(),
+            metric,
+            part,
+            mean: n(3)?,
+            lo: n(4)?,
+            hi: n(5)?,
+            gain_off: n(6)?,
+            replicates: whole(&f, rec, c[7], "replicates", line, u32::MAX as u64)? as usize,
+        });
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
 /// Read the village trace: `village_agents.csv`, `village_ties.csv` and
 /// `village_states.csv` (names for messages in `files`, in that order).
 pub fn read_village(agents: impl Read, ties: impl Read, states: impl Read, files: [&str; 3]) -> Result<Village, TableError> {

@@ -10,6 +10,7 @@ mod calibrate;
 mod cli;
 mod common;
 mod compare;
+mod explain;
 mod fuzz;
 mod harm;
 mod inputs;
