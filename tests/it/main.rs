@@ -13,6 +13,7 @@ mod compare;
 mod fuzz;
 mod harm;
 mod inputs;
+mod money;
 mod network_file;
 mod plots;
 mod reference;
