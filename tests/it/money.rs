@@ -91,3 +91,187 @@ fn validate_checks_every_pattern_at_equal_reach_and_at_equal_money_and_keeps_the
         }
     }
 }
+
+/// A small scenario with priors (`priors`): baseline, champions at a share
+/// of 0.1 (`fixed`) and champions at a share of 0.05 (`varied`), the same
+/// costs, so `--budget` scales them by different multipliers.
+fn priors_scenario(priors: &str) -> String {
+    format!(
+        r#"
+name = "money"
+steps = 30
+seed = 5
+replicates = 2
+[population]
+villages = 2
+households_per_village = 100
+[initial]
+burn_in = 40
+[[strategies]]
+name = "baseline"
+[[strategies]]
+name = "fixed"
+[[strategies.interventions]]
+kind = "male_champions"
+name = "champions"
+end = 23
+target = {{ group = "men", selection = "central", share = 0.1 }}
+cost = {{ per_person = 200, per_month = 300 }}
+[[strategies]]
+name = "varied"
+[[strategies.interventions]]
+kind = "male_champions"
+name = "champions"
+end = 23
+target = {{ group = "men", selection = "central", share = 0.05 }}
+cost = {{ per_person = 200, per_month = 300 }}
+
+[uncertain]
+{priors}
+"#
+    )
+}
+
+const BUDGET: &str = "16000";
+const COST: &str = "strategies.varied.interventions.0.cost.per_person";
+
+fn write_scenario(dir: &Path, priors: &str) -> String {
+    let p = dir.join("money.toml");
+    std::fs::write(&p, priors_scenario(priors)).unwrap();
+    p.display().to_string()
+}
+
+/// `runs.csv`'s `cost_total` of each run: (strategy, replicate, cost).
+fn run_costs(dir: &Path) -> Vec<(String, u32, f64)> {
+    let text = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = |name: &str| head.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no {name} in runs.csv"));
+    let (s, r, c) = (at("strategy"), at("replicate"), at("cost_total"));
+    lines
+        .map(|l| {
+            let x: Vec<&str> = l.split(',').collect();
+            (x[s].to_string(), x[r].parse().unwrap(), x[c].parse().unwrap())
+        })
+        .collect()
+}
+
+/// `budget.csv`'s rows: (draw, strategy, reach, cost).
+fn budget_rows(dir: &Path) -> Vec<(String, String, f64, f64)> {
+    let text = std::fs::read_to_string(dir.join("budget.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("draw,strategy,reach,own_cost,cost"));
+    lines
+        .map(|l| {
+            let x: Vec<&str> = l.split(',').collect();
+            (x[0].to_string(), x[1].to_string(), x[2].parse().unwrap(), x[4].parse().unwrap_or(f64::NAN))
+        })
+        .collect()
+}
+
+#[test]
+fn budget_over_a_prior_of_zero_width_gives_the_point_comparisons_budget_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write_scenario(tmp.path(), "backlash.rate = { dist = \"uniform\", lo = 0.05, hi = 0.05, source = \"test\" }");
+    run_ok(tmp.path(), &["compare", &f, "--draws", "3", "--reps", "2", "--budget", BUDGET, "--no-plots", "--out", "a"]);
+    let point = run_ok(tmp.path(), &["compare", &f, "--no-uncertainty", "--reps", "6", "--budget", BUDGET, "--no-plots", "--out", "b"]);
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for file in ["runs.csv", "timeseries.csv"] {
+        assert_eq!(std::fs::read(a.join(file)).unwrap(), std::fs::read(b.join(file)).unwrap(), "{file}");
+    }
+    let (ta, tb) = (std::fs::read_to_string(a.join("comparison.csv")).unwrap(), std::fs::read_to_string(b.join("comparison.csv")).unwrap());
+    assert!(ta.starts_with(&tb), "comparison.csv differs from the point comparison's");
+    // Every draw (and the point values) is rescaled as the point comparison was.
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(b.join("manifest.json")).unwrap()).unwrap();
+    let rows = budget_rows(&a);
+    assert_eq!(rows.len(), 4 * 3, "3 draws and the point values, 3 strategies each");
+    for m in manifest["budget"]["strategies"].as_array().unwrap() {
+        let name = m["strategy"].as_str().unwrap();
+        let reach = m["reach"].as_f64().unwrap();
+        assert!(point.contains(name));
+        for r in rows.iter().filter(|r| r.1 == name) {
+            assert_eq!(r.2, (reach * 1e6).round() / 1e6, "{name} in draw {}", r.0);
+        }
+    }
+    assert!(rows.iter().filter(|r| r.1 == "baseline").all(|r| r.2 == 1.0 && r.3.is_nan()));
+}
+
+#[test]
+fn budget_over_uncertain_costs_rescales_each_draw_and_resumes_and_shards_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The cost per champion of `varied` is uncertain: the reach a budget
+    // buys must follow it draw by draw.
+    let f = write_scenario(
+        tmp.path(),
+        &format!(
+            "{COST} = {{ dist = \"uniform\", lo = 100.0, hi = 400.0, source = \"test\" }}\nbacklash.rate = {{ dist = \"uniform\", lo = 0.02, hi = 0.1, source = \"test\" }}"
+        ),
+    );
+    let args = |out: &str, extra: &[&str]| -> Vec<String> {
+        ["compare", &f, "--draws", "6", "--budget", BUDGET, "--no-plots", "--out", out].iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let go = |a: Vec<String>| run_ok(tmp.path(), &a.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = go(args("whole", &["--threads", "1"]));
+    assert!(out.contains("Equal budgets"), "{out}");
+    let whole = tmp.path().join("whole");
+    // Every run of a rescaled strategy spends the budget: within 0.5% on
+    // the replicate it is measured on (replicate 0 of the draw's values),
+    // within 5% on the others (their populations differ).
+    let budget: f64 = BUDGET.parse().unwrap();
+    let costs = run_costs(&whole);
+    assert_eq!(costs.len(), 3 * 6 * 2);
+    for (s, r, c) in &costs {
+        if s != "baseline" {
+            assert!((c - budget).abs() <= 0.05 * budget, "{s} replicate {r} spent {c}");
+        }
+    }
+    let rows = budget_rows(&whole);
+    for r in rows.iter().filter(|r| r.1 != "baseline") {
+        assert!((r.3 - budget).abs() <= 0.005 * budget, "{r:?}");
+    }
+    // `varied`'s reach follows its cost per champion; `fixed`'s, whose cost is certain, barely moves.
+    let reach = |s: &str| rows.iter().filter(|r| r.1 == s && r.0 != "point").map(|r| r.2).collect::<Vec<_>>();
+    let spread = |v: &[f64]| v.iter().cloned().fold(f64::MIN, f64::max) / v.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(spread(&reach("varied")) > 1.5, "{:?}", reach("varied"));
+    assert!(spread(&reach("fixed")) < 1.1, "{:?}", reach("fixed"));
+
+    let files = ["runs.csv", "timeseries.csv", "point.csv", "comparison.csv", "budget.csv", "draws.csv", "journal.csv", "scenario.toml"];
+    let same = |other: &str| {
+        for file in files {
+            let (x, y) = (std::fs::read(whole.join(file)).unwrap(), std::fs::read(tmp.path().join(other).join(file)));
+            assert!(y.is_ok_and(|y| y == x), "{file} differs between whole and {other}");
+        }
+    };
+    go(args("two", &["--threads", "2"]));
+    same("two");
+    // Killed part way (after some journal rows) and resumed.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_normshift"))
+        .current_dir(tmp.path())
+        .args(args("killed", &["--threads", "1"]))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = tmp.path().join("killed/journal.csv");
+    let t0 = std::time::Instant::now();
+    while std::fs::read_to_string(&journal).map(|t| t.lines().count()).unwrap_or(0) < 300
+        && t0.elapsed() < std::time::Duration::from_secs(60)
+        && child.try_wait().unwrap().is_none()
+    {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().ok();
+    child.wait().unwrap();
+    go(args("killed", &["--resume"]));
+    same("killed");
+    // Shards merged.
+    for i in 0..3 {
+        go(args(&format!("s{i}"), &["--shard", &format!("{i}/3")]));
+    }
+    run_ok(tmp.path(), &["merge", "s0", "s1", "s2", "--out", "merged"]);
+    same("merged");
+    // A resume with another budget is another job: refused.
+    let (code, _, err) =
+        normshift(tmp.path(), &["compare", &f, "--draws", "6", "--budget", "17000", "--no-plots", "--out", "whole", "--resume"]);
+    assert!(code == 2 && err.contains("holds another comparison"), "{err}");
+}
