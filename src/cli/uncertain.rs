@@ -32,6 +32,7 @@ use super::folder::{self, Staging};
 use super::input::{self, Input};
 use super::run::{check_memory, set_threads};
 use super::{bad, journal, runner, stop};
+use normshift::budget::{Rescale, rescale};
 use normshift::compare::{COLUMNS, compare};
 use normshift::outcomes::{SUMMARY_COLUMNS, Summary, sum};
 use normshift::output::{self, csv_line, num};
@@ -126,6 +127,10 @@ struct Plan {
     point_reps: usize,
     strategies: usize,
     months: usize,
+    /// Under `--budget`: after the point runs, one row per (draw, strategy)
+    /// with the reach that spends the budget in that draw, then one per
+    /// strategy at the point values (`budget.csv`).
+    budget: bool,
 }
 
 impl Plan {
@@ -147,8 +152,27 @@ impl Plan {
     fn point_id(&self, k: usize, j: usize) -> u64 {
         self.runs() * (1 + self.months as u64) + (k * self.point_reps + j) as u64
     }
-    fn rows_total(&self) -> u64 {
+    /// First row id after the point runs: the budget rows, if any.
+    fn budget_start(&self) -> u64 {
         self.point_id(0, 0) + (self.point_reps * self.strategies) as u64
+    }
+    /// The budget row of strategy `k` in draw `d` (`d == draws`: the point values).
+    fn budget_id(&self, d: usize, k: usize) -> u64 {
+        self.budget_start() + (d * self.strategies + k) as u64
+    }
+    fn rows_total(&self) -> u64 {
+        self.budget_start() + if self.budget { ((self.draws + 1) * self.strategies) as u64 } else { 0 }
+    }
+    /// The draw whose budget rows unit `u` writes: the first replicate of
+    /// each draw writes its draw's, the first point run the point values'.
+    fn budget_draw_of(&self, u: usize) -> Option<usize> {
+        if !self.budget {
+            None
+        } else if u < self.replicates() {
+            (u % self.reps == 0).then_some(u / self.reps)
+        } else {
+            (u == self.replicates()).then_some(self.draws)
+        }
     }
     fn row_ids(&self, u: usize) -> Vec<u64> {
         let mut ids = Vec::new();
@@ -161,6 +185,9 @@ impl Plan {
         } else {
             ids.extend((0..self.strategies).map(|k| self.point_id(k, u - self.replicates())));
         }
+        if let Some(d) = self.budget_draw_of(u) {
+            ids.extend((0..self.strategies).map(|k| self.budget_id(d, k)));
+        }
         ids
     }
     fn from_manifest(m: &serde_json::Value) -> Option<Plan> {
@@ -172,6 +199,7 @@ impl Plan {
             point_reps: n("point_replicates")?,
             strategies: m["strategies"].as_array()?.len(),
             months: n("months")?,
+            budget: u["budget"].is_number(),
         })
     }
 }
@@ -223,6 +251,9 @@ struct DrawWork<'a> {
     jobs: Vec<Job<'a>>,
     point: Job<'a>,
     names: &'a [String],
+    /// Under `--budget`, each draw's rescaling (then the point values'),
+    /// per strategy (None for baseline); empty for draws this run skips.
+    rescaled: Vec<Vec<Option<Rescale>>>,
 }
 
 impl DrawWork<'_> {
@@ -276,6 +307,15 @@ impl runner::Work for DrawWork<'_> {
                 rows.push((id, format!("{id},{}", run_row(r.id.run_id, &r).split_once(',').map_or("", |x| x.1))));
             }
         }
+        if let Some(d) = p.budget_draw_of(u) {
+            for (k, name) in self.names.iter().enumerate() {
+                let id = p.budget_id(d, k);
+                let r = self.rescaled.get(d).and_then(|row| row.get(k).cloned().flatten());
+                let (reach, own, cost) = r.map_or((1.0, f64::NAN, f64::NAN), |r| (r.reach, r.own_cost, r.cost));
+                let draw = if d == p.draws { "point".to_string() } else { d.to_string() };
+                rows.push((id, format!("{id},{draw},{name},{reach:?},{own:?},{cost:?}")));
+            }
+        }
         rows
     }
 
@@ -296,6 +336,8 @@ struct Context<'a> {
     values: Vec<Vec<f64>>,
     plan: Plan,
     fixed: Vec<String>,
+    /// `--budget`, if given.
+    budget: Option<f64>,
 }
 
 /// The saved `scenario.toml`: the user's file with every value as run
@@ -316,9 +358,6 @@ pub(super) fn saved_scenario(text: &str, scenario: &Scenario, priors: &toml::Tab
 }
 
 pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, started: SystemTime) -> anyhow::Result<()> {
-    if args.budget.is_some() {
-        return Err(bad("--budget: equal budgets are not yet supported with priors; add --no-uncertainty to compare at the point values"));
-    }
     let u = &args.uncertainty;
     if u.resume && args.output.force {
         return Err(bad("--resume and --force: choose one (--force deletes what --resume would finish)"));
@@ -358,15 +397,25 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, star
         })
         .collect::<anyhow::Result<_>>()?;
     let names: Vec<String> = picked.iter().map(|&k| s.strategies[k].name.clone()).collect();
-    let plan = Plan { draws: d_n, reps: r_n, point_reps: point_reps(r_n), strategies: names.len(), months: s.steps as usize };
+    let plan = Plan {
+        draws: d_n,
+        reps: r_n,
+        point_reps: point_reps(r_n),
+        strategies: names.len(),
+        months: s.steps as usize,
+        budget: args.budget.is_some(),
+    };
     let keys: Vec<String> = priors.iter().map(|p| p.key.clone()).collect();
     let scenario_text = saved_scenario(&input.text, &input.scenario, &input.priors.table)?;
-    let ident = format!("{scenario_text}\n--draws {d_n}\n--reps {r_n}\n--design {}\n--strategies {}\n", u.design, names.join(","));
+    let mut ident = format!("{scenario_text}\n--draws {d_n}\n--reps {r_n}\n--design {}\n--strategies {}\n", u.design, names.join(","));
+    if let Some(b) = args.budget {
+        ident.push_str(&format!("--budget {b:?}\n"));
+    }
     let out = args.output.out.clone().unwrap_or_else(|| runner::shard_folder(&PathBuf::from("results").join(&s.name), shard));
 
     let make_job = |sc, replicates| new_job(sc, &picked, input.loaded.as_ref(), replicates);
     let jobs: Vec<Job> = scenarios.iter().enumerate().map(|(d, sc)| make_job(sc, (d * r_n) as u32..((d + 1) * r_n) as u32)).collect();
-    let work = DrawWork { plan, jobs, point: make_job(s, 0..plan.point_reps as u32), names: &names };
+    let mut work = DrawWork { plan, jobs, point: make_job(s, 0..plan.point_reps as u32), names: &names, rescaled: Vec::new() };
     let runner = runner::Runner {
         command: "compare",
         dir: out.clone(),
@@ -393,7 +442,7 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, star
     check_memory(s, input.loaded.as_ref(), threads.min(plan.units()))?;
     let units = runner::shard_range(plan.units(), shard);
     let manifest = |status: &str, wall: f64| {
-        let more = serde_json::json!({
+        let mut more = serde_json::json!({
             "uncertainty": {
                 "draws": d_n,
                 "replicates_per_draw": r_n,
@@ -412,20 +461,50 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, star
             "threads": threads,
             "wall_seconds": wall,
         });
+        if let Some(b) = args.budget {
+            more["uncertainty"]["budget"] = serde_json::json!(b);
+            more["uncertainty"]["budget_note"] = serde_json::json!(BUDGET_NOTE);
+        }
         journal::manifest("compare", &input.origin, &s.name, &runner.hash, status, started, more)
     };
     std::fs::create_dir_all(&out).map_err(|e| bad(format!("cannot create the output folder {}: {e}", out.display())))?;
     runner.manifest(&manifest("running", 0.0))?;
     write_atomic(&out.join("scenario.toml"), |w| w.write_all(scenario_text.as_bytes()))?;
     write_draws(&out, &keys, &values, r_n, priors.iter().map(|p| p.integer).collect())?;
+    if let Some(budget) = args.budget {
+        let at = |d: usize| keys.iter().zip(&values[d]).map(|(k, x)| format!("{k}={x}")).collect::<Vec<_>>().join(", ");
+        match rescale_draws(&work, &done, units.clone(), budget, &at) {
+            Ok(r) => work.rescaled = r,
+            Err(e) => {
+                let status = if stop::stopped() { "interrupted" } else { "failed" };
+                runner.manifest(&manifest(status, 0.0)).ok();
+                return Err(e);
+            }
+        }
+        for (k, slot) in work.rescaled.iter().enumerate() {
+            let job = if k < d_n { &mut work.jobs[k] } else { &mut work.point };
+            for (j, r) in slot.iter().enumerate() {
+                if let Some(r) = r {
+                    job.reach[j] = r.reach;
+                }
+            }
+        }
+    }
     let (rows, wall) = runner.execute(&work, &done, "compare", &manifest)?;
     let finished = (|| -> anyhow::Result<()> {
         if units.contains(&0) {
             write_village(&out, make_job(&scenarios[0], 0..r_n as u32))?;
         }
         if shard.is_none() {
-            let ctx =
-                Context { s, names: names.clone(), keys: keys.clone(), values: values.clone(), plan, fixed: input.priors.fixed.clone() };
+            let ctx = Context {
+                s,
+                names: names.clone(),
+                keys: keys.clone(),
+                values: values.clone(),
+                plan,
+                fixed: input.priors.fixed.clone(),
+                budget: args.budget,
+            };
             finish(&out, &out, &ctx, &rows, args.output.no_plots, wall)?;
         }
         Ok(())
@@ -463,6 +542,59 @@ fn new_job<'a>(
         trace: false,
         stop: Some(stop::flag()),
     }
+}
+
+/// What `--budget` means over priors (in the manifest and `docs/uncertainty.md`).
+const BUDGET_NOTE: &str = "in each draw, each strategy's reach is rescaled so that its cost on replicate 0, at that draw's parameter values, equals the budget (costs that depend on uncertain parameters are rescaled draw by draw); the point runs are rescaled at the point values; budget.csv has every draw's reach and cost";
+
+/// Under `--budget`, rescale each strategy but baseline (index 0) to
+/// `budget` in every draw with a unit still to run in `units` (and at the
+/// point values if a point run is), measuring cost on replicate 0 of the
+/// draw's scenario, so that a prior of zero width rescales exactly as
+/// `compare --budget` does and each draw differs from the others only by
+/// its parameters. Draws run in parallel; the result does not depend on
+/// the thread count. `at(d)` names draw d's values for an error.
+fn rescale_draws(
+    work: &DrawWork<'_>,
+    done: &std::collections::BTreeSet<u64>,
+    units: std::ops::Range<usize>,
+    budget: f64,
+    at: &(dyn Fn(usize) -> String + Sync),
+) -> anyhow::Result<Vec<Vec<Option<Rescale>>>> {
+    use rayon::prelude::*;
+    let p = &work.plan;
+    let draw_of = |u: usize| if u < p.replicates() { u / p.reps } else { p.draws };
+    let mut needed = vec![false; p.draws + 1];
+    for u in units.filter(|&u| p.row_ids(u).iter().any(|id| !done.contains(id))) {
+        needed[draw_of(u)] = true;
+    }
+    let count = needed.iter().filter(|x| **x).count();
+    if count > 0 {
+        eprintln!("--budget: rescaling each strategy's reach to {budget} in {count} draws");
+    }
+    let one = |d: usize| -> anyhow::Result<Vec<Option<Rescale>>> {
+        if !needed[d] {
+            return Ok(Vec::new());
+        }
+        let mut job = if d < p.draws { work.jobs[d].clone() } else { work.point.clone() };
+        job.replicates = 0..1;
+        (0..p.strategies)
+            .map(|k| {
+                if k == 0 {
+                    return Ok(None);
+                }
+                if stop::stopped() {
+                    return Err(anyhow::Error::new(super::Interrupted(
+                        "stopped while rescaling reach to the budget; run the same command with --resume to finish".into(),
+                    )));
+                }
+                let where_ = if d < p.draws { format!("draw {d} ({})", at(d)) } else { "at the point values".into() };
+                rescale(&job, k, budget).map(Some).map_err(|e| bad(format!("--budget {budget}: {where_}: {e}")))
+            })
+            .collect()
+    };
+    let all: Vec<anyhow::Result<Vec<Option<Rescale>>>> = (0..=p.draws).into_par_iter().map(one).collect();
+    all.into_iter().collect()
 }
 
 /// `draws.csv`: each draw's first replicate and values, written so that
@@ -503,6 +635,10 @@ fn split_rows<'a>(plan: &Plan, rows: &'a [(u64, String)]) -> anyhow::Result<(Vec
     let first_point = plan.point_id(0, 0);
     for (id, line) in rows {
         let rest = line.split_once(',').map_or("", |x| x.1);
+        if *id >= plan.budget_start() {
+            // `--budget`'s reach rows: `budget.csv`, written by `finish`.
+            continue;
+        }
         if *id < plan.runs() {
             runs.push(parse_run(line).ok_or_else(|| bad(format!("{JOURNAL}: row {id} does not read: {line}")))?);
         } else if *id < first_point {
@@ -573,6 +709,20 @@ fn finish(out: &Path, shown: &Path, ctx: &Context<'_>, rows: &[(u64, String)], n
         }
         Ok(())
     })?;
+    if plan.budget {
+        write_atomic(&out.join("budget.csv"), |w| {
+            writeln!(w, "draw,strategy,reach,own_cost,cost")?;
+            for (id, line) in rows.iter().filter(|(id, _)| *id >= plan.budget_start()) {
+                let c: Vec<&str> = line.split(',').collect();
+                let [_, draw, strategy, cells @ ..] = c.as_slice() else {
+                    return Err(std::io::Error::other(format!("{JOURNAL}: row {id} does not read: {line}")));
+                };
+                let x: Vec<String> = cells.iter().map(|v| v.parse::<f64>().map_or_else(|_| v.to_string(), num)).collect();
+                writeln!(w, "{draw},{strategy},{}", x.join(","))?;
+            }
+            Ok(())
+        })?;
+    }
     write_atomic(&out.join("point.csv"), |w| {
         writeln!(w, "{}", output::runs_header())?;
         for r in &point {
@@ -790,7 +940,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<()> {
     manifest["merged_from"] = serde_json::json!(dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>());
     manifest["runs_in_shard"] = manifest["runs_total"].clone();
     super::files::write_json(&dir.join("manifest.json"), &manifest)?;
-    let ctx = Context { s: &read.scenario, names, keys, values, plan, fixed };
+    let budget = m["uncertainty"]["budget"].as_f64();
+    let ctx = Context { s: &read.scenario, names, keys, values, plan, fixed, budget };
     finish(&dir, out, &ctx, &merged.rows, false, 0.0)?;
     staging.commit()?;
     println!("merged {} shards: {} rows into {}", dirs.len(), merged.rows.len(), out.display());
@@ -834,6 +985,10 @@ fn print_table(ctx: &Context<'_>, a: &Analysis, wall: f64) {
     );
     if !ctx.fixed.is_empty() {
         println!("fixed by --set: {}", ctx.fixed.join(", "));
+    }
+    if let Some(b) = ctx.budget {
+        println!("Equal budgets: in each draw, each strategy's reach was rescaled so that it");
+        println!("  spends {b} at that draw's values (each draw's reach and cost: budget.csv).");
     }
     println!("gain: points over baseline at the programme's end (month {}), mean and", s.programme_end());
     println!("  90% range over draws and replicates; beats: share of draws above baseline;");

@@ -1,7 +1,9 @@
 //! `normshift validate`: the full-size validation of the reference models
 //! against their published results, and the field patterns of MODEL.md
 //! section 9 on the built-in scenarios (`patterns.rs`), written as Markdown
-//! tables (by default to `docs/validation.md`).
+//! tables (by default to `docs/validation.md`). Everything in the report
+//! from the line [`KEEP`] on is hand-written and kept verbatim when the
+//! report is regenerated.
 
 use super::files::write_atomic;
 use super::run::set_threads;
@@ -26,6 +28,25 @@ pub struct ValidateArgs {
     /// Worker threads. Default: all cores.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Change a key of every field-pattern scenario (default, funding-cut,
+    /// elite-vs-inclusive), e.g. `--set population.villages=2` for a quick
+    /// look; repeatable. The report's first lines record it.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+}
+
+/// The line from which the report is written by hand: `validate` keeps it
+/// and everything after it, verbatim, when it rewrites the file.
+pub const KEEP: &str = "<!-- hand-written below: validate keeps this -->";
+
+/// The hand-written part of the report at `path` (from the [`KEEP`] line
+/// on), if it has one.
+fn hand_written(path: &std::path::Path) -> anyhow::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text.match_indices(KEEP).find(|(i, _)| *i == 0 || text[..*i].ends_with('\n')).map(|(i, _)| text[i..].to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(super::bad(format!("--out {}: cannot read it to keep its hand-written part: {e}", path.display()))),
+    }
 }
 
 const GRANOVETTER: &str = include_str!("../../scenarios/reference/granovetter-1978.toml");
@@ -54,19 +75,26 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<()> {
     if args.reps == 0 {
         return Err(super::bad("--reps 0: give 1 or more replicates per scenario for the field patterns"));
     }
-    super::patterns::check_reps(args.reps)?;
+    let setup = super::patterns::Setup { reps: args.reps, sets: &args.sets };
+    super::patterns::check(&setup)?;
+    hand_written(&args.out)?;
     set_threads(args.threads)?;
     let t0 = Instant::now();
     let runs = args.runs;
     let mut md = String::new();
     writeln!(md, "# Validation: reference models and field patterns\n")?;
+    let sets: String = args.sets.iter().map(|s| format!(" --set {s}")).collect();
     writeln!(
         md,
-        "Written by `normshift validate --runs {runs} --reps {}` (normshift {}); the same engine as the community model. \
-         Scenario files: `scenarios/reference/`. Fast versions of these checks run in `tests/it/reference.rs`.\n",
+        "Written by `normshift validate --runs {runs} --reps {}{sets}` (normshift {}); the same engine as the community model. \
+         Scenario files: `scenarios/reference/`. Fast versions of these checks run in `tests/it/reference.rs`. \
+         Everything from the line that marks the hand-written part on (if there is one) is written by hand and kept when this file is regenerated.\n",
         args.reps,
         env!("CARGO_PKG_VERSION")
     )?;
+    if !args.sets.is_empty() {
+        writeln!(md, "**Not the built-in scenarios as shipped:** the field patterns ran with{sets}.\n")?;
+    }
     writeln!(md, "| model | setting | published | normshift | runs |")?;
     writeln!(md, "|---|---|---|---|---|")?;
 
@@ -163,13 +191,22 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<()> {
          (p up to 0.2) lowers the share of runs that saturate but speeds up those that do (a long tie that lands beside a short one opens \
          a second front). What reproduces is the blocking of complex contagion by rewiring and the speed-up of simple contagion.\n"
     )?;
-    super::patterns::patterns(&mut md, args.reps)?;
+    super::patterns::patterns(&mut md, &setup)?;
     writeln!(md, "Generated in {:.0} s.", t0.elapsed().as_secs_f64())?;
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    write_atomic(&args.out, |w| w.write_all(md.as_bytes()))?;
+    // Read again now: the hand-written part as it is at the end of the run.
+    let kept = hand_written(&args.out)?;
     println!("{md}");
-    println!("written to {}", args.out.display());
+    if let Some(kept) = &kept {
+        md.push('\n');
+        md.push_str(kept);
+    }
+    write_atomic(&args.out, |w| w.write_all(md.as_bytes()))?;
+    match kept {
+        Some(k) => println!("written to {} (its {} hand-written lines from `{KEEP}` on kept)", args.out.display(), k.lines().count()),
+        None => println!("written to {}", args.out.display()),
+    }
     Ok(())
 }

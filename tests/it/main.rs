@@ -14,6 +14,7 @@ mod explain;
 mod fuzz;
 mod harm;
 mod inputs;
+mod money;
 mod network_file;
 mod plots;
 mod reference;
