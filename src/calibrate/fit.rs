@@ -446,7 +446,8 @@ mod tests {
                         let mid = (r.start + r.end) / 2;
                         let mut got = abc.attempts(&plan, mid..r.end).unwrap();
                         got.splice(0..0, abc.attempts(&plan, r.start..mid).unwrap());
-                        for a in got.into_iter().filter(|a| a.index >= collector.next()) {
+                        let from = collector.next();
+                        for a in got.into_iter().filter(|a| a.index >= from) {
                             journal.push((plan.generation, a.clone()));
                             if collector.push(a).unwrap() != Progress::Open {
                                 break;
