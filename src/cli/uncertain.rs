@@ -315,12 +315,15 @@ pub(super) fn saved_scenario(text: &str, scenario: &Scenario, priors: &toml::Tab
     Ok(plain)
 }
 
+/// A file copied into a results folder: its name there, and its bytes.
+pub(super) type FileCopy = (String, Vec<u8>);
+
 /// The priors table with each posterior file a prior names (`file = ...`,
 /// read from `dir`) replaced by a copy in the comparison's folder:
 /// `posterior.csv`, then `posterior-2.csv` and on for other files (names
 /// no output of `compare` uses). Returns the table and the copies (name,
 /// bytes) to write beside the saved scenario.toml.
-pub(super) fn posterior_copies(table: &toml::Table, dir: &Path) -> anyhow::Result<(toml::Table, Vec<(String, Vec<u8>)>)> {
+pub(super) fn posterior_copies(table: &toml::Table, dir: &Path) -> anyhow::Result<(toml::Table, Vec<FileCopy>)> {
     fn walk(t: &mut toml::Table, dir: &Path, seen: &mut Vec<(String, String, Vec<u8>)>) -> anyhow::Result<()> {
         if t.contains_key("dist") {
             if let Some(toml::Value::String(file)) = t.get("file").cloned() {
