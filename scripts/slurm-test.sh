@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # A real Slurm test of `normshift sweep --shard auto`, `normshift
-# sensitivity --shard auto` and `normshift merge`.
+# sensitivity --shard auto`, `normshift compare --shard auto` (over priors),
+# `normshift merge`, and `normshift calibrate --shard auto` / `--merge`.
 #
 # It starts a throwaway single-node Slurm cluster on this machine (munged,
 # slurmctld and slurmd, all on 127.0.0.1, all state in a temporary folder),
 # submits a small sweep as a 4-task job array plus a merge job that depends on
-# it (afterok), the same for a small sensitivity analysis, waits for them,
-# and checks that the merged runs.csv and points.csv, and the merged
-# samples.csv and sensitivity.csv, are byte-identical to the same jobs run
-# here without shards.
+# it (afterok), the same for a small sensitivity analysis and a small
+# comparison over priors, waits for them, and checks that the merged
+# runs.csv and points.csv, the merged samples.csv and sensitivity.csv, and
+# the merged comparison's files are byte-identical to the same jobs run
+# here without shards. Then it runs a small calibration round by round: per
+# round a 4-task job array (`--shard auto`) and a merge job (`--merge`,
+# afterok), until the merge marks it complete, and checks its outputs
+# against the same calibration run here in one process.
 # Every daemon it started is stopped on exit, whatever happened.
 #
 # Run from anywhere (it changes to the repository root):
@@ -197,6 +202,16 @@ SENS=(sensitivity default
     --set population.villages=2 --set population.households_per_village=60
     --vary backlash.rate=0.02:0.2 --vary rule.women.theta_mean=1.8:2.4 --samples 8 --reps 1)
 
+# A small comparison over priors: 8 draws x 1 replicate (+2 at the point
+# values), 2 strategies.
+# shellcheck disable=SC2054
+CMP=(compare uncertain-example
+    --set steps=12 --set initial.burn_in=24
+    --set population.villages=2 --set population.households_per_village=60
+    --draws 8 --reps 1 --strategies baseline,male_champions --no-plots)
+CMP_FILES=(runs.csv timeseries.csv point.csv draws.csv comparison.csv discovery.csv acceptability.csv scenario.toml)
+CAL_FILES=(posterior.csv generations.csv parameters.csv ppc.csv ppc_draws.csv scenario.toml attempts.csv)
+
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/normshift-slurm.XXXXXX")
 chmod 755 "$WORK" # munged refuses a socket below a folder not executable by all
 mkdir -p "$WORK"/{munge,run,spool/ctld,spool/d,log}
@@ -209,6 +224,62 @@ say "reference: the sweep without shards"
 say "reference: the sensitivity analysis without shards"
 "$BIN" "${SENS[@]}" --threads 2 --out "$WORK/sens-whole" >"$WORK/log/sens-whole.out" 2>&1 ||
     die "the unsharded sensitivity analysis failed (see log/sens-whole.out)"
+
+say "reference: the comparison over priors without shards"
+"$BIN" "${CMP[@]}" --threads 2 --out "$WORK/cmp-whole" >"$WORK/log/cmp-whole.out" 2>&1 ||
+    die "the unsharded comparison over priors failed (see log/cmp-whole.out)"
+
+# A small calibration: one village of 80 households, two years, two
+# thresholds fitted to two statistics; 30 particles, 3 generations.
+cat >"$WORK/cal.toml" <<'EOF'
+name = "calib-small"
+steps = 24
+seed = 5
+replicates = 2
+
+[population]
+villages = 1
+households_per_village = 80
+
+[initial]
+burn_in = 36
+
+[rule.women]
+theta_mean = 2.1
+
+[rule.men]
+theta_mean = 1.2
+
+[uncertain]
+rule.women.theta_mean = { dist = "uniform", lo = 0.5, hi = 2.5, source = "test" }
+rule.men.theta_mean = { dist = "uniform", lo = 0.6, hi = 2.0, source = "test" }
+
+[[strategies]]
+name = "baseline"
+EOF
+cat >"$WORK/cal-targets.toml" <<'EOF'
+[[targets]]
+name = "women taking part, second year"
+metric = "participation"
+strategy = "baseline"
+window = [12, 23]
+value = 0.32
+sd = 0.05
+source = "simulated at women's threshold 1.0, men's 1.2"
+
+[[targets]]
+name = "men supporting, second year"
+metric = "men_support"
+strategy = "baseline"
+window = [12, 23]
+value = 0.10
+sd = 0.03
+source = "simulated at women's threshold 1.0, men's 1.2"
+EOF
+CAL=(calibrate "$WORK/cal.toml" --targets "$WORK/cal-targets.toml" --particles 30 --generations 3 --ppc 10 --no-plots)
+say "reference: the calibration in one process"
+"$BIN" "${CAL[@]}" --threads 2 --out "$WORK/cal-whole" >"$WORK/log/cal-whole.out" 2>&1 ||
+    die "the unsharded calibration failed (see log/cal-whole.out)"
 
 # ---------------------------------------------------------------- munge
 t_daemons=$SECONDS
@@ -317,6 +388,8 @@ submit sweep shard merged "${SWEEP[@]}"
 array=$ARRAY_ID merge=$MERGE_ID
 submit sensitivity sens-shard sens-merged "${SENS[@]}"
 sens_array=$ARRAY_ID sens_merge=$MERGE_ID
+submit compare cmp-shard cmp-merged "${CMP[@]}"
+cmp_array=$ARRAY_ID cmp_merge=$MERGE_ID
 
 # States of every task of job $1, one a line ("<task> <state> <exit code>").
 job_states() {
@@ -414,6 +487,89 @@ for f in samples.csv sensitivity.csv; do
     else
         check_fail "merged sensitivity $f differs from the unsharded analysis's:"
         diff "$WORK/sens-whole/$f" "$WORK/sens-merged/$f" | head -n 10 >&2 || true
+    fi
+done
+
+# ---------------------------------------------------------------- compare
+if ! cmp_states=$(wait_job "$cmp_array"); then
+    die "compare job array $cmp_array not finished after $TIMEOUT s: $(tr '\n' ';' <<<"$cmp_states")"
+fi
+ndone=$(awk '$2 == "COMPLETED" && $3 == "0:0"' <<<"$cmp_states" | wc -l)
+if ((ndone == SHARDS)); then
+    pass "compare job array $cmp_array: $SHARDS tasks COMPLETED with exit 0"
+else
+    check_fail "compare job array $cmp_array: $ndone of $SHARDS tasks completed with exit 0: $(tr '\n' ';' <<<"$cmp_states")"
+fi
+if ! cmp_merge_states=$(wait_job "$cmp_merge"); then
+    die "compare merge job $cmp_merge not finished after $TIMEOUT s: $cmp_merge_states"
+fi
+[[ $cmp_merge_states == "- COMPLETED 0:0" ]] ||
+    die "compare merge job $cmp_merge: $cmp_merge_states (see log/compare-merge-$cmp_merge.out)"
+for f in "${CMP_FILES[@]}"; do
+    if cmp -s "$WORK/cmp-whole/$f" "$WORK/cmp-merged/$f"; then
+        pass "merged comparison $f is byte-identical to the unsharded comparison's"
+    else
+        check_fail "merged comparison $f differs from the unsharded comparison's:"
+        diff "$WORK/cmp-whole/$f" "$WORK/cmp-merged/$f" | head -n 10 >&2 || true
+    fi
+done
+
+# ---------------------------------------------------------------- calibrate
+# Round by round: a job array evaluates the round the calibration needs
+# next (each task its chunk, --shard auto, all in one --out), then a merge
+# job (afterok) takes it in and either finishes or marks the manifest
+# `waiting` for the next round.
+{
+    echo '#!/bin/bash'
+    echo "#SBATCH --job-name=normshift-calibrate"
+    echo "#SBATCH --cpus-per-task=1"
+    echo 'set -euo pipefail'
+    printf 'exec %q' "$BIN"
+    printf ' %q' "${CAL[@]}"
+    # shellcheck disable=SC2016 # expanded by the job, not here
+    printf ' --threads "$SLURM_CPUS_PER_TASK" --shard auto --out %q\n' "$WORK/cal-sharded"
+} >"$WORK/calibrate.sbatch"
+cal_merge_cmd=$(printf '%q ' "$BIN" "${CAL[@]}" --merge --out "$WORK/cal-sharded")
+cal_status=""
+cal_rounds=0
+deadline=$((SECONDS + TIMEOUT))
+while ((cal_rounds < 12)); do
+    cal_rounds=$((cal_rounds + 1))
+    ARRAY_ID=$(sbatch --parsable --chdir="$WORK" --array="0-$((SHARDS - 1))" \
+        --output="$WORK/log/calibrate-%A_%a.out" "$WORK/calibrate.sbatch" </dev/null) ||
+        die "sbatch of calibration round $cal_rounds failed"
+    ARRAY_ID=${ARRAY_ID%%;*}
+    JOBS+=("$ARRAY_ID")
+    MERGE_ID=$(sbatch --parsable --job-name=normshift-calibrate-merge --chdir="$WORK" \
+        --dependency="afterok:$ARRAY_ID" --kill-on-invalid-dep=yes \
+        --output="$WORK/log/calibrate-merge-%j.out" --wrap="$cal_merge_cmd" </dev/null) ||
+        die "sbatch of calibration merge $cal_rounds failed"
+    MERGE_ID=${MERGE_ID%%;*}
+    JOBS+=("$MERGE_ID")
+    if ! states=$(wait_job "$ARRAY_ID"); then
+        die "calibration round $cal_rounds (array $ARRAY_ID) not finished in time: $(tr '\n' ';' <<<"$states")"
+    fi
+    ndone=$(awk '$2 == "COMPLETED" && $3 == "0:0"' <<<"$states" | wc -l)
+    ((ndone == SHARDS)) || die "calibration round $cal_rounds: $ndone of $SHARDS tasks completed: $(tr '\n' ';' <<<"$states")"
+    if ! states=$(wait_job "$MERGE_ID"); then
+        die "calibration merge $MERGE_ID not finished in time: $states"
+    fi
+    [[ $states == "- COMPLETED 0:0" ]] || die "calibration merge $MERGE_ID: $states (see log/calibrate-merge-$MERGE_ID.out)"
+    cal_status=$(sed -n 's/.*"status": "\([a-z]*\)".*/\1/p' "$WORK/cal-sharded/manifest.json")
+    [[ $cal_status == complete ]] && break
+    [[ $cal_status == waiting ]] || die "calibration after round $cal_rounds: manifest status '$cal_status'"
+done
+if [[ $cal_status == complete ]]; then
+    pass "calibration complete after $cal_rounds rounds (a $SHARDS-task array and a merge job each)"
+else
+    die "calibration not complete after $cal_rounds rounds (status '$cal_status')"
+fi
+for f in "${CAL_FILES[@]}"; do
+    if cmp -s "$WORK/cal-whole/$f" "$WORK/cal-sharded/$f"; then
+        pass "sharded calibration $f is byte-identical to the one-process calibration's"
+    else
+        check_fail "sharded calibration $f differs from the one-process calibration's:"
+        diff "$WORK/cal-whole/$f" "$WORK/cal-sharded/$f" | head -n 10 >&2 || true
     fi
 done
 

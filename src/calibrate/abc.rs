@@ -786,8 +786,39 @@ where
     /// population yet) resumes from `first`, generation 0's journaled
     /// collector (ignored when `resume` is given).
     pub fn run_from(&self, resume: Option<Resume>, first: Option<Collector>, observer: &mut dyn Observer) -> Result<Fit, AbcError> {
-        let (mut history, mut pop, mut partial) = match resume {
-            Some(r) => (r.history, r.population, r.partial),
+        let mut state = self.next(resume, first)?;
+        loop {
+            let (mut history, population, plan, collector) = match state {
+                Next::Done(fit) => return Ok(fit),
+                Next::Open { history, population, plan, collector } => (history, population, plan, collector),
+            };
+            match self.generation(&plan, collector, observer)? {
+                Ok(next) => {
+                    observer.generation(&next);
+                    history.push(next.stats());
+                    state = self.after(history, next, None)?;
+                }
+                Err(stop) => {
+                    return match population {
+                        Some(population) => Ok(Fit { history, population, stop }),
+                        // Generation 0 exhausted: only a budget below the
+                        // particle count, refused in `new`.
+                        None => Err(AbcError::Budget { budget: self.settings.budget, particles: self.settings.particles }),
+                    };
+                }
+            }
+        }
+    }
+
+    /// Where a run stands, from a journaled point taken as [`Abc::run_from`]
+    /// takes it: over (with its fit), or waiting for attempts of a
+    /// generation from its collector's next index on. [`Abc::run_from`]
+    /// and a run evaluated round by round elsewhere (shards, then a merge
+    /// that pushes their attempts in index order) both step through it, so
+    /// they make the same generations and stop for the same reason.
+    pub fn next(&self, resume: Option<Resume>, first: Option<Collector>) -> Result<Next, AbcError> {
+        match resume {
+            Some(r) => self.after(r.history, r.population, r.partial),
             None => {
                 let plan = self.plan(None);
                 let collector = match first {
@@ -795,49 +826,55 @@ where
                     Some(c) => return Err(AbcError::Resume { got: c.generation, expected: 0 }),
                     None => self.collector(&plan, 0),
                 };
-                match self.generation(&plan, collector, observer)? {
-                    Ok(pop) => {
-                        observer.generation(&pop);
-                        (vec![pop.stats()], pop, None)
-                    }
-                    // Only a budget below the particle count, refused in `new`.
-                    Err(_) => return Err(AbcError::Budget { budget: self.settings.budget, particles: self.settings.particles }),
+                if let Progress::Exhausted(_) = collector.progress() {
+                    return Err(AbcError::Budget { budget: self.settings.budget, particles: self.settings.particles });
                 }
-            }
-        };
-        loop {
-            let used: u64 = history.iter().map(|g| g.simulations).sum();
-            let stop = if pop.epsilon <= self.settings.min_epsilon {
-                Some(Stop::TargetTolerance)
-            } else if history.len() >= self.settings.max_generations as usize {
-                Some(Stop::MaxGenerations)
-            } else if used >= self.settings.budget {
-                Some(Stop::Budget)
-            } else {
-                None
-            };
-            if let Some(stop) = stop {
-                return Ok(Fit { history, population: pop, stop });
-            }
-            let plan = self.plan(Some(&pop));
-            if plan.epsilon >= pop.epsilon {
-                return Ok(Fit { history, population: pop, stop: Stop::Stalled });
-            }
-            let collector = match partial.take() {
-                Some(c) if c.generation == plan.generation => c,
-                Some(c) => return Err(AbcError::Resume { got: c.generation, expected: plan.generation }),
-                None => self.collector(&plan, used),
-            };
-            match self.generation(&plan, collector, observer)? {
-                Ok(next) => {
-                    observer.generation(&next);
-                    history.push(next.stats());
-                    pop = next;
-                }
-                Err(stop) => return Ok(Fit { history, population: pop, stop }),
+                Ok(Next::Open { history: Vec::new(), population: None, plan, collector })
             }
         }
     }
+
+    /// After the complete population `pop` (and the generations of
+    /// `history`): the stop rules, else the next generation's plan and its
+    /// collector (`partial` if it had begun).
+    fn after(&self, history: Vec<GenerationStats>, pop: Population, partial: Option<Collector>) -> Result<Next, AbcError> {
+        let used: u64 = history.iter().map(|g| g.simulations).sum();
+        let stop = if pop.epsilon <= self.settings.min_epsilon {
+            Some(Stop::TargetTolerance)
+        } else if history.len() >= self.settings.max_generations as usize {
+            Some(Stop::MaxGenerations)
+        } else if used >= self.settings.budget {
+            Some(Stop::Budget)
+        } else {
+            None
+        };
+        if let Some(stop) = stop {
+            return Ok(Next::Done(Fit { history, population: pop, stop }));
+        }
+        let plan = self.plan(Some(&pop));
+        if plan.epsilon >= pop.epsilon {
+            return Ok(Next::Done(Fit { history, population: pop, stop: Stop::Stalled }));
+        }
+        let collector = match partial {
+            Some(c) if c.generation == plan.generation => c,
+            Some(c) => return Err(AbcError::Resume { got: c.generation, expected: plan.generation }),
+            None => self.collector(&plan, used),
+        };
+        if let Progress::Exhausted(stop) = collector.progress() {
+            return Ok(Next::Done(Fit { history, population: pop, stop }));
+        }
+        Ok(Next::Open { history, population: Some(pop), plan, collector })
+    }
+}
+
+/// Where a run stands between attempts ([`Abc::next`]).
+#[derive(Debug)]
+pub enum Next {
+    /// The run is over.
+    Done(Fit),
+    /// Attempts of `plan`'s generation are needed, from `collector.next()`
+    /// on; `history` and `population` are the generations done so far.
+    Open { history: Vec<GenerationStats>, population: Option<Population>, plan: Plan, collector: Collector },
 }
 
 /// A uniform in [0, 1) with 53 bits from the stream.

@@ -8,7 +8,9 @@
 //! Pure functions of their inputs: never reads or writes files, prints or
 //! exits; the journal's lines are text the caller stores.
 
-use super::abc::{Abc, AbcError, Attempt, Collector, GenerationStats, Outcome, Particle, Population, Progress, Resume, weighted_quantile};
+use super::abc::{
+    Abc, AbcError, Attempt, Collector, GenerationStats, Next, Outcome, Particle, Population, Progress, Resume, weighted_quantile,
+};
 use crate::rng::{StepKey, purpose_of};
 use crate::uncertainty::prior::{Dist, Prior as KeyPrior};
 
@@ -197,6 +199,44 @@ where
     })
 }
 
+/// Where the run a journal records stands: [`replay`], then [`Abc::next`]
+/// (over, with its fit, or waiting for attempts of a generation).
+pub fn standing<P, S>(abc: &Abc<'_, P, S>, attempts: Vec<(u32, Attempt)>) -> Result<Next, AbcError>
+where
+    P: super::abc::Prior + ?Sized,
+    S: Fn(&[f64], u64) -> Vec<f64> + Sync,
+{
+    match replay(abc, attempts)? {
+        Replayed::Fresh => abc.next(None, None),
+        Replayed::First(c) => abc.next(None, Some(c)),
+        Replayed::Later(r) => abc.next(Some(r), None),
+    }
+}
+
+/// The round of attempt indices that holds attempt `next` of a generation,
+/// when a generation is evaluated round by round (shards of a job array,
+/// then a merge). Rounds tile the generation's indices from 0 in blocks of
+/// one size, so the round of an index never depends on how far a merge
+/// got: a merge stopped half-way through a round continues that round.
+/// The size is `size` if given; else generation 0's is `particles` (it
+/// accepts every attempt) and a later one's is twice the
+/// attempts the previous generation needed, at least `particles`
+/// (acceptance falls from one generation to the next, usually to between
+/// a half and four fifths of the last: one round or two per generation,
+/// and at most one round's simulations evaluated in vain). Rounds change
+/// only where the work is done, never the result.
+pub fn round(history: &[GenerationStats], next: u64, particles: usize, size: Option<u64>) -> std::ops::Range<u64> {
+    const LAST: u64 = 1 << 32;
+    let size = size
+        .unwrap_or_else(|| match history.last() {
+            None => particles as u64,
+            Some(g) => g.attempts.saturating_mul(2).max(particles as u64),
+        })
+        .max(1);
+    let start = (next / size) * size;
+    start..start.saturating_add(size).min(LAST)
+}
+
 /// One parameter's posterior.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Marginal {
@@ -362,6 +402,61 @@ mod tests {
                 Replayed::Later(r) => abc.run(Some(r), &mut ()).unwrap(),
             };
             assert_eq!(fit, whole, "cut at {cut} of {n}");
+        }
+    }
+
+    #[test]
+    fn rounds_tile_a_generation() {
+        let g = |attempts: u64| GenerationStats {
+            generation: 0,
+            epsilon: 1.0,
+            particles: 10,
+            simulations: attempts,
+            attempts,
+            acceptance_rate: 0.1,
+            ess: 5.0,
+        };
+        assert_eq!(round(&[], 0, 10, None), 0..10);
+        assert_eq!(round(&[], 9, 10, None), 0..10);
+        assert_eq!(round(&[g(10)], 0, 10, None), 0..20);
+        assert_eq!(round(&[g(10), g(40)], 161, 10, None), 160..240);
+        assert_eq!(round(&[g(10), g(3)], 25, 10, None), 20..30);
+        assert_eq!(round(&[g(10)], 7, 10, Some(4)), 4..8);
+        assert_eq!(round(&[], (1 << 32) - 1, 10, Some(3 << 30)), (3 << 30)..(1 << 32));
+    }
+
+    /// A run evaluated round by round, each round's attempts pushed in
+    /// index order (as a merge of shards does), is the whole run.
+    #[test]
+    fn rounds_pushed_in_order_equal_the_whole_run() {
+        let priors = [uniform("a", -3.0, 3.0)];
+        let prior = ScenarioPrior::new(&priors).unwrap();
+        let sim = |t: &[f64], seed: u64| vec![t[0] + 0.3 * (StepKey::new(seed, 0, 1).uniform64(0, 0) - 0.5)];
+        let settings = Settings { particles: 40, max_generations: 4, batch: 8, seed: 5, ..Settings::default() };
+        let abc = Abc::new(&prior, sim, vec![1.0], vec![0.2], settings).unwrap();
+        let whole = abc.run(None, &mut ()).unwrap();
+        for size in [None, Some(7), Some(1000)] {
+            let mut journal: Vec<(u32, Attempt)> = Vec::new();
+            let fit = loop {
+                match standing(&abc, journal.clone()).unwrap() {
+                    Next::Done(fit) => break fit,
+                    Next::Open { history, plan, mut collector, .. } => {
+                        let r = round(&history, collector.next(), 40, size);
+                        // Two shards of the round, evaluated apart.
+                        let mid = (r.start + r.end) / 2;
+                        let mut got = abc.attempts(&plan, mid..r.end).unwrap();
+                        got.splice(0..0, abc.attempts(&plan, r.start..mid).unwrap());
+                        let from = collector.next();
+                        for a in got.into_iter().filter(|a| a.index >= from) {
+                            journal.push((plan.generation, a.clone()));
+                            if collector.push(a).unwrap() != Progress::Open {
+                                break;
+                            }
+                        }
+                    }
+                }
+            };
+            assert_eq!(fit, whole, "rounds of {size:?}");
         }
     }
 

@@ -11,9 +11,16 @@
 //! flushed as its batch finishes, so a kill loses only the batch in flight
 //! and `--resume` replays the journal into exactly the state the
 //! uninterrupted run had (the outputs are byte-identical). Results do not
-//! depend on `--threads`. Not shardable: a generation's attempts are
-//! taken in index order until enough are accepted, so a shard cannot know
-//! where its range ends (docs/calibration.md says how to split the work).
+//! depend on `--threads`.
+//!
+//! Shardable round by round (a Slurm job array per round, then a merge):
+//! `--shard I/N` evaluates its chunk of the round of attempt indices the
+//! journal says is needed next (`fit::round`) into `rounds/`, without
+//! touching the journal; `--merge` pushes the round's attempts into the
+//! journal in index order, as the whole run takes them, then finishes the
+//! calibration or marks the manifest `waiting` for the next round. The
+//! outputs equal the whole run's byte for byte. `--hold-out NAME` leaves a
+//! target out of the fit and reports its prediction against its evidence.
 //!
 //! Writes, besides the journal: `posterior.csv`, `generations.csv`,
 //! `parameters.csv`, `ppc.csv`, `scenario.toml` (the posterior attached as
@@ -21,12 +28,14 @@
 //! `report.html`, `manifest.json`. Every file is written atomically.
 
 use super::files::{ensure_dir, write_atomic};
+use super::folder::{self, Holder};
 use super::input::{self, Adjust, Input};
 use super::run::{check_memory, set_threads};
 use super::{Interrupted, ScenarioArgs, bad, journal, limits, runner, stop};
-use normshift::calibrate::abc::{Abc, AbcError, Attempt, Collector, Observer, Plan, Population, Settings, Stop};
+use normshift::calibrate::abc::{Abc, AbcError, Attempt, Collector, Next, Observer, Plan, Population, Progress, Settings, Stop};
 use normshift::calibrate::fit::{
-    Check, Marginal, Replayed, ScenarioPrior, checks, journal_header, journal_row, marginals, parse_journal_row, ppc_seed, replay, resample,
+    Check, Marginal, Replayed, ScenarioPrior, checks, journal_header, journal_row, marginals, parse_journal_row, ppc_seed, replay,
+    resample, round, standing,
 };
 use normshift::calibrate::plot::{Pairs, Predictive, pairs, predictive};
 use normshift::calibrate::targets::{Targets, parse_targets};
@@ -89,6 +98,25 @@ pub struct CalibrateArgs {
     /// Do not draw the figures or write report.html.
     #[arg(long)]
     pub no_plots: bool,
+    /// Fit without the target of this name (repeatable): it is only
+    /// predicted from the posterior, and the prediction is reported against
+    /// its evidence (ppc.csv, report.html).
+    #[arg(long = "hold-out", value_name = "NAME")]
+    pub hold_out: Vec<String>,
+    // --shard I/N: evaluate shard I of N of the round of attempts the
+    // calibration needs next, in --out's rounds/; then --merge takes the
+    // round in (docs/cluster.md).
+    #[command(flatten)]
+    pub sharding: journal::Sharding,
+    /// Take the round the shards evaluated into the calibration in --out:
+    /// finish it, or say which round is needed next (manifest status `waiting`).
+    #[arg(long, conflicts_with = "resume")]
+    pub merge: bool,
+    /// Attempt indices per round of a sharded calibration (give the same to
+    /// the shards and the merge). Default: the particles in generation 1,
+    /// then twice the attempts the previous generation needed.
+    #[arg(long, value_name = "N")]
+    pub round: Option<u64>,
 }
 
 /// Most particles and predictive simulations.
@@ -254,6 +282,24 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
     if args.ppc > MAX_PARTICLES {
         return Err(bad(format!("--ppc {}: at most {MAX_PARTICLES}", args.ppc)));
     }
+    let shard = args.sharding.resolve()?;
+    let rounds = shard.is_some() || args.merge;
+    if shard.is_some() && args.merge {
+        return Err(bad(
+            "--shard and --merge: a shard evaluates its part of a round, --merge takes the round in; run them as separate commands",
+        ));
+    }
+    if rounds && args.force {
+        return Err(bad(format!(
+            "--force with {}: the folder of a sharded calibration is shared by its shards and merges; delete it yourself to start over",
+            if args.merge { "--merge" } else { "--shard" }
+        )));
+    }
+    match args.round {
+        Some(_) if !rounds => return Err(bad("--round: only with --shard or --merge (a calibration evaluated round by round)")),
+        Some(0) => return Err(bad("--round 0: give 1 or more attempt indices per round")),
+        _ => {}
+    }
     let input = input::load(&args.scenario, &args.adjust)?;
     let s = &input.scenario;
     if input.priors.is_empty() {
@@ -269,7 +315,19 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
     let keys: Vec<String> = priors.iter().map(|p| p.key.clone()).collect();
     let tpath = args.targets.display().to_string();
     let ttext = input::read_text(&args.targets, "the targets file")?;
-    let targets = parse_targets(&ttext, &tpath, s).map_err(|e| bad(e.to_string()))?;
+    // Every target, and those fitted (all but the held-out ones).
+    let all = parse_targets(&ttext, &tpath, s).map_err(|e| bad(e.to_string()))?;
+    for name in &args.hold_out {
+        if !all.targets.iter().any(|t| &t.name == name) {
+            let names: Vec<String> = all.targets.iter().map(|t| format!("\"{}\"", t.name)).collect();
+            return Err(bad(format!("--hold-out \"{name}\": {tpath} has no target of that name; its targets are {}", names.join(", "))));
+        }
+    }
+    let held: Vec<bool> = all.targets.iter().map(|t| args.hold_out.contains(&t.name)).collect();
+    if held.iter().all(|&h| h) {
+        return Err(bad(format!("--hold-out: every target of {tpath} is held out; leave at least one to fit")));
+    }
+    let targets = Targets { targets: all.targets.iter().zip(&held).filter(|(_, h)| !**h).map(|(t, _)| t.clone()).collect() };
     let k = targets.targets.len();
     let settings = Settings {
         particles: args.particles,
@@ -298,10 +356,13 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
     Abc::new(&prior, &simulate, targets.observed(), targets.sds(), settings.clone()).map_err(|e| bad(abc_flag(&e)))?;
 
     let resolved = input::resolved_toml(s)?;
-    let ident = format!(
+    let mut ident = format!(
         "{resolved}\n{:?}\n{ttext}\nparticles {} generations {} budget {:?} tolerance {} min_acceptance {} quantile {} ppc {}",
         priors, args.particles, args.generations, args.budget, args.tolerance, args.min_acceptance, args.quantile, args.ppc
     );
+    if !args.hold_out.is_empty() {
+        ident.push_str(&format!("\nheld out {:?}", held));
+    }
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-calibrate", s.name)));
     let job = runner::Runner {
         command: "calibrate",
@@ -313,19 +374,29 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
         scenario_name: s.name.clone(),
         what: "calibration",
     };
-    let rows_check = Rows { dim: keys.len(), stats: k };
-    job.claim(&rows_check, args.resume, args.force)?;
+    if rounds {
+        rounds_folder(&out, &job.hash)?;
+    } else {
+        let rows_check = Rows { dim: keys.len(), stats: k };
+        job.claim(&rows_check, args.resume, args.force)?;
+    }
     let threads = set_threads(threads)?;
     check_memory(s, input.loaded.as_ref(), threads)?;
     // Attempts evaluated at once: enough to keep every thread busy; the
     // results never depend on it.
     let settings = Settings { batch: (4 * threads).max(8), ..settings };
     let abc = Abc::new(&prior, &simulate, targets.observed(), targets.sds(), settings.clone()).map_err(|e| bad(abc_flag(&e)))?;
+    let layout =
+        Layout { out: &out, hash: &job.hash, header: &job.header, dim: keys.len(), stats: k, particles: args.particles, round: args.round };
+    if let Some(shard) = shard {
+        return run_shard(&abc, &layout, shard, settings.batch, &sim_error);
+    }
 
     let manifest = |status: &str, wall: f64, more: serde_json::Value| {
         let mut m = serde_json::json!({
             "targets": tpath,
             "parameters": keys,
+            "held_out": args.hold_out,
             "particles": args.particles,
             "max_generations": args.generations,
             "budget": args.budget,
@@ -346,99 +417,134 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
     };
     ensure_dir(&out)?;
     job.manifest(&manifest("running", 0.0, serde_json::json!({})))?;
-
-    // Replay what an earlier run journaled.
     let jpath = out.join(JOURNAL);
-    let mut journaled = Vec::new();
-    if jpath.exists() {
-        for (n, line) in runner::complete_lines(&jpath)?.iter().enumerate() {
-            let row = parse_journal_row(line, keys.len(), k)
-                .ok_or_else(|| bad(format!("{}:{}: not a row this calibration wrote: {line}", jpath.display(), n + 2)))?;
-            journaled.push(row);
-        }
-    }
-    let resumed_attempts = journaled.len();
-    let replayed = replay(&abc, journaled)
-        .map_err(|e| bad(format!("{}: the journal does not replay ({e}); start over with --force", jpath.display())))?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&jpath)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", jpath.display()))?;
-    let mut obs = Journal {
-        file,
-        path: jpath.clone(),
-        dim: keys.len(),
-        stats: k,
-        particles: args.particles,
-        generations: args.generations,
-        failed: None,
-        sim_error: &sim_error,
-        generation_start: Instant::now(),
-        generation: None,
-        last_line: Instant::now(),
-    };
-    if obs.file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
-        writeln!(obs.file, "{}", job.header)
-            .and_then(|()| obs.file.flush())
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", jpath.display()))?;
-    }
-    if resumed_attempts > 0 {
-        eprintln!("calibrate: resuming after {resumed_attempts} journaled attempts");
-    }
+
     let t0 = Instant::now();
-    let result = match replayed {
-        Replayed::Fresh => abc.run(None, &mut obs),
-        Replayed::First(c) => abc.run_from(None, Some(c), &mut obs),
-        Replayed::Later(r) => abc.run(Some(r), &mut obs),
+    let fit = if args.merge {
+        let merged = merge_rounds(&abc, &layout, &sim_error);
+        let wall = t0.elapsed().as_secs_f64();
+        match merged {
+            Ok(Merged::Done(fit)) => fit,
+            Ok(Merged::Waiting { generation, round, have }) => {
+                let next = serde_json::json!({
+                    "rounds": true,
+                    "next_round": {
+                        "generation": generation + 1,
+                        "first_attempt": round.start,
+                        "last_attempt": round.end - 1,
+                        "evaluated": have,
+                    },
+                });
+                job.manifest(&manifest("waiting", wall, next))?;
+                println!(
+                    "{}: waiting for generation {}'s round of attempts {} to {} ({have} of {} evaluated); run its shards (--shard I/N), then --merge again",
+                    out.display(),
+                    generation + 1,
+                    round.start,
+                    round.end - 1,
+                    round.end - round.start
+                );
+                return Ok(());
+            }
+            Err(e) => {
+                job.manifest(&manifest("failed", wall, serde_json::json!({}))).ok();
+                return Err(e);
+            }
+        }
+    } else {
+        // Replay what an earlier run journaled.
+        let mut journaled = Vec::new();
+        if jpath.exists() {
+            for (n, line) in runner::complete_lines(&jpath)?.iter().enumerate() {
+                let row = parse_journal_row(line, keys.len(), k)
+                    .ok_or_else(|| bad(format!("{}:{}: not a row this calibration wrote: {line}", jpath.display(), n + 2)))?;
+                journaled.push(row);
+            }
+        }
+        let resumed_attempts = journaled.len();
+        let replayed = replay(&abc, journaled)
+            .map_err(|e| bad(format!("{}: the journal does not replay ({e}); start over with --force", jpath.display())))?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&jpath)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", jpath.display()))?;
+        let mut obs = Journal {
+            file,
+            path: jpath.clone(),
+            dim: keys.len(),
+            stats: k,
+            particles: args.particles,
+            generations: args.generations,
+            failed: None,
+            sim_error: &sim_error,
+            generation_start: Instant::now(),
+            generation: None,
+            last_line: Instant::now(),
+        };
+        if obs.file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+            writeln!(obs.file, "{}", job.header)
+                .and_then(|()| obs.file.flush())
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", jpath.display()))?;
+        }
+        if resumed_attempts > 0 {
+            eprintln!("calibrate: resuming after {resumed_attempts} journaled attempts");
+        }
+        let result = match replayed {
+            Replayed::Fresh => abc.run(None, &mut obs),
+            Replayed::First(c) => abc.run_from(None, Some(c), &mut obs),
+            Replayed::Later(r) => abc.run(Some(r), &mut obs),
+        };
+        let wall = t0.elapsed().as_secs_f64();
+        let sim_failed = sim_error.lock().ok().and_then(|g| g.clone());
+        match result {
+            Ok(fit) => fit,
+            Err(e) => {
+                if let Some(m) = sim_failed {
+                    job.manifest(&manifest("failed", wall, serde_json::json!({}))).ok();
+                    return Err(anyhow::anyhow!("a simulation failed: {m}"));
+                }
+                if let Some(f) = obs.failed.take() {
+                    job.manifest(&manifest("failed", wall, serde_json::json!({}))).ok();
+                    return Err(f);
+                }
+                if e == AbcError::Interrupted {
+                    job.manifest(&manifest("interrupted", wall, serde_json::json!({})))?;
+                    return Err(anyhow::Error::new(Interrupted(format!(
+                        "stopped; {} keeps every attempt taken: run the same command with --resume to finish",
+                        out.display()
+                    ))));
+                }
+                job.manifest(&manifest("failed", wall, serde_json::json!({}))).ok();
+                return Err(anyhow::anyhow!("calibration failed: {e}"));
+            }
+        }
     };
     let wall = t0.elapsed().as_secs_f64();
-    let sim_failed = sim_error.lock().ok().and_then(|g| g.clone());
-    let fit = match result {
-        Ok(fit) => fit,
-        Err(e) => {
-            if let Some(m) = sim_failed {
-                job.manifest(&manifest("failed", wall, serde_json::json!({}))).ok();
-                return Err(anyhow::anyhow!("a simulation failed: {m}"));
-            }
-            if let Some(f) = obs.failed.take() {
-                job.manifest(&manifest("failed", wall, serde_json::json!({}))).ok();
-                return Err(f);
-            }
-            if e == AbcError::Interrupted {
-                job.manifest(&manifest("interrupted", wall, serde_json::json!({})))?;
-                return Err(anyhow::Error::new(Interrupted(format!(
-                    "stopped; {} keeps every attempt taken: run the same command with --resume to finish",
-                    out.display()
-                ))));
-            }
-            job.manifest(&manifest("failed", wall, serde_json::json!({}))).ok();
-            return Err(anyhow::anyhow!("calibration failed: {e}"));
-        }
-    };
     let pop = &fit.population;
     let simulations: u64 = fit.history.iter().map(|g| g.simulations).sum();
 
     // Posterior predictive check: simulations at particles drawn by weight,
-    // with seeds of their own.
+    // with seeds of their own, of every target (held-out ones included).
     let n_ppc = args.ppc;
     let picks = resample(pop, n_ppc);
     let t1 = Instant::now();
     let ppc_sims: Vec<Vec<f64>> = picks
         .par_iter()
         .enumerate()
-        .map(|(i, &j)| simulate_at(&input, &targets, priors, &pop.particles[j].theta, ppc_seed(s.seed, i)))
+        .map(|(i, &j)| simulate_at(&input, &all, priors, &pop.particles[j].theta, ppc_seed(s.seed, i)))
         .collect::<Result<_, String>>()
         .map_err(|e| anyhow::anyhow!("a predictive simulation failed: {e}"))?;
     let ppc_wall = t1.elapsed().as_secs_f64();
     if stop::stopped() {
         job.manifest(&manifest("interrupted", wall, serde_json::json!({})))?;
+        let again = if args.merge { "run the same command (--merge) again" } else { "run the same command with --resume" };
         return Err(anyhow::Error::new(Interrupted(format!(
-            "stopped during the predictive check; run the same command with --resume to finish ({} keeps the fit)",
+            "stopped during the predictive check; {again} to finish ({} keeps the fit)",
             out.display()
         ))));
     }
-    let checks = checks(&targets.observed(), &targets.sds(), &ppc_sims);
+    let checks = checks(&all.observed(), &all.sds(), &ppc_sims);
     let margins = marginals(pop, &keys);
 
     let more = serde_json::json!({
@@ -448,16 +554,332 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
         "final_tolerance": if pop.epsilon.is_finite() { serde_json::json!(pop.epsilon) } else { serde_json::Value::Null },
         "effective_sample_size": pop.ess(),
         "ppc_wall_seconds": ppc_wall,
+        "rounds": args.merge,
     });
-    let written = write_outputs(&out, &input, &targets, &tpath, priors, &keys, &fit, &margins, &checks, &ppc_sims, !args.no_plots);
+    let fitted = Fitted { all: &all, held: &held, tpath: &tpath };
+    let written = write_outputs(&out, &input, &fitted, priors, &keys, &fit, &margins, &checks, &ppc_sims, !args.no_plots);
     if let Err(e) = written {
         job.manifest(&manifest("failed", wall, more)).ok();
         return Err(e);
     }
     job.manifest(&manifest("complete", wall, more))?;
-    print_summary(&input, &targets, priors, &fit, &margins, &checks, simulations, wall, threads);
+    print_summary(&input, &fitted, priors, &fit, &margins, &checks, simulations, wall, threads);
     println!("results in {}", out.display());
     Ok(())
+}
+
+/// The targets of a calibration: all of the file's, which of them were
+/// held out of the fit (predicted only), and the file's name.
+struct Fitted<'a> {
+    all: &'a Targets,
+    held: &'a [bool],
+    tpath: &'a str,
+}
+
+// ---------------------------------------------------------------------------
+// A calibration evaluated round by round: shards of a job array, then a merge.
+//
+// A generation's attempt indices are cut into rounds (`fit::round`). A
+// shard (`--shard I/N`) reads the folder's journal (never writing it),
+// finds the round the run needs next, and evaluates the I-th of N chunks of
+// its indices into `rounds/<round>/shard-I-of-N.csv` (appended and flushed
+// batch by batch, so a killed shard resumes where it was). A merge
+// (`--merge`) pushes the round's attempts into the journal in index order,
+// exactly as the whole run takes them, until the generation is full; then
+// it either finishes the calibration (the same outputs as the whole run) or
+// says which round is needed next (manifest status `waiting`).
+
+/// Where the rounds of a calibration live, and the shape of its rows.
+struct Layout<'a> {
+    out: &'a Path,
+    hash: &'a str,
+    header: &'a str,
+    dim: usize,
+    stats: usize,
+    particles: usize,
+    round: Option<u64>,
+}
+
+impl Layout<'_> {
+    fn round_dir(&self, generation: u32, r: &std::ops::Range<u64>) -> PathBuf {
+        self.out.join("rounds").join(format!("gen-{:03}-attempts-{}-{}", generation + 1, r.start, r.end - 1))
+    }
+}
+
+/// A sharded calibration's folder: missing, empty, this calibration's, or
+/// (before the first merge) holding only the shards' `rounds/`.
+fn rounds_folder(out: &Path, hash: &str) -> anyhow::Result<()> {
+    folder::check_writable(out)?;
+    match folder::inspect(out)? {
+        Holder::Missing | Holder::Empty => Ok(()),
+        Holder::Results(m) if folder::command_of(&m) == "calibrate" && m["design_hash"].as_str() == Some(hash) => Ok(()),
+        Holder::Results(m) => Err(bad(format!(
+            "{} holds {} (another scenario, targets or settings); give each calibration its own --out",
+            out.display(),
+            if folder::command_of(&m) == "calibrate" {
+                "another calibration".to_string()
+            } else {
+                format!("the results of `normshift {}`", folder::command_of(&m))
+            }
+        ))),
+        Holder::Foreign => {
+            let entries = std::fs::read_dir(out).map_err(|e| bad(format!("{}: {e}", out.display())))?;
+            let only_rounds = entries.filter_map(Result::ok).all(|e| e.file_name() == "rounds");
+            if only_rounds {
+                Ok(())
+            } else {
+                Err(bad(format!("{} holds files that are not a calibration's; choose another --out", out.display())))
+            }
+        }
+    }
+}
+
+/// The complete lines of a file (header left out), read only: a partial
+/// last line (a writer killed mid-line) is ignored.
+fn complete_lines_read_only(path: &Path) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    Ok(text.split_inclusive('\n').filter(|l| l.ends_with('\n')).skip(1).map(|l| l.trim_end_matches('\n').to_string()).collect())
+}
+
+/// The journal's attempts, parsed; `read_only` leaves a partial last line
+/// in place (shards), otherwise it is cut off (the journal's writer).
+fn read_journal(l: &Layout<'_>, read_only: bool) -> anyhow::Result<Vec<(u32, Attempt)>> {
+    let path = l.out.join(JOURNAL);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let lines = if read_only { complete_lines_read_only(&path)? } else { runner::complete_lines(&path)? };
+    lines
+        .iter()
+        .enumerate()
+        .map(|(n, line)| {
+            parse_journal_row(line, l.dim, l.stats)
+                .ok_or_else(|| bad(format!("{}:{}: not a row this calibration wrote: {line}", path.display(), n + 2)))
+        })
+        .collect()
+}
+
+/// Where the journal leaves the run, in the command's words.
+fn standing_of<P, S>(abc: &Abc<'_, P, S>, l: &Layout<'_>, journaled: Vec<(u32, Attempt)>) -> anyhow::Result<Next>
+where
+    P: normshift::calibrate::abc::Prior + ?Sized,
+    S: Fn(&[f64], u64) -> Vec<f64> + Sync,
+{
+    standing(abc, journaled)
+        .map_err(|e| bad(format!("{}: the journal does not replay ({e}); start over in a new folder", l.out.join(JOURNAL).display())))
+}
+
+/// `--shard I/N`: evaluate this shard's chunk of the round the run needs next.
+fn run_shard<P, S>(
+    abc: &Abc<'_, P, S>,
+    l: &Layout<'_>,
+    shard: (u32, u32),
+    batch: usize,
+    sim_error: &Mutex<Option<String>>,
+) -> anyhow::Result<()>
+where
+    P: normshift::calibrate::abc::Prior + ?Sized,
+    S: Fn(&[f64], u64) -> Vec<f64> + Sync,
+{
+    let (i, n) = shard;
+    let (history, plan, collector) = match standing_of(abc, l, read_journal(l, true)?)? {
+        Next::Done(_) => {
+            println!(
+                "{}: the calibration needs no more attempts; shard {i}/{n} has nothing to do (run --merge to finish it)",
+                l.out.display()
+            );
+            return Ok(());
+        }
+        Next::Open { history, plan, collector, .. } => (history, plan, collector),
+    };
+    let r = round(&history, collector.next(), l.particles, l.round);
+    let part = runner::shard_range((r.end - r.start) as usize, Some(shard));
+    let mine = (r.start + part.start as u64)..(r.start + part.end as u64);
+    let dir = l.round_dir(plan.generation, &r);
+    std::fs::create_dir_all(&dir).map_err(|e| bad(format!("cannot create {}: {e}", dir.display())))?;
+    let about = dir.join("round.json");
+    let stamp = serde_json::json!({
+        "design_hash": l.hash,
+        "generation": plan.generation + 1,
+        "first_attempt": r.start,
+        "last_attempt": r.end - 1,
+    });
+    match std::fs::read_to_string(&about).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()) {
+        Some(m) if m["design_hash"] != stamp["design_hash"] => {
+            return Err(bad(format!("{}: a round of another calibration; give each calibration its own --out", dir.display())));
+        }
+        Some(_) => {}
+        None => super::files::write_json(&about, &stamp)?,
+    }
+    let path = dir.join(format!("shard-{i:04}-of-{n:04}.csv"));
+    let mut done = std::collections::BTreeSet::new();
+    if path.exists() {
+        for (ln, line) in runner::complete_lines(&path)?.iter().enumerate() {
+            match parse_journal_row(line, l.dim, l.stats) {
+                Some((g, a)) if g == plan.generation && mine.contains(&a.index) => {
+                    done.insert(a.index);
+                }
+                _ => return Err(bad(format!("{}:{}: not an attempt of shard {i}/{n} of this round: {line}", path.display(), ln + 2))),
+            }
+        }
+    }
+    let name = |e: std::io::Error| anyhow::anyhow!("cannot write {}: {e}", path.display());
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(name)?;
+    if file.metadata().map_err(name)?.len() == 0 {
+        writeln!(file, "{}", l.header).and_then(|()| file.flush()).map_err(name)?;
+    }
+    let todo: Vec<u64> = mine.clone().filter(|x| !done.contains(x)).collect();
+    let t0 = Instant::now();
+    let mut last_line = Instant::now();
+    for (b, chunk) in todo.chunks(batch).enumerate() {
+        if stop::stopped() {
+            return Err(anyhow::Error::new(Interrupted(format!(
+                "shard {i}/{n} stopped; {} keeps its finished attempts: run the same command to finish it",
+                path.display()
+            ))));
+        }
+        let attempts: Vec<Attempt> = chunk
+            .par_iter()
+            .map(|&x| abc.attempt(&plan, x))
+            .collect::<Result<_, AbcError>>()
+            .map_err(|e| anyhow::anyhow!("calibration failed: {e}"))?;
+        if let Some(m) = sim_error.lock().ok().and_then(|g| g.clone()) {
+            return Err(anyhow::anyhow!("a simulation failed: {m}"));
+        }
+        let mut text = String::new();
+        for a in &attempts {
+            text.push_str(&journal_row(plan.generation, a, l.dim, l.stats));
+            text.push('\n');
+        }
+        file.write_all(text.as_bytes()).and_then(|()| file.flush()).map_err(name)?;
+        if last_line.elapsed().as_secs_f64() >= 3.0 {
+            last_line = Instant::now();
+            let finished = (b * batch + chunk.len()).min(todo.len());
+            let elapsed = t0.elapsed().as_secs_f64();
+            eprintln!(
+                "calibrate: shard {i}/{n}, generation {}: {finished}/{} attempts; about {} left",
+                plan.generation + 1,
+                todo.len(),
+                seconds(elapsed * (todo.len() - finished) as f64 / finished.max(1) as f64)
+            );
+        }
+    }
+    println!(
+        "{}: shard {i}/{n} of generation {}'s round of attempts {} to {}: attempts {} to {} done ({} now) in {}; when every shard is done, run the same command with --merge",
+        l.out.display(),
+        plan.generation + 1,
+        r.start,
+        r.end - 1,
+        mine.start,
+        mine.end.saturating_sub(1).max(mine.start),
+        todo.len(),
+        seconds(t0.elapsed().as_secs_f64())
+    );
+    Ok(())
+}
+
+/// What a merge left.
+enum Merged {
+    /// The run is over: its fit.
+    Done(normshift::calibrate::abc::Fit),
+    /// It needs this round (0-based generation), of which `have` attempts
+    /// are evaluated.
+    Waiting { generation: u32, round: std::ops::Range<u64>, have: usize },
+}
+
+/// The attempts of round `r` of `generation` from its shard files, in index
+/// order, if every index is there; and how many are.
+fn read_round(l: &Layout<'_>, generation: u32, r: &std::ops::Range<u64>) -> anyhow::Result<(Option<Vec<Attempt>>, usize)> {
+    let dir = l.round_dir(generation, r);
+    if !dir.exists() {
+        return Ok((None, 0));
+    }
+    let about = dir.join("round.json");
+    if let Some(m) = std::fs::read_to_string(&about).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        && m["design_hash"].as_str() != Some(l.hash)
+    {
+        return Err(bad(format!("{}: a round of another calibration; give each calibration its own --out", dir.display())));
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| bad(format!("{}: {e}", dir.display())))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.file_name().and_then(|f| f.to_str()).is_some_and(|f| f.starts_with("shard-") && f.ends_with(".csv")))
+        .collect();
+    files.sort();
+    let mut got: std::collections::BTreeMap<u64, (String, Attempt)> = std::collections::BTreeMap::new();
+    for path in &files {
+        for (n, line) in complete_lines_read_only(path)?.into_iter().enumerate() {
+            let (g, a) = parse_journal_row(&line, l.dim, l.stats)
+                .filter(|(g, a)| *g == generation && r.contains(&a.index))
+                .ok_or_else(|| bad(format!("{}:{}: not an attempt of this round: {line}", path.display(), n + 2)))?;
+            debug_assert_eq!(g, generation);
+            match got.get(&a.index) {
+                Some((prev, _)) if *prev != line => {
+                    return Err(bad(format!(
+                        "{}:{}: attempt {} differs from the same attempt in another shard file of the round; shards of one calibration must run the same command",
+                        path.display(),
+                        n + 2,
+                        a.index
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    got.insert(a.index, (line, a));
+                }
+            }
+        }
+    }
+    let have = got.len();
+    if have as u64 == r.end - r.start { Ok((Some(got.into_values().map(|(_, a)| a).collect()), have)) } else { Ok((None, have)) }
+}
+
+/// `--merge`: push each evaluated round's attempts into the journal in index
+/// order, as the whole run takes them, until the run is over or needs a
+/// round that is not evaluated yet.
+fn merge_rounds<P, S>(abc: &Abc<'_, P, S>, l: &Layout<'_>, sim_error: &Mutex<Option<String>>) -> anyhow::Result<Merged>
+where
+    P: normshift::calibrate::abc::Prior + ?Sized,
+    S: Fn(&[f64], u64) -> Vec<f64> + Sync,
+{
+    let path = l.out.join(JOURNAL);
+    let mut journaled = read_journal(l, false)?;
+    let name = |e: std::io::Error| anyhow::anyhow!("cannot write {}: {e}", path.display());
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(name)?;
+    if file.metadata().map_err(name)?.len() == 0 {
+        writeln!(file, "{}", l.header).and_then(|()| file.flush()).map_err(name)?;
+    }
+    loop {
+        let (history, plan, mut collector) = match standing_of(abc, l, journaled.clone())? {
+            Next::Done(fit) => return Ok(Merged::Done(fit)),
+            Next::Open { history, plan, collector, .. } => (history, plan, collector),
+        };
+        let r = round(&history, collector.next(), l.particles, l.round);
+        let (attempts, have) = read_round(l, plan.generation, &r)?;
+        let Some(attempts) = attempts else {
+            return Ok(Merged::Waiting { generation: plan.generation, round: r, have });
+        };
+        let mut text = String::new();
+        let skip = (collector.next() - r.start) as usize;
+        for a in attempts.into_iter().skip(skip) {
+            text.push_str(&journal_row(plan.generation, &a, l.dim, l.stats));
+            text.push('\n');
+            journaled.push((plan.generation, a.clone()));
+            if collector.push(a).map_err(|e| anyhow::anyhow!("calibration failed: {e}"))? != Progress::Open {
+                break;
+            }
+        }
+        file.write_all(text.as_bytes()).and_then(|()| file.flush()).map_err(name)?;
+        if let Some(m) = sim_error.lock().ok().and_then(|g| g.clone()) {
+            return Err(anyhow::anyhow!("a simulation failed: {m}"));
+        }
+        if stop::stopped() {
+            return Err(anyhow::Error::new(Interrupted(format!(
+                "stopped; {} keeps every attempt taken: run the same command (--merge) again to finish",
+                l.out.display()
+            ))));
+        }
+    }
 }
 
 /// An ABC settings error in the words of the command's flags.
@@ -478,8 +900,7 @@ fn abc_flag(e: &AbcError) -> String {
 fn write_outputs(
     out: &Path,
     input: &Input,
-    targets: &Targets,
-    tpath: &str,
+    fitted: &Fitted<'_>,
     priors: &[Prior],
     keys: &[String],
     fit: &normshift::calibrate::abc::Fit,
@@ -488,6 +909,7 @@ fn write_outputs(
     ppc_sims: &[Vec<f64>],
     plots: bool,
 ) -> anyhow::Result<()> {
+    let (targets, tpath) = (fitted.all, fitted.tpath);
     let pop = &fit.population;
     // posterior.csv: the file compare reads back (full precision).
     let mut posterior = String::new();
@@ -543,8 +965,8 @@ fn write_outputs(
         Ok(())
     })?;
     write_atomic(&out.join("ppc.csv"), |w| {
-        writeln!(w, "target,metric,strategy,vs,observed,sd,simulations,sim_mean,sim_q05,sim_q50,sim_q95,z,inside_90")?;
-        for (t, c) in targets.targets.iter().zip(checks) {
+        writeln!(w, "target,metric,strategy,vs,observed,sd,simulations,sim_mean,sim_q05,sim_q50,sim_q95,z,inside_90,held_out")?;
+        for ((t, c), held) in targets.targets.iter().zip(checks).zip(fitted.held) {
             let inside = c.observed >= c.q05 && c.observed <= c.q95;
             w.write_all(
                 csv_line([
@@ -561,6 +983,7 @@ fn write_outputs(
                     num(c.q95),
                     num(c.z),
                     inside.to_string(),
+                    held.to_string(),
                 ])
                 .as_bytes(),
             )?;
@@ -582,10 +1005,12 @@ fn write_outputs(
     sets.extend(priors.iter().zip(margins).map(|(p, m)| p.set(m.q50)));
     let point = parse_scenario(&input.text, &input.origin, &sets).map_err(|e| anyhow::anyhow!("the posterior medians: {e}"))?;
     let mut text = super::saved::saved_toml(&input.text, &point)?;
+    let held_names: Vec<&str> = targets.targets.iter().zip(fitted.held).filter(|(_, h)| **h).map(|(t, _)| t.name.as_str()).collect();
     let source = format!(
-        "normshift calibrate: posterior of {} given {} ({} particles, generation {}, tolerance {})",
+        "normshift calibrate: posterior of {} given {}{} ({} particles, generation {}, tolerance {})",
         input.origin,
         tpath,
+        if held_names.is_empty() { String::new() } else { format!(" without {}", held_names.join("; ")) },
         pop.particles.len(),
         pop.generation + 1,
         tol(pop.epsilon)
@@ -629,7 +1054,12 @@ fn write_outputs(
             },
             &o,
         )?;
-        let names: Vec<String> = targets.targets.iter().map(|t| t.name.clone()).collect();
+        let names: Vec<String> = targets
+            .targets
+            .iter()
+            .zip(fitted.held)
+            .map(|(t, &h)| if h { format!("{} (held out)", t.name) } else { t.name.clone() })
+            .collect();
         let ppc_fig = predictive(Predictive { names, checks: checks.to_vec() }, &o)?;
         let figures: Vec<normshift::plot::Figure> = [pairs_fig, ppc_fig].into_iter().flatten().collect();
         ensure_dir(&out.join("figures"))?;
@@ -637,7 +1067,7 @@ fn write_outputs(
             write_atomic(&out.join(format!("figures/{}.svg", f.id)), |w| w.write_all(f.svg.as_bytes()))?;
             write_atomic(&out.join(format!("figures/{}.png", f.id)), |w| w.write_all(&f.png))?;
         }
-        let html = report(input, targets, tpath, priors, fit, margins, checks, &figures);
+        let html = report(input, fitted, priors, fit, margins, checks, &figures);
         write_atomic(&out.join("report.html"), |w| w.write_all(html.as_bytes()))?;
     }
     Ok(())
@@ -646,25 +1076,27 @@ fn write_outputs(
 #[allow(clippy::too_many_arguments)]
 fn report(
     input: &Input,
-    targets: &Targets,
-    tpath: &str,
+    fitted: &Fitted<'_>,
     priors: &[Prior],
     fit: &normshift::calibrate::abc::Fit,
     margins: &[Marginal],
     checks: &[Check],
     figures: &[normshift::plot::Figure],
 ) -> String {
+    let (targets, tpath, held) = (fitted.all, fitted.tpath, fitted.held);
+    let n_held = held.iter().filter(|&&x| x).count();
     let pop = &fit.population;
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Calibration of ");
     h.push_str(&esc(&input.scenario.name));
     h.push_str("</title><style>body{font-family:'Liberation Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0}td,th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}img{max-width:100%}.warn{color:#a33}</style></head><body>\n");
     h.push_str(&format!(
-        "<h1>Calibration of {}</h1>\n<p>Scenario <code>{}</code> fitted to the {} targets of <code>{}</code> by approximate Bayesian computation (ABC-SMC). {} generations, {} simulations; stopped because {}. The last generation was accepted at a distance of {} target sds; effective sample size {:.0} of {} particles.</p>\n",
+        "<h1>Calibration of {}</h1>\n<p>Scenario <code>{}</code> fitted to {} targets of <code>{}</code>{} by approximate Bayesian computation (ABC-SMC). {} generations, {} simulations; stopped because {}. The last generation was accepted at a distance of {} target sds; effective sample size {:.0} of {} particles.</p>\n",
         esc(&input.scenario.name),
         esc(&input.origin),
-        targets.targets.len(),
+        targets.targets.len() - n_held,
         esc(tpath),
+        if n_held > 0 { format!(" ({n_held} more held out of the fit and only predicted: below)") } else { String::new() },
         fit.history.len(),
         fit.history.iter().map(|g| g.simulations).sum::<u64>(),
         stop_words(fit.stop),
@@ -679,9 +1111,15 @@ fn report(
             pop.ess()
         ));
     }
-    let outside = checks.iter().filter(|c| c.observed < c.q05 || c.observed > c.q95).count();
+    let outside = checks.iter().zip(held).filter(|(c, h)| !**h && (c.observed < c.q05 || c.observed > c.q95)).count();
     if outside > 0 {
         warnings.push(format!("{outside} target(s) lie outside the band the posterior predicts: the model cannot reproduce them all at once with these priors."));
+    }
+    let missed = checks.iter().zip(held).filter(|(c, h)| **h && (c.observed < c.q05 || c.observed > c.q95)).count();
+    if missed > 0 {
+        warnings.push(format!(
+            "{missed} held-out target(s) lie outside the band the posterior predicts: the fitted model does not predict them."
+        ));
     }
     for (p, m) in priors.iter().zip(margins) {
         let (lo, hi) = p.dist.support();
@@ -711,18 +1149,27 @@ fn report(
             esc(&p.source)
         ));
     }
-    h.push_str("</table>\n<h2>Targets: the posterior predictive check</h2>\n<table><tr><th>target</th><th>observed</th><th>sd</th><th>simulated median</th><th>5th-95th percentile</th><th>source</th></tr>\n");
-    for (t, c) in targets.targets.iter().zip(checks) {
+    h.push_str("</table>\n<h2>Targets: the posterior predictive check</h2>\n<table><tr><th>target</th><th>in the fit</th><th>observed</th><th>sd</th><th>simulated median</th><th>5th-95th percentile</th><th>observed inside</th><th>source</th></tr>\n");
+    for ((t, c), &hd) in targets.targets.iter().zip(checks).zip(held) {
         h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td><td>{}</td><td>{}</td></tr>\n",
             esc(&t.name),
+            if hd { "held out" } else { "fitted" },
             short(c.observed),
             short(c.sd),
             short(c.q50),
             short(c.q05),
             short(c.q95),
+            if inside(c) { "yes" } else { "no" },
             esc(&t.source)
         ));
+    }
+    if n_held > 0 {
+        h.push_str("</table>\n<h2>Held-out targets: predicted, not fitted</h2>\n<p>These targets were left out of the fit (<code>--hold-out</code>); the posterior predicts them. A model that predicts what it was not fitted to is more credible than one that only reproduces its targets.</p>\n<ul>\n");
+        for ((t, c), _) in targets.targets.iter().zip(checks).zip(held).filter(|(_, h)| **h) {
+            h.push_str(&format!("<li>{}</li>\n", esc(&held_out_sentence(&t.name, c))));
+        }
+        h.push_str("</ul>\n<table>");
     }
     h.push_str("</table>\n<h2>Generations</h2>\n<table><tr><th>generation</th><th>tolerance</th><th>simulations</th><th>acceptance rate</th><th>effective sample size</th></tr>\n");
     for g in &fit.history {
@@ -752,7 +1199,7 @@ fn report(
 #[allow(clippy::too_many_arguments)]
 fn print_summary(
     input: &Input,
-    targets: &Targets,
+    fitted: &Fitted<'_>,
     priors: &[Prior],
     fit: &normshift::calibrate::abc::Fit,
     margins: &[Marginal],
@@ -784,9 +1231,9 @@ fn print_summary(
         );
     }
     println!("{:<44} {:>10} {:>10} {:>22}", "target", "observed", "simulated", "5th-95th percentile");
-    for (t, c) in targets.targets.iter().zip(checks) {
-        let name: String = t.name.chars().take(44).collect();
-        let mark = if c.observed < c.q05 || c.observed > c.q95 { " !" } else { "" };
+    for ((t, c), &h) in fitted.all.targets.iter().zip(checks).zip(fitted.held) {
+        let name: String = if h { format!("(held out) {}", t.name) } else { t.name.clone() }.chars().take(44).collect();
+        let mark = if inside(c) { "" } else { " !" };
         println!(
             "{:<44} {:>10} {:>10} {:>22}{mark}",
             name,
@@ -795,6 +1242,35 @@ fn print_summary(
             format!("[{}, {}]", short(c.q05), short(c.q95))
         );
     }
+    if fitted.held.iter().any(|&h| h) {
+        println!("Held out of the fit, predicted from the posterior:");
+        for ((t, c), _) in fitted.all.targets.iter().zip(checks).zip(fitted.held).filter(|(_, h)| **h) {
+            println!("  {}", held_out_sentence(&t.name, c));
+        }
+    }
+}
+
+/// Whether a target's observed value lies in the 5%-95% band simulated from
+/// the posterior.
+fn inside(c: &Check) -> bool {
+    c.observed >= c.q05 && c.observed <= c.q95
+}
+
+/// A held-out target's prediction against its evidence, in words.
+fn held_out_sentence(name: &str, c: &Check) -> String {
+    format!(
+        "\"{name}\": the evidence is {} (sd {}; 95% interval {} to {}); the posterior predicts {} (median; mean {}), 90% band {} to {}: the evidence lies {} the band (z = {:.2}).",
+        short(c.observed),
+        short(c.sd),
+        short(c.observed - 1.96 * c.sd),
+        short(c.observed + 1.96 * c.sd),
+        short(c.q50),
+        short(c.mean),
+        short(c.q05),
+        short(c.q95),
+        if inside(c) { "inside" } else { "outside" },
+        c.z
+    )
 }
 
 fn short(x: f64) -> String {

@@ -75,6 +75,9 @@ pub struct Input {
     /// The scenario's priors (`[uncertain]`), after `--set`; only
     /// `compare` uses them, every other command runs at the point values.
     pub priors: Priors,
+    /// The folder that files the scenario names (a network, a posterior
+    /// file) are read from: the scenario file's, or `.` for a built-in.
+    pub dir: PathBuf,
 }
 
 impl Input {
@@ -128,7 +131,7 @@ pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
         check_name(&st.name).map_err(|e| bad(format!("{origin}: strategies.{i}.name: {e}")))?;
     }
     let loaded = if scenario.network.kind == NetworkKind::File { Some(load_network(&scenario, &dir)?) } else { None };
-    Ok(Input { scenario, origin, loaded, text, sets, priors })
+    Ok(Input { scenario, origin, loaded, text, sets, priors, dir })
 }
 
 /// Read a whole UTF-8 text file (bounded like a scenario file); `what`

@@ -41,7 +41,7 @@ use normshift::plot::{Figure, Options};
 use normshift::run::{Job, RunId, RunResult};
 use normshift::scenario::{Scenario, parse_scenario};
 use normshift::uncertainty::analysis::{Analysis, Outcomes, Stats, analyse, decisive, winners};
-use normshift::uncertainty::prior::{Design, TABLE, parse_with_priors, unit_draws};
+use normshift::uncertainty::prior::{Design, TABLE, parse_with_priors_reading, unit_draws};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -357,6 +357,46 @@ pub(super) fn saved_scenario(text: &str, scenario: &Scenario, priors: &toml::Tab
     Ok(plain)
 }
 
+/// A file copied into a results folder: its name there, and its bytes.
+pub(super) type FileCopy = (String, Vec<u8>);
+
+/// The priors table with each posterior file a prior names (`file = ...`,
+/// read from `dir`) replaced by a copy in the comparison's folder:
+/// `posterior.csv`, then `posterior-2.csv` and on for other files (names
+/// no output of `compare` uses). Returns the table and the copies (name,
+/// bytes) to write beside the saved scenario.toml.
+pub(super) fn posterior_copies(table: &toml::Table, dir: &Path) -> anyhow::Result<(toml::Table, Vec<FileCopy>)> {
+    fn walk(t: &mut toml::Table, dir: &Path, seen: &mut Vec<(String, String, Vec<u8>)>) -> anyhow::Result<()> {
+        if t.contains_key("dist") {
+            if let Some(toml::Value::String(file)) = t.get("file").cloned() {
+                let name = match seen.iter().find(|c| c.0 == file) {
+                    Some(c) => c.1.clone(),
+                    None => {
+                        let path = dir.join(&file);
+                        let bytes =
+                            std::fs::read(&path).map_err(|e| bad(format!("{}: cannot read the posterior file: {e}", path.display())))?;
+                        let name = if seen.is_empty() { "posterior.csv".to_string() } else { format!("posterior-{}.csv", seen.len() + 1) };
+                        seen.push((file, name.clone(), bytes));
+                        name
+                    }
+                };
+                t.insert("file".into(), toml::Value::String(name));
+            }
+            return Ok(());
+        }
+        for (_, v) in t.iter_mut() {
+            if let toml::Value::Table(sub) = v {
+                walk(sub, dir, seen)?;
+            }
+        }
+        Ok(())
+    }
+    let mut out = table.clone();
+    let mut seen = Vec::new();
+    walk(&mut out, dir, &mut seen)?;
+    Ok((out, seen.into_iter().map(|(_, name, bytes)| (name, bytes)).collect()))
+}
+
 pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, started: SystemTime) -> anyhow::Result<()> {
     let u = &args.uncertainty;
     if u.resume && args.output.force {
@@ -406,8 +446,14 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, star
         budget: args.budget.is_some(),
     };
     let keys: Vec<String> = priors.iter().map(|p| p.key.clone()).collect();
-    let scenario_text = saved_scenario(&input.text, &input.scenario, &input.priors.table)?;
+    // Posterior files the priors name are copied into the folder and the
+    // saved scenario.toml names the copies: the folder is self-contained.
+    let (table, copies) = posterior_copies(&input.priors.table, &input.dir)?;
+    let scenario_text = saved_scenario(&input.text, &input.scenario, &table)?;
     let mut ident = format!("{scenario_text}\n--draws {d_n}\n--reps {r_n}\n--design {}\n--strategies {}\n", u.design, names.join(","));
+    for (name, bytes) in &copies {
+        ident.push_str(&format!("{name} {}\n", normshift::sweep::digest(&String::from_utf8_lossy(bytes))));
+    }
     if let Some(b) = args.budget {
         ident.push_str(&format!("--budget {b:?}\n"));
     }
@@ -470,6 +516,9 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, star
     std::fs::create_dir_all(&out).map_err(|e| bad(format!("cannot create the output folder {}: {e}", out.display())))?;
     runner.manifest(&manifest("running", 0.0))?;
     write_atomic(&out.join("scenario.toml"), |w| w.write_all(scenario_text.as_bytes()))?;
+    for (name, bytes) in &copies {
+        write_atomic(&out.join(name), |w| w.write_all(bytes))?;
+    }
     write_draws(&out, &keys, &values, r_n, priors.iter().map(|p| p.integer).collect())?;
     if let Some(budget) = args.budget {
         let at = |d: usize| keys.iter().zip(&values[d]).map(|(k, x)| format!("{k}={x}")).collect::<Vec<_>>().join(", ");
@@ -913,7 +962,13 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<()> {
     let plan = Plan::from_manifest(m).ok_or_else(|| bad(format!("{}: manifest.json does not describe the draws", dirs[0].display())))?;
     let path = dirs[0].join("scenario.toml");
     let text = std::fs::read_to_string(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
-    let read = parse_with_priors(&text, &path.display().to_string(), &[]).map_err(|e| bad(e.to_string()))?;
+    // Posterior files the saved scenario names are its copies beside it.
+    let files = |name: &str| -> Result<(String, String), String> {
+        let p = dirs[0].join(name);
+        std::fs::read_to_string(&p).map(|t| (p.display().to_string(), t)).map_err(|e| format!("{}: {e}", p.display()))
+    };
+    let read = parse_with_priors_reading(&text, &path.display().to_string(), &[], &files).map_err(|e| bad(e.to_string()))?;
+    let (_, copies) = posterior_copies(&read.priors.table, &dirs[0])?;
     let names: Vec<String> =
         m["strategies"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
     let (keys, values) = read_draws(&dirs[0])?;
@@ -927,6 +982,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<()> {
         let src = dirs[0].join(f);
         let bytes = std::fs::read(&src).map_err(|e| bad(format!("{}: {e}", src.display())))?;
         write_atomic(&dir.join(f), |w| w.write_all(&bytes))?;
+    }
+    for (name, bytes) in &copies {
+        write_atomic(&dir.join(name), |w| w.write_all(bytes))?;
     }
     for f in ["village_agents.csv", "village_ties.csv", "village_states.csv"] {
         if let Some(src) = dirs.iter().map(|d| d.join(f)).find(|p| p.exists()) {
