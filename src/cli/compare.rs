@@ -78,10 +78,13 @@ pub fn compare_cmd(args: CompareArgs) -> anyhow::Result<()> {
     }
     // Over priors, a resumable job on the runner (it claims its own folder).
     if super::uncertain::active(&args.uncertainty, &input)? {
-        if args.explain {
-            return Err(bad(format!("{}: {}", input.origin, super::explain::OVER_PRIORS)));
+        if !args.explain {
+            return super::uncertain::compare_draws(&args, &input, picked, started);
         }
-        return super::uncertain::compare_draws(&args, &input, picked, started);
+        if let Some(d) = args.uncertainty.draws {
+            return Err(bad(format!("--draws {d}: {}", super::explain::DRAWS_WITH_EXPLAIN)));
+        }
+        println!("{}: {}", input.origin, super::explain::AT_POINT_VALUES);
     }
     let out = args.output.folder(&s.name);
     let staging = args.output.prepare(&out, "compare", s)?;

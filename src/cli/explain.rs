@@ -13,9 +13,12 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 /// The message refusing `--explain` over priors.
-pub const OVER_PRIORS: &str = "--explain splits the gain of one comparison, and this scenario declares priors ([uncertain]), \
-     which makes `compare` a comparison over many draws; add --no-uncertainty to explain the comparison at the point values \
-     (the values written in the scenario), or leave out --explain";
+pub const AT_POINT_VALUES: &str = "this scenario declares priors ([uncertain]); --explain splits the gain of one comparison, \
+     so it runs at the point values (the values written in the scenario), as --no-uncertainty does; \
+     leave out --explain for the comparison over the priors";
+
+/// Why `--draws` and `--explain` do not go together.
+pub const DRAWS_WITH_EXPLAIN: &str = "--explain runs at the point values, not over draws of the priors; leave out --draws, or --explain";
 
 /// A line saying how many runs the comparison and its explanation take.
 pub fn cost_line(strategies: usize, variants: &[Variant], replicates: u32) -> String {

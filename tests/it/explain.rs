@@ -6,8 +6,8 @@
 //! the leftover add up to the gain in every replicate, and through the real
 //! binary: explain.csv is byte-identical at 1 and 2 threads, the
 //! comparison's own files are unchanged by --explain, it works with
-//! --budget and with --no-uncertainty, and over priors it is refused with
-//! exit 2. All on small fixtures; tolerances are stated per test.
+//! --budget and with --no-uncertainty, and over priors it runs at the
+//! point values and says so (with --draws it is refused with exit 2). All on small fixtures; tolerances are stated per test.
 
 use crate::common::{normshift, small_district};
 use normshift::explain::{self, Part, Split};
@@ -308,14 +308,17 @@ fn explain_draws_its_figure_and_report_section_and_works_with_a_budget() {
 }
 
 #[test]
-fn explain_over_priors_is_refused_and_explains_at_the_point_values_with_no_uncertainty() {
+fn explain_over_priors_runs_at_the_point_values_and_says_so() {
     let tmp = tempfile::tempdir().unwrap();
     let priors = format!("{FILE}\n[uncertain]\nbacklash.rate = {{ dist = \"uniform\", lo = 0.02, hi = 0.08, source = \"test\" }}\n");
     std::fs::write(tmp.path().join("p.toml"), priors).unwrap();
-    let (code, stdout, stderr) = normshift(tmp.path(), &["compare", "p.toml", "--explain", "--out", "refused"]);
+    let (code, stdout, stderr) = normshift(tmp.path(), &["compare", "p.toml", "--explain", "--draws", "4", "--out", "refused"]);
     assert_eq!(code, 2, "{stdout}{stderr}");
-    assert!(stderr.contains("--explain") && stderr.contains("--no-uncertainty") && stderr.contains("p.toml"), "{stderr}");
+    assert!(stderr.contains("--explain") && stderr.contains("--draws"), "{stderr}");
     assert!(!tmp.path().join("refused").exists(), "a refused command wrote its folder");
+    let (code, stdout, stderr) = normshift(tmp.path(), &["compare", "p.toml", "--explain", "--reps", "2", "--no-plots", "--out", "auto"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("point values") && stdout.contains("What drives each gain"), "{stdout}");
     let (code, stdout, stderr) =
         normshift(tmp.path(), &["compare", "p.toml", "--explain", "--no-uncertainty", "--reps", "2", "--no-plots", "--out", "point"]);
     assert_eq!(code, 0, "{stderr}");
@@ -326,6 +329,7 @@ fn explain_over_priors_is_refused_and_explains_at_the_point_values_with_no_uncer
     assert_eq!(code, 0, "{stderr}");
     let read = |d: &str| std::fs::read(tmp.path().join(d).join("explain.csv")).unwrap();
     assert_eq!(read("point"), read("plain"));
+    assert_eq!(read("auto"), read("plain"));
 }
 
 #[test]
