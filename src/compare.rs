@@ -352,10 +352,19 @@ pub fn compare(results: &[RunResult], strategies: &[String], baseline: &str) -> 
 /// interval (from [`MIN_REPLICATES`] replicates) in `p05` and `p95`. NaN
 /// where the gain is not positive.
 fn cost_per_point(results: &[RunResult], s: &str, baseline: &str, replicates: usize) -> Row {
-    let gain = paired(&by_replicate(results, baseline, sum::PARTICIPATION_END), &by_replicate(results, s, sum::PARTICIPATION_END));
+    let base = by_replicate(results, baseline, sum::PARTICIPATION_END);
+    let end = by_replicate(results, s, sum::PARTICIPATION_END);
     let cost = by_replicate(results, s, sum::COST_TOTAL);
-    // Pairs of (gain in points, cost), per replicate.
-    let pairs: Vec<(f64, f64)> = gain.iter().zip(&cost).map(|((a, b), (_, c))| (100.0 * (b - a), *c)).collect();
+    // Pairs of (gain in points, cost), per replicate: each replicate's cost
+    // with its own gain over baseline on the same replicate (`end` and
+    // `cost` list this strategy's runs in one order), replicates baseline
+    // lacks or with a NaN left out together.
+    let pairs: Vec<(f64, f64)> = end
+        .iter()
+        .zip(&cost)
+        .filter_map(|(&(r, y), &(_, c))| base.iter().find(|b| b.0 == r).map(|b| (100.0 * (y - b.1), c)))
+        .filter(|(g, c)| !g.is_nan() && !c.is_nan())
+        .collect();
     let ratio = |p: &[(f64, f64)]| {
         let g = mean(&p.iter().map(|x| x.0).collect::<Vec<_>>());
         let c = mean(&p.iter().map(|x| x.1).collect::<Vec<_>>());
@@ -438,6 +447,24 @@ mod tests {
 
     fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn cost_per_point_pairs_each_replicates_cost_with_its_own_gain() {
+        // Costs 1000, 2000, ... by replicate; gains 1, 2, ... points. With
+        // baseline's replicate 0 missing, the pairs left are replicates 1..=5:
+        // mean cost 3000 over mean gain 3 points is 1000 a point (zipping
+        // the costs from replicate 0 would give 2000 / 3).
+        let mut res = results(6, &[("paid", 0.0, 0.0)]);
+        for r in res.iter_mut().filter(|r| r.id.strategy == "paid") {
+            let base = 0.1 + f64::from(r.id.replicate % 3) * 0.01;
+            r.summary[sum::PARTICIPATION_END] = base + 0.01 * f64::from(r.id.replicate);
+            r.summary[sum::COST_TOTAL] = 1000.0 * f64::from(r.id.replicate);
+        }
+        res.retain(|r| !(r.id.strategy == "baseline" && r.id.replicate == 0));
+        let rows = compare(&res, &names(&["baseline", "paid"]), "baseline");
+        let cpp = rows.iter().find(|r| r.strategy == "paid" && r.metric == "cost_per_point").unwrap();
+        assert!((cpp.mean - 1000.0).abs() < 1e-6, "{}", cpp.mean);
     }
 
     #[test]

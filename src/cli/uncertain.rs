@@ -462,6 +462,12 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, star
     let make_job = |sc, replicates| new_job(sc, &picked, input.loaded.as_ref(), replicates);
     let jobs: Vec<Job> = scenarios.iter().enumerate().map(|(d, sc)| make_job(sc, (d * r_n) as u32..((d + 1) * r_n) as u32)).collect();
     let mut work = DrawWork { plan, jobs, point: make_job(s, 0..plan.point_reps as u32), names: &names, rescaled: Vec::new() };
+    let at = |d: usize| keys.iter().zip(&values[d]).map(|(k, x)| format!("{k}={x}")).collect::<Vec<_>>().join(", ");
+    // A budget refused at the point values is refused before the folder is touched.
+    let point_rescaled = match args.budget {
+        Some(b) => rescale_one(&work, d_n, b, &at)?,
+        None => Vec::new(),
+    };
     let runner = runner::Runner {
         command: "compare",
         dir: out.clone(),
@@ -521,8 +527,7 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, star
     }
     write_draws(&out, &keys, &values, r_n, priors.iter().map(|p| p.integer).collect())?;
     if let Some(budget) = args.budget {
-        let at = |d: usize| keys.iter().zip(&values[d]).map(|(k, x)| format!("{k}={x}")).collect::<Vec<_>>().join(", ");
-        match rescale_draws(&work, &done, units.clone(), budget, &at) {
+        match rescale_draws(&work, &done, units.clone(), budget, &point_rescaled, &at) {
             Ok(r) => work.rescaled = r,
             Err(e) => {
                 let status = if stop::stopped() { "interrupted" } else { "failed" };
@@ -608,6 +613,7 @@ fn rescale_draws(
     done: &std::collections::BTreeSet<u64>,
     units: std::ops::Range<usize>,
     budget: f64,
+    point: &[Option<Rescale>],
     at: &(dyn Fn(usize) -> String + Sync),
 ) -> anyhow::Result<Vec<Vec<Option<Rescale>>>> {
     use rayon::prelude::*;
@@ -623,27 +629,37 @@ fn rescale_draws(
     }
     let one = |d: usize| -> anyhow::Result<Vec<Option<Rescale>>> {
         if !needed[d] {
-            return Ok(Vec::new());
+            Ok(Vec::new())
+        } else if d == p.draws {
+            Ok(point.to_vec())
+        } else {
+            rescale_one(work, d, budget, at)
         }
-        let mut job = if d < p.draws { work.jobs[d].clone() } else { work.point.clone() };
-        job.replicates = 0..1;
-        (0..p.strategies)
-            .map(|k| {
-                if k == 0 {
-                    return Ok(None);
-                }
-                if stop::stopped() {
-                    return Err(anyhow::Error::new(super::Interrupted(
-                        "stopped while rescaling reach to the budget; run the same command with --resume to finish".into(),
-                    )));
-                }
-                let where_ = if d < p.draws { format!("draw {d} ({})", at(d)) } else { "at the point values".into() };
-                rescale(&job, k, budget).map(Some).map_err(|e| bad(format!("--budget {budget}: {where_}: {e}")))
-            })
-            .collect()
     };
     let all: Vec<anyhow::Result<Vec<Option<Rescale>>>> = (0..=p.draws).into_par_iter().map(one).collect();
     all.into_iter().collect()
+}
+
+/// Draw `d`'s rescaling to `budget` (`d == draws`: the point values'), on
+/// replicate 0; None for baseline (strategy 0).
+fn rescale_one(work: &DrawWork<'_>, d: usize, budget: f64, at: &(dyn Fn(usize) -> String + Sync)) -> anyhow::Result<Vec<Option<Rescale>>> {
+    let p = &work.plan;
+    let mut job = if d < p.draws { work.jobs[d].clone() } else { work.point.clone() };
+    job.replicates = 0..1;
+    (0..p.strategies)
+        .map(|k| {
+            if k == 0 {
+                return Ok(None);
+            }
+            if stop::stopped() {
+                return Err(anyhow::Error::new(super::Interrupted(
+                    "stopped while rescaling reach to the budget; run the same command with --resume to finish".into(),
+                )));
+            }
+            let where_ = if d < p.draws { format!("draw {d} ({})", at(d)) } else { "at the point values".into() };
+            rescale(&job, k, budget).map(Some).map_err(|e| bad(format!("--budget {budget}: {where_}: {e}")))
+        })
+        .collect()
 }
 
 /// `draws.csv`: each draw's first replicate and values, written so that

@@ -204,13 +204,15 @@ fn bad_priors_are_refused_with_located_messages() {
         assert!(err.contains("`uncertain.backlash."), "{prior}: {err}");
         assert!(!never.exists(), "{prior}: wrote output");
     }
-    // --draws without priors, --budget with them, a bad --set on a prior.
+    // --draws without priors, an impossible --budget with them, a bad --set on a prior.
     let f = write(tmp.path(), &scenario(""));
     let (code, _, err) = normshift(tmp.path(), &["compare", &f, "--draws", "4", "--no-plots"]);
     assert!(code == 2 && err.contains("declares no priors"), "{err}");
     let f = write(tmp.path(), &scenario("backlash.rate = { dist = \"uniform\", lo = 0.0, hi = 0.1, source = \"x\" }"));
+    // A budget the programmes cannot be given is refused before the folder is touched.
     let (code, _, err) = normshift(tmp.path(), &["compare", &f, "--budget", "1000", "--no-plots"]);
-    assert!(code == 2 && err.contains("--no-uncertainty"), "{err}");
+    assert!(code == 2 && err.contains("--budget 1000: at the point values") && err.contains("per-month costs alone"), "{err}");
+    assert!(!tmp.path().join("results").exists(), "wrote output before refusing --budget");
     let (code, _, err) = normshift(tmp.path(), &["compare", &f, "--set", "uncertain.backlash.rate.hi=2", "--no-plots"]);
     assert!(code == 2 && err.contains("--set uncertain.backlash.rate.hi=2") && err.contains("reaches 2"), "{err}");
     // A --set on the key fixes it: no priors left to draw.
