@@ -169,7 +169,7 @@ impl Plan {
         if !self.budget {
             None
         } else if u < self.replicates() {
-            (u % self.reps == 0).then_some(u / self.reps)
+            u.is_multiple_of(self.reps).then_some(u / self.reps)
         } else {
             (u == self.replicates()).then_some(self.draws)
         }
@@ -1158,10 +1158,12 @@ mod tests {
 
     #[test]
     fn journal_row_ids_are_unique_and_cover_the_job() {
-        let p = Plan { draws: 3, reps: 2, point_reps: 4, strategies: 3, months: 5 };
-        let mut ids: Vec<u64> = (0..p.units()).flat_map(|u| p.row_ids(u)).collect();
-        ids.sort_unstable();
-        assert_eq!(ids, (0..p.rows_total()).collect::<Vec<_>>());
+        for budget in [false, true] {
+            let p = Plan { draws: 3, reps: 2, point_reps: 4, strategies: 3, months: 5, budget };
+            let mut ids: Vec<u64> = (0..p.units()).flat_map(|u| p.row_ids(u)).collect();
+            ids.sort_unstable();
+            assert_eq!(ids, (0..p.rows_total()).collect::<Vec<_>>(), "budget {budget}");
+        }
     }
 
     #[test]
