@@ -17,7 +17,7 @@
 //! Threshold rule (Erdős–Rényi, 1,000,000 agents, mean degree 10, relative
 //! threshold 1 and no adopters, so nothing cascades):
 //!
-//! - `threshold_step`: `normshift::model::reference::threshold_step`, the
+//! - `threshold_step`: `normshift::model::rule::threshold::threshold_step`, the
 //!   full pass: every agent reads every neighbour every step.
 //! - `threshold_step_counted`: `threshold_step_counted`, as `normshift run`
 //!   uses it: the same result, reading only the ties of agents that
@@ -45,7 +45,7 @@ use divan::Bencher;
 use divan::counter::{CyclesCount, ItemsCount};
 use normshift::model::Levers;
 use normshift::model::init::{build_world, initial_state};
-use normshift::model::reference::{Counts, threshold_step as full_threshold_step, threshold_step_counted};
+use normshift::model::rule::threshold::{Counts, threshold_step as full_threshold_step, threshold_step_counted};
 use normshift::model::step::{Villages, step};
 use normshift::model::{Params, State, World, public, stance};
 use normshift::population::attr;

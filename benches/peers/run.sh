@@ -16,8 +16,8 @@
 #   normshift run     the CLI: `normshift run reference/watts-2002 --set
 #                     network.mean_degree=8 --steps 50`, simulate_seconds
 #                     from manifest.json (steps plus each month's outcomes)
-#   counted step      reference::threshold_step_counted, the step `run` uses
-#   full step         reference::threshold_step, every agent reads every tie
+#   counted step      threshold::threshold_step_counted, the step `run` uses
+#   full step         threshold::threshold_step, every agent reads every tie
 #   bare CSR loop     a hand-written loop over bools: the limit of a full pass
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -6,7 +6,7 @@
 //! - `bare`: a hand-written CSR loop over `bool` states (count acting
 //!   neighbours, compare the share with the threshold), the limit for a
 //!   step that reads every tie;
-//! - `full`: `normshift::model::reference::threshold_step`, the full pass;
+//! - `full`: `normshift::model::rule::threshold::threshold_step`, the full pass;
 //! - `counted`: `threshold_step_counted`, what `normshift run` uses (same
 //!   result, reads only the ties of agents that changed).
 //!
@@ -19,7 +19,7 @@
 //! `key=value` line per measurement for the script, then a summary.
 
 use normshift::model::init::{build_world, initial_state};
-use normshift::model::reference::{Counts, threshold_step, threshold_step_counted};
+use normshift::model::rule::threshold::{Counts, threshold_step, threshold_step_counted};
 use normshift::model::{Params, State, World, public};
 use normshift::rng::replicate_seed;
 use normshift::scenario::{builtin, parse_scenario};

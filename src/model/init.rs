@@ -4,7 +4,7 @@
 
 use super::decide::{man_stance, refresh_public};
 use super::rule::Rule;
-use super::{Core, Hits, NEVER, Params, Public, State, World, public, reference, stance};
+use super::{Core, Hits, NEVER, Params, Public, State, World, public, stance};
 use crate::network::{Csr, community, generators};
 use crate::population::{self, Agents, Role, attr};
 use crate::rng::{StepKey, purpose};
@@ -143,7 +143,7 @@ pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> W
     }
     let symmetric = match (loaded, s.population.size) {
         (None, Some(_)) => true,
-        _ => rule.wants_symmetry() && reference::symmetric(&net),
+        _ => rule.wants_symmetry() && super::rule::threshold::symmetric(&net),
     };
     World { agents, net, theta, committed, a0, village_women, village_adults, council_seats: s.council.seats, symmetric }
 }

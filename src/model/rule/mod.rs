@@ -12,13 +12,13 @@
 //! | rule | step | carries |
 //! |---|---|---|
 //! | `logit` (the community model) | [`step::step`] | village aggregates ([`Villages`], shared with the programme) |
-//! | `threshold` | [`reference::threshold_step_counted`] | acting neighbours ([`reference::Counts`]) |
-//! | `memory_best_response` | [`reference::memory_step`] | nothing (memories are in [`State::memory`]) |
+//! | `threshold` | [`threshold::threshold_step_counted`] | acting neighbours ([`threshold::Counts`]) |
+//! | `memory_best_response` | [`memory_best_response::memory_step`] | nothing (memories are in [`State::memory`]) |
 //!
 //! Never imports `interventions/`; never does I/O.
 
 use super::step::{self, Villages};
-use super::{Levers, Params, State, World, reference};
+use super::{Levers, Params, Public, State, World, public, stance};
 use crate::keys::{fields, own_error};
 use crate::rng::Stream;
 use crate::scenario::Scenario;
@@ -262,11 +262,26 @@ impl<'de> Deserialize<'de> for RuleKind {
     }
 }
 
+/// Whether a neighbour acts, for the reference rules: a woman taking part
+/// or a man supporting (interventions refresh what neighbours see with the community model's
+/// flags, which tell the two apart).
+#[inline(always)]
+pub(crate) fn acts(p: &Public) -> bool {
+    p.flags & (public::ACTS | public::SUPPORTS) != 0
+}
+
+/// Make an agent of a reference rule act (`on`) or not.
+pub(crate) fn set(c: &mut super::Core, pb: &mut Public, on: bool) {
+    c.stance = if on { stance::ACTS } else { stance::NEITHER };
+    pb.expr = if on { 1.0 } else { 0.5 };
+    pb.flags = public::WOMAN | if on { public::ACTS } else { 0 };
+}
+
 /// What a rule keeps between steps of one run, apart from the state.
 #[derive(Clone, Debug, Default)]
 pub struct Carry {
     /// Acting neighbours of each agent (threshold rule; built on first use).
-    pub counts: reference::Counts,
+    pub counts: threshold::Counts,
 }
 
 /// Advance `cur` by one step of `rule` into `next`. `t` is the step
