@@ -259,7 +259,7 @@ else
 fi
 
 echo "== One story told two ways"
-expect H1 'compare default --reps 5: harm verdicts' 0 harm '' -- "$N" compare default --reps 5 --out harm
+expect H1 'compare default --reps 5 (point values): harm verdicts' 0 harm '' -- "$N" compare default --no-uncertainty --reps 5 --out harm
 term=$(grep '^Harm (!)' .replay/stdout | sed 's/.*part: //; s/\.$//; s/^none$//' | tr -d ' ' | tr ',' '\n' | grep . | LC_ALL=C sort | tr '\n' ' ')
 csvh=$(awk -F, 'NR > 1 && $10 == "harm" { print $1 }' harm/comparison.csv | LC_ALL=C sort -u | tr '\n' ' ')
 if [ "$term" = "$csvh" ] && [ -e harm/figures/risk.png ] && grep -q 'risk' harm/report.html; then
