@@ -34,6 +34,7 @@ fn small_compare(out: &Path) -> Vec<String> {
     [
         "compare",
         "default",
+        "--no-uncertainty",
         "--reps",
         "5",
         "--steps",
@@ -259,6 +260,8 @@ fn run_draws_without_a_comparison_and_no_plots_draws_nothing() {
     let out = tmp.path().join("run");
     let mut args = small_compare(&out);
     args[0] = "run".into();
+    // `run` always runs at the point values: it has no --no-uncertainty.
+    args.retain(|a| a != "--no-uncertainty");
     let with_flag: Vec<&str> = args.iter().map(String::as_str).chain(["--no-plots"]).collect();
     let o = normshift(&with_flag);
     assert_eq!(o.code, 0, "{}", o.stderr);

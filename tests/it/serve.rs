@@ -144,7 +144,7 @@ fn a_comparison_from_the_server_equals_normshift_compare() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("cli");
     let mut cmd = Command::new(BIN);
-    cmd.args(["compare", "default", "--no-plots", "--threads", "1", "--out"]).arg(&out);
+    cmd.args(["compare", "default", "--no-uncertainty", "--no-plots", "--threads", "1", "--out"]).arg(&out);
     for s in SMALL {
         cmd.args(["--set", s]);
     }
@@ -361,7 +361,7 @@ fn the_editor_adds_and_removes_interventions_and_compare_reproduces_them() {
     let file = tmp.path().join("edited.toml");
     std::fs::write(&file, &toml).unwrap();
     let out = tmp.path().join("cli");
-    cli_compare(&["compare", file.to_str().unwrap(), "--strategies", "leaders_dialogue,media_women"], &out);
+    cli_compare(&["compare", file.to_str().unwrap(), "--no-uncertainty", "--strategies", "leaders_dialogue,media_women"], &out);
     for name in ["comparison.csv", "runs.csv", "timeseries.csv"] {
         assert!(std::fs::read(out.join(name)).unwrap() == get(name), "{name} differs between the server and `normshift compare`");
     }
@@ -384,7 +384,9 @@ fn priors_are_drawn_as_compare_draws_them() {
     let (code, p) = server.json("POST", "/api/jobs", Some(&job(9)));
     assert_eq!(code, 422, "{p}");
     assert!(p["error"].as_str().unwrap().contains("--max-prior-draws"), "{p}");
-    let (code, p) = server.json("POST", "/api/jobs", Some(r#"{"scenario":{"builtin":"default"},"draws":4}"#));
+    let plain = normshift::uncertainty::prior::strip(normshift::scenario::builtin("default").unwrap()).into_owned();
+    let body = serde_json::json!({ "scenario": { "text": plain, "file_name": "plain.toml" }, "draws": 4 }).to_string();
+    let (code, p) = server.json("POST", "/api/jobs", Some(&body));
     assert_eq!(code, 422, "{p}");
     assert!(p["error"].as_str().unwrap().contains("no priors"), "{p}");
 

@@ -136,6 +136,7 @@ fn with_strategies(text: &str, strategies: &[Value]) -> Result<String, (String, 
     }
     // A text that does not parse is reported by the scenario reader, located.
     let Ok(mut doc) = text.parse::<toml_edit::DocumentMut>() else { return Ok(text.to_string()) };
+    let before = kinds_in_file(&doc);
     let mut list = toml_edit::ArrayOfTables::new();
     for (i, st) in strategies.iter().enumerate() {
         let at = format!("strategies.{i}");
@@ -168,7 +169,79 @@ fn with_strategies(text: &str, strategies: &[Value]) -> Result<String, (String, 
         list.push(t);
     }
     doc.insert("strategies", toml_edit::Item::ArrayOfTables(list));
+    drop_orphan_priors(&mut doc, &before, &kinds_in_page(strategies));
     Ok(doc.to_string())
+}
+
+/// Each strategy's name and its interventions' kinds, in order.
+type Kinds = Vec<(String, Vec<String>)>;
+
+/// [`Kinds`] of the file's `[[strategies]]`.
+fn kinds_in_file(doc: &toml_edit::DocumentMut) -> Kinds {
+    let Some(list) = doc.get("strategies").and_then(|i| i.as_array_of_tables()) else { return Vec::new() };
+    list.iter()
+        .map(|t| {
+            let name = t.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            let kinds = t.get("interventions").and_then(|i| i.as_array_of_tables()).map_or_else(Vec::new, |a| {
+                a.iter().map(|iv| iv.get("kind").and_then(|v| v.as_str()).unwrap_or_default().to_string()).collect()
+            });
+            (name, kinds)
+        })
+        .collect()
+}
+
+/// [`Kinds`] of the editor's strategies.
+fn kinds_in_page(strategies: &[Value]) -> Kinds {
+    strategies
+        .iter()
+        .map(|st| {
+            let name = st.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+            let kinds = st.get("interventions").and_then(Value::as_array).map_or_else(Vec::new, |a| {
+                a.iter().map(|iv| iv.get("kind").and_then(Value::as_str).unwrap_or_default().to_string()).collect()
+            });
+            (name, kinds)
+        })
+        .collect()
+}
+
+/// Drops each prior on an intervention (`[uncertain]` key
+/// `strategies.NAME.interventions.J.KEY`) whose strategy the editor removed
+/// or renamed, or whose intervention J is gone or is now of another kind: a
+/// prior follows the intervention it was written for, or goes (else removing
+/// the default's dialogue would leave a prior pointing at nothing, and the
+/// scenario would be refused).
+fn drop_orphan_priors(doc: &mut toml_edit::DocumentMut, before: &Kinds, after: &Kinds) {
+    let kind = |list: &Kinds, name: &str, j: usize| list.iter().find(|(n, _)| n == name).and_then(|(_, k)| k.get(j).cloned());
+    let Some(unc) = doc.get_mut("uncertain").and_then(|i| i.as_table_like_mut()) else { return };
+    let Some(st) = unc.get_mut("strategies").and_then(|i| i.as_table_like_mut()) else { return };
+    let names: Vec<String> = st.iter().map(|(k, _)| k.to_string()).collect();
+    for name in names {
+        let Some(item) = st.get_mut(&name).and_then(|i| i.as_table_like_mut()) else { continue };
+        if let Some(ivs) = item.get_mut("interventions").and_then(|i| i.as_table_like_mut()) {
+            let idx: Vec<String> = ivs.iter().map(|(k, _)| k.to_string()).collect();
+            for j in idx {
+                let keep = j.parse::<usize>().is_ok_and(|j| {
+                    let was = kind(before, &name, j);
+                    was.is_some() && was == kind(after, &name, j)
+                });
+                if !keep {
+                    ivs.remove(&j);
+                }
+            }
+            if ivs.is_empty() {
+                item.remove("interventions");
+            }
+        }
+        if item.is_empty() {
+            st.remove(&name);
+        }
+    }
+    if st.is_empty() {
+        unc.remove("strategies");
+    }
+    if unc.is_empty() {
+        doc.remove("uncertain");
+    }
 }
 
 /// An upload's name made safe to print: no path, no control characters,
