@@ -15,7 +15,20 @@ const BIN: &str = env!("CARGO_BIN_EXE_normshift");
 fn compare(dir: &Path, out: &str, reps: u32) -> String {
     let o = Command::new(BIN)
         .current_dir(dir)
-        .args(["compare", "default", "--no-uncertainty", "--reps", &reps.to_string(), "--steps", "60", "--no-plots", "--threads", "2", "--out", out])
+        .args([
+            "compare",
+            "default",
+            "--no-uncertainty",
+            "--reps",
+            &reps.to_string(),
+            "--steps",
+            "60",
+            "--no-plots",
+            "--threads",
+            "2",
+            "--out",
+            out,
+        ])
         .args(["--set", "initial.burn_in=24", "--set", "population.villages=4"])
         .output()
         .expect("cannot start the normshift binary");
