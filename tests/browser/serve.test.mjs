@@ -263,19 +263,17 @@ test("designer: add a strategy and an intervention, remove one, compare; the dow
   await page.close();
 });
 
-// Skipped since the recalibration of 1 December 2026: on uncertain-example the
-// page's regret_mean for baseline (0.065) differs from `normshift compare
-// --draws 4` (0.033), while the same request sent to /api/jobs directly
-// matches the terminal byte for byte (and tests/it/serve.rs
-// priors_are_drawn_as_compare_draws_them passes). What the page sends
-// differently is not yet found; see the closing note of session 5.
-test.skip("designer: a scenario with priors compares over draws, as `normshift compare --draws` does", async () => {
+test("designer: a scenario with priors compares over draws, as `normshift compare --draws` does", async () => {
   const DRAWS = 4;
   const { page, errors } = await open("/");
   await page.waitForSelector('.field[data-key="replicates"] input[type=number]');
   const file = path.join(here, "../../scenarios/uncertain-example.toml");
   await page.setInputFiles("#upload", { name: "uncertain-example.toml", mimeType: "text/plain", buffer: readFileSync(file) });
   await page.waitForSelector("#uncertainty-control:not([hidden])", { timeout: 60000 });
+  // The default declares priors too, so the control alone does not say the
+  // upload has arrived: wait for the uploaded file's six priors.
+  await page.waitForFunction(() => document.getElementById("draws-help").textContent.includes("priors on 6 parameters"), null,
+    { timeout: 60000 });
   await set(page, "#draws", DRAWS);
   const reps = Number(await page.inputValue("#f-replicates"));
   const seed = await page.inputValue("#f-seed");
