@@ -4,6 +4,7 @@
 //! a paired difference must have the right sign in most replicates and a
 //! mean of at least a stated size. Runs go through the public API.
 
+use crate::common::{assert_higher, monthly, paired};
 use normshift::outcomes::{col, sum};
 use normshift::run::{Job, RunResult};
 use normshift::scenario::Scenario;
@@ -20,31 +21,6 @@ fn run(s: &Scenario) -> Vec<RunResult> {
 /// Per-replicate values of a summary metric for one strategy.
 fn metric(rs: &[RunResult], strategy: &str, k: usize) -> Vec<f64> {
     rs.iter().filter(|r| r.id.strategy == strategy).map(|r| r.summary[k]).collect()
-}
-
-/// Per-replicate mean over months of a monthly column.
-fn monthly(rs: &[RunResult], strategy: &str, c: usize, months: std::ops::Range<usize>) -> Vec<f64> {
-    rs.iter()
-        .filter(|r| r.id.strategy == strategy)
-        .map(|r| r.months[months.clone()].iter().map(|m| m[c]).sum::<f64>() / months.len() as f64)
-        .collect()
-}
-
-/// Mean paired difference b - a, and how many replicates have b > a.
-fn paired(a: &[f64], b: &[f64]) -> (f64, usize) {
-    assert_eq!(a.len(), b.len());
-    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
-    (d.iter().sum::<f64>() / d.len() as f64, d.iter().filter(|x| **x > 0.0).count())
-}
-
-/// Assert b exceeds a by at least `min_mean` on average, in at least `min_reps` replicates.
-fn assert_higher(what: &str, a: &[f64], b: &[f64], min_mean: f64, min_reps: usize) {
-    let (mean, wins) = paired(a, b);
-    assert!(
-        mean >= min_mean && wins >= min_reps,
-        "{what}: mean paired difference {mean:.4} (need >= {min_mean}), higher in {wins}/{} replicates (need >= {min_reps})",
-        a.len()
-    );
 }
 
 const CHAMPIONS: &str = r#"

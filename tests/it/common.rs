@@ -1,5 +1,6 @@
-//! Helpers shared by the integration tests: running the real binary, and
-//! stopping long jobs.
+//! Helpers shared by the integration tests: running the real binary,
+//! stopping long jobs, the small district, and paired comparisons of
+//! replicates with stated tolerances.
 
 use std::path::Path;
 use std::process::{Child, Command};
@@ -41,4 +42,30 @@ pub fn small_district(name: &str, seed: u64, strategies: &str, sets: &[&str]) ->
     );
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     normshift::scenario::parse_scenario(&text, &format!("{name}.toml"), &sets).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Per-replicate mean over `months` of a monthly column of `strategy`.
+pub fn monthly(rs: &[normshift::run::RunResult], strategy: &str, c: usize, months: std::ops::Range<usize>) -> Vec<f64> {
+    rs.iter()
+        .filter(|r| r.id.strategy == strategy)
+        .map(|r| r.months[months.clone()].iter().map(|m| m[c]).sum::<f64>() / months.len() as f64)
+        .collect()
+}
+
+/// Mean paired difference b − a and the replicates where b > a.
+pub fn paired(a: &[f64], b: &[f64]) -> (f64, usize) {
+    assert_eq!(a.len(), b.len());
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
+    (d.iter().sum::<f64>() / d.len() as f64, d.iter().filter(|x| **x > 0.0).count())
+}
+
+/// b exceeds a by at least `min_mean` on average, in at least `min_reps` replicates.
+pub fn assert_higher(what: &str, a: &[f64], b: &[f64], min_mean: f64, min_reps: usize) {
+    let (mean, wins) = paired(a, b);
+    eprintln!("{what}: mean paired difference {mean:.5}, higher in {wins}/{}", a.len());
+    assert!(
+        mean >= min_mean && wins >= min_reps,
+        "{what}: mean paired difference {mean:.5} (need >= {min_mean}), higher in {wins}/{} replicates (need >= {min_reps})",
+        a.len()
+    );
 }

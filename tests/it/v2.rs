@@ -7,6 +7,7 @@
 //! checked against a plain re-count from agent states. Tolerances are
 //! stated per test.
 
+use crate::common::{assert_higher, monthly, paired};
 use normshift::interventions::Programme;
 use normshift::model::levers::{Channel, meeting_held};
 use normshift::model::rule::{Carry, Rule, advance};
@@ -31,32 +32,6 @@ fn without(s: &Scenario, c: Channel) -> Scenario {
     let mut s = s.clone();
     s.channels = s.channels.without(c);
     s
-}
-
-/// Per-replicate mean over `months` of a monthly column of `strategy`.
-fn monthly(rs: &[RunResult], strategy: &str, c: usize, months: std::ops::Range<usize>) -> Vec<f64> {
-    rs.iter()
-        .filter(|r| r.id.strategy == strategy)
-        .map(|r| r.months[months.clone()].iter().map(|m| m[c]).sum::<f64>() / months.len() as f64)
-        .collect()
-}
-
-/// Mean paired difference b − a and the replicates where b > a.
-fn paired(a: &[f64], b: &[f64]) -> (f64, usize) {
-    assert_eq!(a.len(), b.len());
-    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
-    (d.iter().sum::<f64>() / d.len() as f64, d.iter().filter(|x| **x > 0.0).count())
-}
-
-/// b exceeds a by at least `min_mean` on average, in at least `min_reps` replicates.
-fn assert_higher(what: &str, a: &[f64], b: &[f64], min_mean: f64, min_reps: usize) {
-    let (mean, wins) = paired(a, b);
-    eprintln!("{what}: mean paired difference {mean:.5}, higher in {wins}/{}", a.len());
-    assert!(
-        mean >= min_mean && wins >= min_reps,
-        "{what}: mean paired difference {mean:.5} (need >= {min_mean}), higher in {wins}/{} replicates (need >= {min_reps})",
-        a.len()
-    );
 }
 
 /// Leader engagement of every leader, funded for months 0-23.
