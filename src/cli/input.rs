@@ -7,7 +7,7 @@ use normshift::names::check_name;
 use normshift::network::Csr;
 use normshift::population::Agents;
 use normshift::scenario::limits::MAX_INPUT_BYTES;
-use normshift::scenario::{NetworkKind, Scenario, builtin, builtin_names};
+use normshift::scenario::{NetworkKind, Scenario, builtin, builtin_file, builtin_folder, builtin_names};
 use normshift::uncertainty::prior::{Priors, WithPriors, parse_with_priors_reading};
 use std::path::{Path, PathBuf};
 
@@ -78,9 +78,18 @@ pub struct Input {
     /// The folder that files the scenario names (a network, a posterior
     /// file) are read from: the scenario file's, or `.` for a built-in.
     pub dir: PathBuf,
+    /// The built-in scenario's name, when it is one: the files it names
+    /// are built in with it (`normshift::scenario::builtin_file`).
+    pub builtin: Option<String>,
 }
 
 impl Input {
+    /// Read a file the scenario names (a posterior file): (its name for
+    /// messages, its text).
+    pub fn read_named(&self, file: &str) -> anyhow::Result<(String, String)> {
+        named_file(self.builtin.as_deref(), &self.dir, file).map_err(bad)
+    }
+
     /// About how many agents each replicate has.
     pub fn agents_hint(&self) -> f64 {
         match &self.loaded {
@@ -93,6 +102,7 @@ impl Input {
 /// Read, override and validate the scenario the arguments name.
 pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
     let name = args.scenario.clone().unwrap_or_else(|| "default".into());
+    let is_builtin = !(Path::new(&name).exists() && !builtin_shadowed(&name)) && builtin(&name).is_some();
     let (text, origin, dir) = if Path::new(&name).exists() && !builtin_shadowed(&name) {
         let bytes = read_bounded(Path::new(&name), "the scenario file")?;
         let text =
@@ -118,12 +128,9 @@ pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
         sets.push(format!("replicates={r}"));
     }
     // A prior may name a posterior file (written by `calibrate`), relative
-    // to the scenario file's folder.
-    let read = |file: &str| -> Result<(String, String), String> {
-        let path = dir.join(file);
-        let text = read_text(&path, "a posterior file").map_err(|e| e.to_string())?;
-        Ok((path.display().to_string(), text))
-    };
+    // to the scenario file's folder (built in with a built-in scenario).
+    let builtin_name = is_builtin.then(|| name.clone());
+    let read = |file: &str| named_file(builtin_name.as_deref(), &dir, file);
     let WithPriors { scenario, priors, sets } = parse_with_priors_reading(&text, &origin, &sets, &read).map_err(|e| bad(e.to_string()))?;
     // Names become folder and file names: check them before any path is built.
     check_name(&scenario.name).map_err(|e| bad(format!("{origin}: name: {e}")))?;
@@ -131,7 +138,22 @@ pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
         check_name(&st.name).map_err(|e| bad(format!("{origin}: strategies.{i}.name: {e}")))?;
     }
     let loaded = if scenario.network.kind == NetworkKind::File { Some(load_network(&scenario, &dir)?) } else { None };
-    Ok(Input { scenario, origin, loaded, text, sets, priors, dir })
+    Ok(Input { scenario, origin, loaded, text, sets, priors, dir, builtin: builtin_name })
+}
+
+/// Read `file`, named by a scenario: from `dir`, or, for the built-in
+/// scenario `builtin`, from the files built in beside it. (Name for
+/// messages, text) or why not.
+pub fn named_file(builtin: Option<&str>, dir: &Path, file: &str) -> Result<(String, String), String> {
+    if let Some(name) = builtin {
+        let path = format!("{}{file}", builtin_folder(name));
+        return builtin_file(&path)
+            .map(|t| (format!("(built in) scenarios/{path}"), t.to_string()))
+            .ok_or_else(|| format!("the built-in scenario `{name}` names `{file}`, which is not built in"));
+    }
+    let path = dir.join(file);
+    let text = read_text(&path, "a posterior file").map_err(|e| e.to_string())?;
+    Ok((path.display().to_string(), text))
 }
 
 /// Read a whole UTF-8 text file (bounded like a scenario file); `what`

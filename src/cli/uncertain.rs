@@ -360,21 +360,22 @@ pub(super) fn saved_scenario(text: &str, scenario: &Scenario, priors: &toml::Tab
 /// A file copied into a results folder: its name there, and its bytes.
 pub(super) type FileCopy = (String, Vec<u8>);
 
+/// Reads a file a scenario names: (its name for messages, its text).
+pub(super) type Reader<'a> = &'a dyn Fn(&str) -> anyhow::Result<(String, String)>;
+
 /// The priors table with each posterior file a prior names (`file = ...`,
-/// read from `dir`) replaced by a copy in the comparison's folder:
+/// read through `read`) replaced by a copy in the comparison's folder:
 /// `posterior.csv`, then `posterior-2.csv` and on for other files (names
 /// no output of `compare` uses). Returns the table and the copies (name,
 /// bytes) to write beside the saved scenario.toml.
-pub(super) fn posterior_copies(table: &toml::Table, dir: &Path) -> anyhow::Result<(toml::Table, Vec<FileCopy>)> {
-    fn walk(t: &mut toml::Table, dir: &Path, seen: &mut Vec<(String, String, Vec<u8>)>) -> anyhow::Result<()> {
+pub(super) fn posterior_copies(table: &toml::Table, read: Reader<'_>) -> anyhow::Result<(toml::Table, Vec<FileCopy>)> {
+    fn walk(t: &mut toml::Table, read: Reader<'_>, seen: &mut Vec<(String, String, Vec<u8>)>) -> anyhow::Result<()> {
         if t.contains_key("dist") {
             if let Some(toml::Value::String(file)) = t.get("file").cloned() {
                 let name = match seen.iter().find(|c| c.0 == file) {
                     Some(c) => c.1.clone(),
                     None => {
-                        let path = dir.join(&file);
-                        let bytes =
-                            std::fs::read(&path).map_err(|e| bad(format!("{}: cannot read the posterior file: {e}", path.display())))?;
+                        let bytes = read(&file)?.1.into_bytes();
                         let name = if seen.is_empty() { "posterior.csv".to_string() } else { format!("posterior-{}.csv", seen.len() + 1) };
                         seen.push((file, name.clone(), bytes));
                         name
@@ -386,14 +387,14 @@ pub(super) fn posterior_copies(table: &toml::Table, dir: &Path) -> anyhow::Resul
         }
         for (_, v) in t.iter_mut() {
             if let toml::Value::Table(sub) = v {
-                walk(sub, dir, seen)?;
+                walk(sub, read, seen)?;
             }
         }
         Ok(())
     }
     let mut out = table.clone();
     let mut seen = Vec::new();
-    walk(&mut out, dir, &mut seen)?;
+    walk(&mut out, read, &mut seen)?;
     Ok((out, seen.into_iter().map(|(_, name, bytes)| (name, bytes)).collect()))
 }
 
@@ -448,7 +449,7 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, star
     let keys: Vec<String> = priors.iter().map(|p| p.key.clone()).collect();
     // Posterior files the priors name are copied into the folder and the
     // saved scenario.toml names the copies: the folder is self-contained.
-    let (table, copies) = posterior_copies(&input.priors.table, &input.dir)?;
+    let (table, copies) = posterior_copies(&input.priors.table, &|f: &str| input.read_named(f))?;
     let scenario_text = saved_scenario(&input.text, &input.scenario, &table)?;
     let mut ident = format!("{scenario_text}\n--draws {d_n}\n--reps {r_n}\n--design {}\n--strategies {}\n", u.design, names.join(","));
     for (name, bytes) in &copies {
@@ -984,7 +985,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<()> {
         std::fs::read_to_string(&p).map(|t| (p.display().to_string(), t)).map_err(|e| format!("{}: {e}", p.display()))
     };
     let read = parse_with_priors_reading(&text, &path.display().to_string(), &[], &files).map_err(|e| bad(e.to_string()))?;
-    let (_, copies) = posterior_copies(&read.priors.table, &dirs[0])?;
+    let (_, copies) = posterior_copies(&read.priors.table, &|f: &str| files(f).map_err(bad))?;
     let names: Vec<String> =
         m["strategies"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
     let (keys, values) = read_draws(&dirs[0])?;

@@ -258,6 +258,19 @@ pub fn builtin(name: &str) -> Option<&'static str> {
     BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
+/// Text of a file that goes with the built-in scenarios (a posterior file
+/// or a targets file), by its path under `scenarios/` (`default-posterior.csv`).
+pub fn builtin_file(path: &str) -> Option<&'static str> {
+    BUILTIN_FILES.iter().find(|(n, _)| *n == path).map(|(_, t)| *t)
+}
+
+/// The folder under `scenarios/` of built-in scenario `name` (`""` for
+/// `default`, `"reference/"` for `reference/watts`), which the files it
+/// names are read from.
+pub fn builtin_folder(name: &str) -> &str {
+    name.rfind('/').map_or("", |k| &name[..=k])
+}
+
 /// Names of the built-in scenarios.
 pub fn builtin_names() -> impl Iterator<Item = &'static str> {
     BUILTIN.iter().map(|(n, _)| *n)

@@ -573,10 +573,17 @@ fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, c
         }
     }
     put("acceptability.csv", accept);
-    // As `compare` saves it over draws: the resolved scenario and its priors.
-    let scenario_text = super::super::uncertain::saved_scenario(&l.text, s, &l.priors.table)
+    // As `compare` saves it over draws: the resolved scenario and its
+    // priors, with the posterior files they name copied beside it.
+    let read = |f: &str| l.read_named(f).map_err(super::super::bad);
+    let (table, copies) = super::super::uncertain::posterior_copies(&l.priors.table, &read)
         .map_err(|e| failed(format!("the scenario could not be saved: {e}")))?;
+    let scenario_text =
+        super::super::uncertain::saved_scenario(&l.text, s, &table).map_err(|e| failed(format!("the scenario could not be saved: {e}")))?;
     put("scenario.toml", scenario_text);
+    for (name, bytes) in copies {
+        put(&name, String::from_utf8_lossy(&bytes).into_owned());
+    }
 
     let o = plot::Options::default();
     let chance_rows: Vec<Chance> = stats

@@ -16,7 +16,7 @@ use super::Limits;
 use normshift::interventions::{Intervention, InterventionKind};
 use normshift::names::check_name;
 use normshift::scenario::{NetworkKind, Scenario, ScenarioError, builtin, builtin_names, parse_scenario};
-use normshift::uncertainty::prior::{Priors, WithPriors, parse_with_priors};
+use normshift::uncertainty::prior::{Priors, WithPriors, parse_with_priors_reading};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -91,6 +91,29 @@ pub struct Loaded {
     pub sets: Vec<String>,
     /// The scenario's priors (`[uncertain]`), as `normshift compare` reads them.
     pub priors: Priors,
+    /// The built-in scenario's name, when the page sent one: the posterior
+    /// files its priors name are built in with it.
+    pub builtin: Option<String>,
+}
+
+impl Loaded {
+    /// Read a file the scenario's priors name (a built-in scenario's
+    /// posterior file; an upload cannot name files).
+    pub fn read_named(&self, file: &str) -> Result<(String, String), String> {
+        read_named(self.builtin.as_deref(), file)
+    }
+}
+
+/// A file a scenario names: built in with a built-in scenario; an upload
+/// has no folder to read it from.
+fn read_named(builtin: Option<&str>, file: &str) -> Result<(String, String), String> {
+    match builtin {
+        Some(name) => super::super::input::named_file(Some(name), std::path::Path::new("."), file),
+        None => Err(format!(
+            "an uploaded scenario cannot name a posterior file (`{file}`): the server has no folder to read it from; \
+             list the values with `values = [...]`, or run `normshift compare` on the scenario's folder"
+        )),
+    }
 }
 
 /// Largest number of edits a page may send at once.
@@ -287,7 +310,9 @@ pub fn load(req: &ScenarioRequest, limits: &Limits) -> Result<Loaded, Problem> {
         }
         None => text,
     };
-    let WithPriors { scenario, priors, sets } = parse_with_priors(&text, &origin, &req.sets).map_err(|e| {
+    let builtin_name = req.builtin.clone().filter(|_| req.text.is_none());
+    let read = |file: &str| read_named(builtin_name.as_deref(), file);
+    let WithPriors { scenario, priors, sets } = parse_with_priors_reading(&text, &origin, &req.sets, &read).map_err(|e| {
         // The edited strategies' lines are in a text the page never shows:
         // their problems are located by key alone.
         if edited && e.key.as_deref().is_some_and(|k| k.starts_with("strategies")) && !e.origin.starts_with("--set ") {
@@ -315,7 +340,7 @@ pub fn load(req: &ScenarioRequest, limits: &Limits) -> Result<Loaded, Problem> {
         ));
     }
     check_limits(&scenario, &origin, limits)?;
-    Ok(Loaded { scenario, origin, text, sets, priors })
+    Ok(Loaded { scenario, origin, text, sets, priors, builtin: builtin_name })
 }
 
 /// Agent-months one comparison of `strategies` strategies draws.
