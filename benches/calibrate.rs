@@ -9,6 +9,11 @@
 //!   difference of `male_champions` from it (two strategies, one world and
 //!   one burn-in).
 //!
+//! - `default_evidence`: the default's own evidence targets
+//!   (`scenarios/default-targets.toml`, built in: three strategies, every
+//!   window within months 0-59) at `--steps 60`: what one attempt of the
+//!   shipped fit costs (docs/validation.md, "The default fitted").
+//!
 //! - `one_village_baseline`: `baseline_only` on the default at one village
 //!   (about 500 adults): the size a calibration to shares runs at
 //!   (docs/calibration.md section 8).
@@ -21,7 +26,7 @@
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use normshift::calibrate::targets::{Targets, parse_targets};
-use normshift::scenario::{Scenario, builtin, parse_scenario};
+use normshift::scenario::{Scenario, builtin, builtin_file, parse_scenario};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -93,4 +98,14 @@ fn baseline_and_champions(bencher: Bencher) {
 #[divan::bench(sample_count = 10, max_time = 20)]
 fn one_village_baseline(bencher: Bencher) {
     bench_on(bencher, one_village(), LEVEL);
+}
+
+/// The default's evidence targets, three strategies, months 0-59.
+#[divan::bench(sample_count = 5, max_time = 30)]
+fn default_evidence(bencher: Bencher) {
+    static CELL: OnceLock<Scenario> = OnceLock::new();
+    let s = CELL.get_or_init(|| {
+        parse_scenario(builtin("default").expect("built-in default"), "default", &["steps=60".into()]).expect("default at 60 months")
+    });
+    bench_on(bencher, s, builtin_file("default-targets.toml").expect("built-in default targets"));
 }

@@ -343,6 +343,7 @@ mod tests {
             source: "test".into(),
             integer: false,
             point: None,
+            fit: None,
         }
     }
 

@@ -60,8 +60,10 @@ pub struct CalibrateArgs {
     #[command(flatten)]
     pub adjust: Adjust,
     /// The targets file (TOML, `[[targets]]`; see docs/calibration.md).
+    /// Default for a built-in scenario: its built-in targets
+    /// (`scenarios/<name>-targets.toml`, e.g. the default's evidence).
     #[arg(long, value_name = "FILE")]
-    pub targets: PathBuf,
+    pub targets: Option<PathBuf>,
     /// Particles per generation (accepted parameter sets).
     #[arg(long, default_value_t = 500)]
     pub particles: usize,
@@ -300,7 +302,35 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
         Some(0) => return Err(bad("--round 0: give 1 or more attempt indices per round")),
         _ => {}
     }
-    let input = input::load(&args.scenario, &args.adjust)?;
+    let mut input = input::load(&args.scenario, &args.adjust)?;
+    // A scenario that ships a fitted posterior (keys with the prior they
+    // were fitted from, `prior = { ... }`) is fitted again from those
+    // priors, on those keys alone: the other priors stay at their point
+    // values, as in the fit that made the posterior (the default's other
+    // priors are `compare`'s, not the fit's).
+    let refit: Vec<String> = input.priors.list.iter().filter(|p| p.fit.is_some()).map(|p| p.key.clone()).collect();
+    if !refit.is_empty() {
+        let (fitted, held): (Vec<_>, Vec<_>) = std::mem::take(&mut input.priors.list).into_iter().partition(|p| p.fit.is_some());
+        if !held.is_empty() {
+            eprintln!(
+                "calibrate: {} ships a posterior of {}; fitting those {} again from the priors it records; {} other priors stay at their point values",
+                input.origin,
+                refit.join(", "),
+                refit.len(),
+                held.len()
+            );
+        }
+        input.priors.list = fitted;
+        for p in &mut input.priors.list {
+            if let Some(f) = p.fit.take() {
+                p.dist = f;
+            }
+        }
+    }
+    let (tpath, ttext) = match &args.targets {
+        Some(path) => (path.display().to_string(), input::read_text(path, "the targets file")?),
+        None => builtin_targets(&input)?,
+    };
     let s = &input.scenario;
     if input.priors.is_empty() {
         let why = if input.priors.fixed.is_empty() {
@@ -313,8 +343,6 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
     let priors = &input.priors.list;
     let prior = ScenarioPrior::new(priors).map_err(|e| bad(format!("{}: {e}", input.origin)))?;
     let keys: Vec<String> = priors.iter().map(|p| p.key.clone()).collect();
-    let tpath = args.targets.display().to_string();
-    let ttext = input::read_text(&args.targets, "the targets file")?;
     // Every target, and those fitted (all but the held-out ones).
     let all = parse_targets(&ttext, &tpath, s).map_err(|e| bad(e.to_string()))?;
     for name in &args.hold_out {
@@ -1019,11 +1047,26 @@ fn write_outputs(
         "\n# The posterior of `normshift calibrate` (report.html): each key is drawn\n# jointly with the others from the weighted rows of posterior.csv. The\n# point values above are the posterior medians.\n[uncertain]\n",
     );
     for p in priors {
+        // The prior it was fitted from goes with it, so that the saved
+        // scenario can be fitted again (`prior = { ... }`).
+        let from = fitted_from(&input.priors.table, &p.key).map(|t| format!(", prior = {}", toml::Value::Table(t))).unwrap_or_default();
         text.push_str(&format!(
-            "{} = {{ dist = \"samples\", file = \"posterior.csv\", source = {} }}\n",
+            "{} = {{ dist = \"samples\", file = \"posterior.csv\", source = {}{from} }}\n",
             p.key,
             toml::Value::String(source.clone())
         ));
+    }
+    // The scenario's other priors (those of a shipped posterior's
+    // scenario that this fit held at their point values) stay for
+    // `compare`, as written.
+    let fitted_keys: Vec<&str> = priors.iter().map(|p| p.key.as_str()).collect();
+    let mut kept = 0;
+    for (key, entry) in prior_entries(&input.priors.table, "") {
+        // (One that names another posterior file would not read back here.)
+        if !fitted_keys.contains(&key.as_str()) && !input.priors.fixed.contains(&key) && !entry.contains_key("file") {
+            text.push_str(&format!("{key} = {}\n", toml::Value::Table(entry)));
+            kept += 1;
+        }
     }
     // It must read back as compare will read it, with this posterior.
     let read = |name: &str| -> Result<(String, String), String> {
@@ -1035,8 +1078,12 @@ fn write_outputs(
     };
     let back = parse_with_priors_reading(&text, "scenario.toml", &[], &read)
         .map_err(|e| anyhow::anyhow!("the saved scenario.toml does not read back: {e}"))?;
-    if back.priors.list.len() != priors.len() {
-        return Err(anyhow::anyhow!("the saved scenario.toml reads back with {} priors, not {}", back.priors.list.len(), priors.len()));
+    if back.priors.list.len() != priors.len() + kept {
+        return Err(anyhow::anyhow!(
+            "the saved scenario.toml reads back with {} priors, not {}",
+            back.priors.list.len(),
+            priors.len() + kept
+        ));
     }
     parse_posterior(&posterior, "posterior.csv").map_err(|e| anyhow::anyhow!("posterior.csv does not read back: {e}"))?;
     write_atomic(&out.join("scenario.toml"), |w| w.write_all(text.as_bytes()))?;
@@ -1259,7 +1306,7 @@ fn inside(c: &Check) -> bool {
 /// A held-out target's prediction against its evidence, in words.
 fn held_out_sentence(name: &str, c: &Check) -> String {
     format!(
-        "\"{name}\": the evidence is {} (sd {}; 95% interval {} to {}); the posterior predicts {} (median; mean {}), 90% band {} to {}: the evidence lies {} the band (z = {:.2}).",
+        "\"{name}\": the evidence is {} (sd {}; 95% interval {} to {}); the posterior predicts {} (median; mean {}), 90% band {} to {}: the evidence lies {} the band; counting the evidence's own uncertainty, z = {:.2}: {}.",
         short(c.observed),
         short(c.sd),
         short(c.observed - 1.96 * c.sd),
@@ -1269,12 +1316,66 @@ fn held_out_sentence(name: &str, c: &Check) -> String {
         short(c.q05),
         short(c.q95),
         if inside(c) { "inside" } else { "outside" },
-        c.z
+        c.z,
+        if c.z.abs() <= 1.96 {
+            "the prediction agrees with the evidence (|z| at most 1.96)"
+        } else {
+            "the prediction misses the evidence (|z| above 1.96)"
+        }
     )
 }
 
 fn short(x: f64) -> String {
     normshift::calibrate::plot::sig(x)
+}
+
+/// The built-in targets of a built-in scenario (`scenarios/<name>-targets.toml`):
+/// (name for messages, text), or why `--targets` is needed.
+fn builtin_targets(input: &Input) -> anyhow::Result<(String, String)> {
+    let none = || {
+        bad(format!(
+            "{}: give the targets with --targets FILE (docs/calibration.md); only a built-in scenario with built-in targets (the default) has them by itself",
+            input.origin
+        ))
+    };
+    let name = input.builtin.as_deref().ok_or_else(none)?;
+    let path = format!("{name}-targets.toml");
+    let text = normshift::scenario::builtin_file(&path).ok_or_else(none)?;
+    Ok((format!("(built in) scenarios/{path}"), text.to_string()))
+}
+
+/// Every prior of an `[uncertain]` table: (dotted key as written, entry).
+fn prior_entries(t: &toml::Table, prefix: &str) -> Vec<(String, toml::Table)> {
+    let mut out = Vec::new();
+    for (k, v) in t {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        if let toml::Value::Table(sub) = v {
+            if sub.contains_key("dist") {
+                out.push((key, sub.clone()));
+            } else {
+                out.extend(prior_entries(sub, &key));
+            }
+        }
+    }
+    out
+}
+
+/// The prior a key was fitted from, as written in the scenario's
+/// `[uncertain]` table (`priors`): its own `prior = { ... }` when it was
+/// already a posterior, else the entry itself; without its `source`.
+fn fitted_from(priors: &toml::Table, key: &str) -> Option<toml::Table> {
+    let mut t = priors;
+    let parts: Vec<&str> = key.split('.').collect();
+    for part in &parts[..parts.len() - 1] {
+        t = t.get(*part)?.as_table()?;
+    }
+    let entry = t.get(*parts.last()?)?.as_table()?;
+    let mut from = match entry.get("prior") {
+        Some(toml::Value::Table(p)) => p.clone(),
+        _ => entry.clone(),
+    };
+    from.remove("source");
+    Some(from)
 }
 
 #[cfg(test)]

@@ -277,6 +277,11 @@ pub struct Prior {
     pub integer: bool,
     /// The scenario's own (point) value of the key, if it has one.
     pub point: Option<f64>,
+    /// The prior a calibration starts from, when `dist` is a fitted
+    /// posterior: the `prior = { ... }` of a `samples` prior. `compare`
+    /// draws `dist`; `calibrate` fits from this one, so a scenario that
+    /// ships its posterior can still be fitted again from its priors.
+    pub fit: Option<Dist>,
 }
 
 impl Prior {
@@ -668,7 +673,31 @@ impl Ctx<'_> {
             }
             Some(v) => return Err(self.err(parts, Some("source"), format!("`source` is text, not a {}", v.type_str()))),
         };
-        let mut prior = Prior { key, canonical, dist, source, integer, point };
+        let fit = match t.get("prior") {
+            None => None,
+            Some(Value::Table(sub)) => {
+                let d = self.dist(parts, sub)?;
+                if matches!(d, Dist::Samples { .. } | Dist::Posterior { .. } | Dist::Discrete { .. }) {
+                    return Err(self.err(
+                        parts,
+                        Some("prior"),
+                        "`prior` is the prior a calibration starts from: uniform, triangular, normal, lognormal or beta".into(),
+                    ));
+                }
+                let mut p =
+                    Prior { key: key.clone(), canonical: canonical.clone(), dist: d, source: source.clone(), integer, point, fit: None };
+                self.check_range(parts, &mut p)?;
+                Some(p.dist)
+            }
+            Some(v) => {
+                return Err(self.err(
+                    parts,
+                    Some("prior"),
+                    format!("`prior` is a table such as {{ dist = \"uniform\", lo = 0.1, hi = 0.3 }}, not a {}", v.type_str()),
+                ));
+            }
+        };
+        let mut prior = Prior { key, canonical, dist, source, integer, point, fit };
         self.check_range(parts, &mut prior)?;
         Ok(prior)
     }
@@ -744,7 +773,7 @@ impl Ctx<'_> {
             "triangular" => &["lo", "mode", "hi"],
             "normal" | "lognormal" | "beta" => &["mean", "sd", "lo", "hi"],
             "discrete" => &["values", "weights"],
-            "samples" => &["values", "file", "column"],
+            "samples" => &["values", "file", "column", "prior"],
             other => {
                 return Err(self.err(parts, Some("dist"), format!("unknown distribution `{other}`; use one of {}", DIST_NAMES.join(", "))));
             }

@@ -783,6 +783,124 @@ source = "synthetic truth"
         assert!(!dir.join("x").exists());
     }
 
+    /// A calibration's saved scenario keeps, beside each posterior, the
+    /// prior it was fitted from (`prior = { ... }`): `compare` draws the
+    /// posterior, and `calibrate` on the saved scenario fits again from the
+    /// priors (not from the posterior, which would count the evidence
+    /// twice), so it equals the first calibration. A `prior` that is not a
+    /// continuous distribution is refused, located.
+    #[test]
+    fn a_saved_posterior_is_fitted_again_from_its_priors() {
+        let tmp = setup();
+        let dir = tmp.path();
+        let args = ["--particles", "30", "--generations", "2", "--ppc", "4", "--no-plots"];
+        let mut a: Vec<&str> = vec!["calibrate", "small.toml", "--targets", "targets.toml", "--out", "first"];
+        a.extend(args);
+        let (code, out, err) = normshift(dir, &a);
+        assert_eq!(code, 0, "{out}\n{err}");
+        let saved = String::from_utf8(read(dir, "first", "scenario.toml")).unwrap();
+        assert!(
+            saved.contains("prior = { dist = \"uniform\", hi = 2.5, lo = 0.5 }")
+                && saved.contains("prior = { dist = \"uniform\", hi = 2.0, lo = 0.6 }"),
+            "{saved}"
+        );
+        let mut a: Vec<&str> = vec!["calibrate", "first/scenario.toml", "--targets", "targets.toml", "--out", "again"];
+        a.extend(args);
+        let (code, out, err) = normshift(dir, &a);
+        assert_eq!(code, 0, "{out}\n{err}");
+        for f in ["posterior.csv", "generations.csv"] {
+            assert!(read(dir, "first", f) == read(dir, "again", f), "{f}: refitting the saved scenario is not fitting from its priors");
+        }
+        // Not a continuous prior: refused with the key and the line.
+        let bad =
+            saved.replacen("prior = { dist = \"uniform\", hi = 2.5, lo = 0.5 }", "prior = { dist = \"discrete\", values = [1, 2] }", 1);
+        std::fs::write(dir.join("first/bad.toml"), &bad).unwrap();
+        let (code, _, err) = normshift(dir, &["compare", "first/bad.toml", "--draws", "2", "--reps", "1", "--steps", "2", "--out", "x"]);
+        assert_eq!(code, 2, "{err}");
+        let line = bad.lines().position(|l| l.contains("\"discrete\"")).unwrap() + 1;
+        assert!(err.contains(&format!("bad.toml:{line}:")) && err.contains("`prior`") && err.contains("uniform, triangular"), "{err}");
+        assert!(!dir.join("x").exists());
+    }
+
+    /// The built-in default carries its evidence: `calibrate` on it needs
+    /// no --targets (scenarios/default-targets.toml is built in), and its
+    /// shipped posterior (scenarios/default-posterior.csv) is refitted from
+    /// the priors it records.
+    #[test]
+    fn the_default_calibrates_against_its_built_in_targets() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let (code, out, err) = normshift(
+            dir,
+            &[
+                "calibrate",
+                "--steps",
+                "60",
+                "--reps",
+                "1",
+                "--particles",
+                "3",
+                "--generations",
+                "1",
+                "--ppc",
+                "2",
+                "--no-plots",
+                "--out",
+                "d",
+            ],
+        );
+        assert_eq!(code, 0, "{out}\n{err}");
+        let m = manifest(dir, "d");
+        assert_eq!(m["targets"], "(built in) scenarios/default-targets.toml", "{m}");
+        let ppc = String::from_utf8(read(dir, "d", "ppc.csv")).unwrap();
+        assert_eq!(ppc.lines().count(), 1 + 5, "{ppc}");
+        // Another built-in scenario has no targets of its own.
+        let (code, _, err) = normshift(dir, &["calibrate", "conservative-permission", "--out", "c"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("--targets"), "{err}");
+    }
+
+    /// `compare default` draws the default's shipped posterior
+    /// (scenarios/default-posterior.csv, built in): the folder keeps a copy,
+    /// its scenario.toml names the copy, each draw of the fitted keys is a
+    /// whole row of the posterior, and the folder alone runs again to the
+    /// same draws.
+    #[test]
+    fn compare_default_draws_its_shipped_posterior() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let cmp = ["--draws", "4", "--reps", "1", "--steps", "2", "--no-plots", "--strategies", "quota_only"];
+        let mut args = vec!["compare", "--out", "cmp"];
+        args.extend(cmp);
+        let (code, out, err) = normshift(dir, &args);
+        assert_eq!(code, 0, "{out}\n{err}");
+        let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default-posterior.csv")).unwrap();
+        assert_eq!(String::from_utf8(read(dir, "cmp", "posterior.csv")).unwrap(), shipped);
+        let saved = String::from_utf8(read(dir, "cmp", "scenario.toml")).unwrap();
+        assert!(saved.contains("file = \"posterior.csv\"") && !saved.contains("default-posterior.csv"), "{saved}");
+        let header: Vec<&str> = shipped.lines().next().unwrap().split(',').collect();
+        let keys: Vec<&str> = header.iter().copied().filter(|h| !["particle", "weight", "distance"].contains(h)).collect();
+        assert!(keys.len() >= 3, "{header:?}");
+        let rows: Vec<Vec<f64>> = shipped.lines().skip(1).map(|l| l.split(',').map(|x| x.parse().unwrap()).collect()).collect();
+        let draws = String::from_utf8(read(dir, "cmp", "draws.csv")).unwrap();
+        let dh: Vec<&str> = draws.lines().next().unwrap().split(',').collect();
+        for line in draws.lines().skip(1) {
+            let c: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+            let whole_row = rows.iter().any(|r| {
+                keys.iter().all(|k| {
+                    let (i, j) = (dh.iter().position(|h| h == k).unwrap(), header.iter().position(|h| h == k).unwrap());
+                    (c[i] - r[j]).abs() <= 1e-6
+                })
+            });
+            assert!(whole_row, "draw {line} is not a row of the shipped posterior");
+        }
+        let mut args = vec!["compare", "cmp/scenario.toml", "--out", "again"];
+        args.extend(cmp);
+        let (code, out, err) = normshift(dir, &args);
+        assert_eq!(code, 0, "{out}\n{err}");
+        assert!(read(dir, "cmp", "draws.csv") == read(dir, "again", "draws.csv"), "the saved folder draws otherwise");
+    }
+
     /// `compare` over a posterior file copies it into its folder and its
     /// saved scenario.toml names the copy: the folder alone, moved
     /// elsewhere without the original file, reruns to the same results.
