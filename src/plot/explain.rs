@@ -222,8 +222,8 @@ pub fn figure(rows: &[Row], strategies: &[String], o: &Options) -> Result<Option
     }
     let with_intervals = rows.iter().any(|r| r.lo.is_finite());
     let subtitle = format!(
-        "Gain lost with each channel off, on the same replicates{}. Left over: no single channel's",
-        if with_intervals { " (bar), 90% interval (whiskers)" } else { " (no intervals below 5 replicates)" }
+        "Points of gain lost with each channel off, same replicates{}; left over: no one channel's part",
+        if with_intervals { " (bars; whiskers: 90% interval)" } else { " (no intervals below 5 replicates)" }
     );
     let fig = Explain { bars, subtitle };
     let caption = sentences(rows).join(" ");

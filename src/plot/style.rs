@@ -102,9 +102,18 @@ pub fn strategy_label(name: &str) -> String {
     sentence(name)
 }
 
-/// `snake_case` as a sentence-case phrase.
+/// `snake_case` as a sentence-case phrase, with the possessives names
+/// cannot spell (`womens_orgs_core` is "Women's orgs core").
 pub fn sentence(name: &str) -> String {
-    let words = name.replace('_', " ");
+    let words: Vec<&str> = name
+        .split('_')
+        .map(|w| match w {
+            "womens" => "women's",
+            "mens" => "men's",
+            _ => w,
+        })
+        .collect();
+    let words = words.join(" ");
     let mut c = words.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
@@ -168,6 +177,8 @@ mod tests {
     fn names_and_numbers_read_plainly() {
         assert_eq!(strategy_label("baseline"), "No programme");
         assert_eq!(strategy_label("male_champions"), "Male champions");
+        assert_eq!(strategy_label("womens_orgs_core"), "Women's orgs core");
+        assert_eq!(sentence("mens_groups"), "Men's groups");
         assert_eq!(thousands(158732.4), "158,732");
         assert_eq!(thousands(-1000.0), "-1,000");
         assert_eq!(short(158732.0), "159k");
