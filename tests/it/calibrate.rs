@@ -877,7 +877,7 @@ source = "synthetic truth"
         let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/default-posterior.csv")).unwrap();
         assert_eq!(String::from_utf8(read(dir, "cmp", "posterior.csv")).unwrap(), shipped);
         let saved = String::from_utf8(read(dir, "cmp", "scenario.toml")).unwrap();
-        assert!(saved.contains("file = \"posterior.csv\"") && !saved.contains("default-posterior.csv"), "{saved}");
+        assert!(saved.contains("file = \"posterior.csv\"") && !saved.contains("file = \"default-posterior.csv\""), "{saved}");
         let header: Vec<&str> = shipped.lines().next().unwrap().split(',').collect();
         let keys: Vec<&str> = header.iter().copied().filter(|h| !["particle", "weight", "distance"].contains(h)).collect();
         assert!(keys.len() >= 3, "{header:?}");
