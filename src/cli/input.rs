@@ -141,10 +141,45 @@ pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
     Ok(Input { scenario, origin, loaded, text, sets, priors, dir, builtin: builtin_name })
 }
 
+/// How a scenario names a file built in with the scenarios, wherever the
+/// scenario itself is (`file = "builtin:default-posterior.csv"`; what
+/// `normshift show` writes for a built-in scenario's files).
+pub const BUILTIN_PREFIX: &str = "builtin:";
+
+/// A file built in with the scenarios, by its path under `scenarios/`.
+pub fn builtin_named(path: &str) -> Result<(String, String), String> {
+    builtin_file(path).map(|t| (format!("(built in) scenarios/{path}"), t.to_string())).ok_or_else(|| {
+        format!("`{BUILTIN_PREFIX}{path}`: no such built-in file (the built-in files are the posterior and targets files under scenarios/)")
+    })
+}
+
+/// A built-in scenario's text as `normshift show` prints it: the files
+/// its priors name become `builtin:` names, so that a copy saved anywhere
+/// still reads them.
+pub fn shown_builtin(name: &str, text: &str) -> String {
+    let mut out = text.to_string();
+    for file in builtin_files_of(name) {
+        out = out.replace(&format!("file = \"{file}\""), &format!("file = \"{BUILTIN_PREFIX}{}{file}\"", builtin_folder(name)));
+    }
+    out
+}
+
+/// The names (relative to its folder) of the files built in beside a
+/// built-in scenario.
+fn builtin_files_of(name: &str) -> Vec<String> {
+    let folder = builtin_folder(name);
+    normshift::scenario::builtin_file_names()
+        .filter_map(|p| p.strip_prefix(folder).filter(|rest| !rest.contains('/')).map(String::from))
+        .collect()
+}
+
 /// Read `file`, named by a scenario: from `dir`, or, for the built-in
 /// scenario `builtin`, from the files built in beside it. (Name for
 /// messages, text) or why not.
 pub fn named_file(builtin: Option<&str>, dir: &Path, file: &str) -> Result<(String, String), String> {
+    if let Some(path) = file.strip_prefix(BUILTIN_PREFIX) {
+        return builtin_named(path);
+    }
     if let Some(name) = builtin {
         let path = format!("{}{file}", builtin_folder(name));
         return builtin_file(&path)

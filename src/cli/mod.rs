@@ -206,7 +206,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Show { name } => match normshift::scenario::builtin(&name) {
             Some(text) => {
-                print!("{text}");
+                print!("{}", input::shown_builtin(&name, text));
                 Ok(())
             }
             None => {

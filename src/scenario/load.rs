@@ -264,6 +264,11 @@ pub fn builtin_file(path: &str) -> Option<&'static str> {
     BUILTIN_FILES.iter().find(|(n, _)| *n == path).map(|(_, t)| *t)
 }
 
+/// The paths under `scenarios/` of the files built in with the scenarios.
+pub fn builtin_file_names() -> impl Iterator<Item = &'static str> {
+    BUILTIN_FILES.iter().map(|(n, _)| *n)
+}
+
 /// The folder under `scenarios/` of built-in scenario `name` (`""` for
 /// `default`, `"reference/"` for `reference/watts`), which the files it
 /// names are read from.

@@ -19,7 +19,7 @@ pub use crate::interventions::{Cost, Funding, Group, Intervention, InterventionK
 pub use crate::model::rule::{RuleKeys, RuleKind};
 pub use crate::network::generators::{GeneratorKeys, GeneratorKind};
 pub use error::{Located, ScenarioError};
-pub use load::{builtin, builtin_file, builtin_folder, builtin_names, parse_scenario};
+pub use load::{builtin, builtin_file, builtin_file_names, builtin_folder, builtin_names, parse_scenario};
 
 /// A whole scenario: population, network, behaviour rule, context and the
 /// strategies to compare.

@@ -556,11 +556,40 @@ fn scenarios_lists_default() {
 fn show_default_is_accepted_by_check() {
     let tmp = tempfile::tempdir().unwrap();
     let o = ok(tmp.path(), &strs(&["show", "default"]));
-    assert_eq!(o.stdout, read(&default_toml()), "`show default` is not scenarios/default.toml");
+    // scenarios/default.toml, except that the posterior file it names is
+    // named as the built-in file, so that a copy saved anywhere reads it.
+    let file = read(&default_toml());
+    assert!(file.contains("file = \"default-posterior.csv\""));
+    assert_eq!(
+        o.stdout,
+        file.replace("file = \"default-posterior.csv\"", "file = \"builtin:default-posterior.csv\""),
+        "`show default` is not scenarios/default.toml"
+    );
     let f = tmp.path().join("mine.toml");
     std::fs::write(&f, &o.stdout).unwrap();
     let c = ok(tmp.path(), &strs(&["check", f.to_str().unwrap()]));
     assert!(c.stderr.contains("valid"), "check did not report the file valid:\n{}", c.stderr);
+    // It compares over the shipped posterior, copied into its folder.
+    ok(
+        tmp.path(),
+        &strs(&[
+            "compare",
+            "mine.toml",
+            "--draws",
+            "2",
+            "--reps",
+            "1",
+            "--steps",
+            "2",
+            "--strategies",
+            "quota_only",
+            "--no-plots",
+            "--out",
+            "m",
+        ]),
+    );
+    let shipped = read(&default_toml().with_file_name("default-posterior.csv"));
+    assert_eq!(read(&tmp.path().join("m/posterior.csv")), shipped);
 }
 
 #[test]
@@ -599,7 +628,8 @@ fn toml_files(dir: &Path, found: &mut Vec<PathBuf>) {
         let p = e.unwrap().path();
         if p.is_dir() {
             toml_files(&p, found);
-        } else if p.extension().is_some_and(|x| x == "toml") {
+        } else if p.extension().is_some_and(|x| x == "toml") && !p.to_string_lossy().ends_with("-targets.toml") {
+            // (A calibration's targets file is not a scenario.)
             found.push(p);
         }
     }

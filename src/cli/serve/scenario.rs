@@ -107,11 +107,14 @@ impl Loaded {
 /// A file a scenario names: built in with a built-in scenario; an upload
 /// has no folder to read it from.
 fn read_named(builtin: Option<&str>, file: &str) -> Result<(String, String), String> {
+    if let Some(path) = file.strip_prefix(super::super::input::BUILTIN_PREFIX) {
+        return super::super::input::builtin_named(path);
+    }
     match builtin {
         Some(name) => super::super::input::named_file(Some(name), std::path::Path::new("."), file),
         None => Err(format!(
             "an uploaded scenario cannot name a posterior file (`{file}`): the server has no folder to read it from; \
-             list the values with `values = [...]`, or run `normshift compare` on the scenario's folder"
+             list the values with `values = [...]`, name a built-in one (`builtin:default-posterior.csv`), or run `normshift compare` on the scenario's folder"
         )),
     }
 }
