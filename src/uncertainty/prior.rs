@@ -29,8 +29,8 @@
 //! Never reads files, prints or exits.
 
 use crate::rng::{StepKey, purpose_of};
-use crate::scenario::overrides::{Override, apply_override};
 use crate::scenario::load::Prepared;
+use crate::scenario::overrides::{Override, apply_override};
 use crate::scenario::{Located, Scenario, ScenarioError, parse_scenario};
 use statrs::distribution::{Beta, Continuous, ContinuousCDF, LogNormal, Normal};
 use std::borrow::Cow;
