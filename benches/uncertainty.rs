@@ -13,6 +13,11 @@
 //!   on one world. The job runs 512 such units (plus 4 at the point
 //!   values), on as many cores as there are.
 //!
+//! - `read_default_with_priors`: reading the built-in `default` with its
+//!   priors (`parse_with_priors`), which every `compare`, `check`,
+//!   `calibrate` and web request on it pays once: it searches the valid
+//!   range of each unbounded normal or log-normal prior.
+//!
 //! The analysis's share of the job is `analysis_256_draws` over
 //! 512 x `example_replicate` (both on one core). Run with
 //! `cargo bench --bench uncertainty`.
@@ -22,6 +27,7 @@ use normshift::rng::{StepKey, purpose_of};
 use normshift::run::Job;
 use normshift::scenario::{Scenario, builtin, parse_scenario};
 use normshift::uncertainty::analysis::{Outcomes, analyse};
+use normshift::uncertainty::prior::parse_with_priors;
 use std::sync::OnceLock;
 
 fn main() {
@@ -77,4 +83,10 @@ fn example_replicate(bencher: Bencher) {
     job.replicates = 0..1;
     job.trace = false;
     bencher.bench_local(|| divan::black_box(job.run_replicate(0)));
+}
+
+#[divan::bench(sample_count = 20, max_time = 20)]
+fn read_default_with_priors(bencher: Bencher) {
+    let text = builtin("default").expect("built-in default");
+    bencher.bench_local(|| divan::black_box(parse_with_priors(text, "default", &[]).expect("default with priors")));
 }

@@ -65,6 +65,52 @@ pub fn parse_scenario(text: &str, origin: &str, overrides: &[String]) -> Result<
     Ok(scenario)
 }
 
+/// A scenario text read once with its overrides, to try many values of
+/// one more override (a prior's search for the edge of its key's valid
+/// range): [`Prepared::accepts`] says whether [`parse_scenario`] would
+/// accept the text with the overrides and that one more, going through the
+/// same steps after the text is read (the override applied to the table,
+/// the table read into a scenario, the same checks), without reading and
+/// parsing the text again for every value.
+pub struct Prepared {
+    /// The text's table with the overrides applied.
+    table: toml::Table,
+    /// The overrides, as applied.
+    parsed: Vec<Override>,
+}
+
+impl Prepared {
+    /// The text with its overrides, if [`parse_scenario`] accepts them
+    /// (None otherwise: then there is nothing to prepare).
+    pub fn new(text: &str, origin: &str, overrides: &[String]) -> Option<Prepared> {
+        parse_scenario(text, origin, overrides).ok()?;
+        let text: &str = &widen_big_integers(text, origin).ok()?;
+        let text: &str = &crate::uncertainty::prior::strip(text);
+        let mut table = super::limits::table_of(text).ok()?;
+        let mut parsed = Vec::with_capacity(overrides.len());
+        for raw in overrides {
+            let mut o = Override::parse(raw).ok()?;
+            apply_override(&mut table, &mut o).ok()?;
+            parsed.push(o);
+        }
+        Some(Prepared { table, parsed })
+    }
+
+    /// `parse_scenario(text, origin, overrides + [extra]).is_ok()`.
+    pub fn accepts(&self, extra: &str) -> bool {
+        let Ok(mut o) = Override::parse(extra) else { return false };
+        let mut table = self.table.clone();
+        if apply_override(&mut table, &mut o).is_err() {
+            return false;
+        }
+        let Ok(mut scenario) = Scenario::deserialize_table(&table) else { return false };
+        let steps_overridden = self.parsed.iter().chain([&o]).any(|o| o.canonical == "steps");
+        super::limits::check(&scenario, steps_overridden).is_ok()
+            && validate(&mut scenario).is_ok()
+            && super::limits::check_counts(&scenario).is_ok()
+    }
+}
+
 impl Scenario {
     fn deserialize_table(table: &toml::Table) -> Result<Scenario, String> {
         use serde::Deserialize;
@@ -321,5 +367,42 @@ mod tests {
             let s = parse_scenario(builtin(name).unwrap(), name, &[]);
             assert!(s.is_ok(), "{name}: {}", s.unwrap_err());
         }
+    }
+
+    #[test]
+    fn a_prepared_text_accepts_what_parse_scenario_accepts() {
+        // Values on both sides of each key's valid range, a key that does
+        // not exist, a bad value and `steps` (which clips the programme),
+        // with and without earlier overrides.
+        let text = builtin("default").unwrap();
+        let tries = [
+            "backlash.rate=0.5",
+            "backlash.rate=-0.1",
+            "backlash.rate=1.5",
+            "rule.beta=0.0",
+            "rule.beta=1e300",
+            "attitudes.influence=1.0000001",
+            "council.meetings_per_year=13",
+            "council.meetings_per_year=0",
+            "steps=12",
+            "steps=0",
+            "no.such.key=1",
+            "backlash.rate=abc",
+            "population.villages=0",
+        ];
+        let mut agreed = 0;
+        for base in [vec![], vec!["backlash.rate=0.2".to_string()], vec!["steps=24".to_string(), "seed=7".to_string()]] {
+            let prepared = Prepared::new(text, "default", &base).expect("the base parses");
+            for extra in tries {
+                let mut sets = base.clone();
+                sets.push(extra.to_string());
+                let whole = parse_scenario(text, "default", &sets).is_ok();
+                assert_eq!(prepared.accepts(extra), whole, "{base:?} + {extra}");
+                agreed += usize::from(whole);
+            }
+        }
+        // Both answers occur.
+        assert!(agreed > 0 && agreed < 3 * tries.len(), "{agreed}");
+        assert!(Prepared::new(text, "default", &["backlash.rate=2".to_string()]).is_none());
     }
 }

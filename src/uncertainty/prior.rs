@@ -29,6 +29,7 @@
 //! Never reads files, prints or exits.
 
 use crate::rng::{StepKey, purpose_of};
+use crate::scenario::load::Prepared;
 use crate::scenario::overrides::{Override, apply_override};
 use crate::scenario::{Located, Scenario, ScenarioError, parse_scenario};
 use statrs::distribution::{Beta, Continuous, ContinuousCDF, LogNormal, Normal};
@@ -915,7 +916,13 @@ impl Ctx<'_> {
         match &mut p.dist {
             Dist::Normal { lo, hi, .. } | Dist::LogNormal { lo, hi, .. } => {
                 let start = if lo.is_finite() || hi.is_finite() { centre.clamp(*lo, *hi) } else { centre };
-                let ok = |x: f64| self.accepts(&p.key, x, p.integer).is_ok();
+                // The text read once for the search's many values (what
+                // `accepts` would say, without parsing the text each time).
+                let prepared = Prepared::new(self.text, self.origin, self.sets);
+                let ok = |x: f64| match &prepared {
+                    Some(pr) => pr.accepts(&format!("{}={}", p.key, literal(x, p.integer))),
+                    None => self.accepts(&p.key, x, p.integer).is_ok(),
+                };
                 if !lo.is_finite() || !hi.is_finite() {
                     if !ok(start) {
                         return Err(self.err(
