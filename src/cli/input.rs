@@ -102,7 +102,7 @@ impl Input {
 /// Read, override and validate the scenario the arguments name.
 pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
     let name = args.scenario.clone().unwrap_or_else(|| "default".into());
-    let is_builtin = !(Path::new(&name).exists() && !builtin_shadowed(&name)) && builtin(&name).is_some();
+    let is_builtin = (builtin_shadowed(&name) || !Path::new(&name).exists()) && builtin(&name).is_some();
     let (text, origin, dir) = if Path::new(&name).exists() && !builtin_shadowed(&name) {
         let bytes = read_bounded(Path::new(&name), "the scenario file")?;
         let text =
