@@ -188,6 +188,9 @@ test("designer: a broken upload and a bad value show the located message beside 
 
   // Back to the built-in, then a value out of range.
   await page.selectOption("#builtin", "default");
+  // The form is rebuilt when the built-in arrives: edit it only after that,
+  // or the edit lands on the form being replaced.
+  await page.waitForFunction(() => window.designer && window.designer.idle());
   await page.waitForSelector('.field[data-key="population.elite"] input[type=number]');
   await page.fill("#f-population-elite", "2");
   await page.dispatchEvent("#f-population-elite", "change");

@@ -11,6 +11,7 @@ const state = {
   validateTimer: null,
   checks: 0, // checks of the form sent
   inflight: 0, // checks not yet answered
+  loading: 0, // scenarios asked for and not yet shown (the form is rebuilt when one arrives)
   model: [], // the strategies as their TOML tables (see renderStrategies)
   picked: [], // per strategy: compared or not
   strategiesEdited: false,
@@ -55,7 +56,13 @@ async function upload() {
 /** Ask the server to read a scenario and build the form from its answer. */
 async function choose(source) {
   $("upload-error").textContent = "";
-  const r = await ns.call("POST", "/api/scenario", Object.assign({ sets: [] }, source));
+  state.loading++;
+  let r;
+  try {
+    r = await ns.call("POST", "/api/scenario", Object.assign({ sets: [] }, source));
+  } finally {
+    state.loading--;
+  }
   if (r.status !== 200) {
     showProblem(r.body, true);
     return;
@@ -400,8 +407,8 @@ async function validate() {
   }
 }
 
-/** For tests: no check of the form is waiting or in flight. */
-window.designer = { idle: () => state.validateTimer === null && state.inflight === 0 };
+/** For tests: no scenario is loading and no check of the form is waiting or in flight. */
+window.designer = { idle: () => state.loading === 0 && state.validateTimer === null && state.inflight === 0 };
 
 function clearProblems() {
   document.querySelectorAll("[data-error-for]").forEach((e) => (e.textContent = ""));
