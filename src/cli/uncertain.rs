@@ -40,7 +40,7 @@ use normshift::plot::uncertain::{Chance, GainRow, SectionRow, WinnerMap, accepta
 use normshift::plot::{Figure, Options};
 use normshift::run::{Job, RunId, RunResult};
 use normshift::scenario::{Scenario, parse_scenario};
-use normshift::uncertainty::analysis::{Analysis, Outcomes, Stats, analyse, decisive, winners};
+use normshift::uncertainty::analysis::{Analysis, Discovery, Outcomes, Stats, analyse, decisive, winners};
 use normshift::uncertainty::prior::{Design, TABLE, parse_with_priors_reading, unit_draws};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -812,34 +812,9 @@ fn finish(out: &Path, shown: &Path, ctx: &Context<'_>, rows: &[(u64, String)], n
         }
         Ok(())
     })?;
-    write_atomic(&out.join("discovery.csv"), |w| {
-        writeln!(w, "{}", DISCOVERY_COLUMNS.join(","))?;
-        let top = a.top.map_or("", |t| names[t].as_str());
-        for disc in &a.discoveries {
-            let other = &names[disc.other];
-            if let Some(b) = &disc.found {
-                let restricted = b.restricted();
-                for k in restricted.iter().map(|&k| Some(k)).chain(restricted.is_empty().then_some(None)) {
-                    let (param, lo, hi) = match k {
-                        Some(k) => (keys[k].as_str(), bound(b.lo[k]), bound(b.hi[k])),
-                        None => ("", String::new(), String::new()),
-                    };
-                    writeln!(
-                        w,
-                        "{top},{other},box,{param},{lo},{hi},,{},{},{},{}",
-                        num(b.coverage),
-                        num(b.density),
-                        num(b.mass),
-                        num(disc.wins)
-                    )?;
-                }
-            }
-            for (k, v) in disc.indices.iter().enumerate() {
-                writeln!(w, "{top},{other},first_order,{},,,{},,,,{}", keys[k], num(*v), num(disc.wins))?;
-            }
-        }
-        Ok(())
-    })?;
+    let top = a.top.map_or("", |t| names[t].as_str());
+    let discovery = discovery_csv(top, &a.discoveries, names, keys);
+    write_atomic(&out.join("discovery.csv"), |w| w.write_all(discovery.as_bytes()))?;
     write_atomic(&out.join("acceptability.csv"), |w| {
         writeln!(w, "wtp,strategy,p_most_net_benefit")?;
         for (l, row) in a.wtp.iter().zip(&a.curve) {
@@ -1024,8 +999,37 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> anyhow::Result<()> {
 }
 
 /// A box edge for `discovery.csv`: empty where the box is open.
-pub(super) fn bound(x: f64) -> String {
+fn bound(x: f64) -> String {
     if x.is_finite() { num(x) } else { String::new() }
+}
+
+/// The text of `discovery.csv` (docs/uncertainty.md): per runner-up, its
+/// PRIM box (one row per restriction, `value` its quasi-p-value; one row
+/// with no parameter when no range stands out), the first-order index of
+/// the difference to each parameter, and the indices' noise floor.
+pub(super) fn discovery_csv(top: &str, discoveries: &[Discovery], names: &[String], keys: &[String]) -> String {
+    let mut out = format!("{}\n", DISCOVERY_COLUMNS.join(","));
+    for disc in discoveries {
+        let other = &names[disc.other];
+        let tail =
+            |coverage: f64, density: f64, mass: f64| format!("{},{},{},{}\n", num(coverage), num(density), num(mass), num(disc.wins));
+        if let Some(b) = &disc.found {
+            let restricted = b.restricted();
+            for &k in &restricted {
+                out.push_str(&format!("{top},{other},box,{},{},{},{},", keys[k], bound(b.lo[k]), bound(b.hi[k]), num(b.qp[k])));
+                out.push_str(&tail(b.coverage, b.density, b.mass));
+            }
+            if restricted.is_empty() {
+                out.push_str(&format!("{top},{other},box,,,,,"));
+                out.push_str(&tail(b.coverage, b.density, b.mass));
+            }
+        }
+        for (k, v) in disc.indices.iter().enumerate() {
+            out.push_str(&format!("{top},{other},first_order,{},,,{},,,,{}\n", keys[k], num(*v), num(disc.wins)));
+        }
+        out.push_str(&format!("{top},{other},first_order_noise,,,,{},,,,{}\n", num(disc.noise), num(disc.wins)));
+    }
+    out
 }
 
 /// (mean, 5th, 95th percentile) of one metric of the rows added to
@@ -1116,8 +1120,18 @@ fn print_table(ctx: &Context<'_>, a: &Analysis, wall: f64) {
             let mut ranked: Vec<(usize, f64)> = disc.indices.iter().copied().enumerate().filter(|(_, v)| !v.is_nan()).collect();
             ranked.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
             if !ranked.is_empty() && disc.wins > 0.0 {
-                let top: Vec<String> = ranked.iter().take(3).map(|(k, v)| format!("{} {:.2}", keys[*k], v)).collect();
-                println!("{}", wrap(&format!("the difference moves most with: {}", top.join(", ")), 76, "    "));
+                let above: Vec<String> = ranked
+                    .iter()
+                    .filter(|(_, v)| disc.noise.is_nan() || *v > disc.noise)
+                    .take(3)
+                    .map(|(k, v)| format!("{} {:.2}", keys[*k], v))
+                    .collect();
+                let line = if above.is_empty() {
+                    format!("no parameter on its own moves the difference beyond chance (index above {:.2})", disc.noise)
+                } else {
+                    format!("the difference moves most with: {} (chance reaches {:.2})", above.join(", "), disc.noise)
+                };
+                println!("{}", wrap(&line, 76, "    "));
             }
         }
     }

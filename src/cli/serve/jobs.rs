@@ -437,7 +437,7 @@ fn finish(
 /// d*R+R-1, the same analysis and the same rows added to
 /// `comparison.csv`; R is the scenario's `replicates`.
 fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, cancel: &AtomicBool) -> Result<Output, Stopped> {
-    use super::super::uncertain::{DISCOVERY_COLUMNS, METRICS, bound, metric};
+    use super::super::uncertain::{METRICS, discovery_csv, metric};
     use normshift::outcomes::sum;
     use normshift::uncertainty::analysis::{Analysis, Outcomes, analyse};
     use normshift::uncertainty::prior::{Design, unit_draws};
@@ -541,30 +541,8 @@ fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, c
         }
     }
     put("comparison.csv", comparison);
-    let mut discovery = format!("{}\n", DISCOVERY_COLUMNS.join(","));
     let top = top.map_or("", |t| names[t].as_str());
-    for disc in &discoveries {
-        let other = &names[disc.other];
-        if let Some(b) = &disc.found {
-            let restricted = b.restricted();
-            for k in restricted.iter().map(|&k| Some(k)).chain(restricted.is_empty().then_some(None)) {
-                let (param, lo, hi) = match k {
-                    Some(k) => (keys[k].as_str(), bound(b.lo[k]), bound(b.hi[k])),
-                    None => ("", String::new(), String::new()),
-                };
-                discovery.push_str(&format!(
-                    "{top},{other},box,{param},{lo},{hi},,{},{},{},{}\n",
-                    num(b.coverage),
-                    num(b.density),
-                    num(b.mass),
-                    num(disc.wins)
-                ));
-            }
-        }
-        for (k, v) in disc.indices.iter().enumerate() {
-            discovery.push_str(&format!("{top},{other},first_order,{},,,{},,,,{}\n", keys[k], num(*v), num(disc.wins)));
-        }
-    }
+    let discovery = discovery_csv(top, &discoveries, &names, &keys);
     put("discovery.csv", discovery);
     let mut accept = "wtp,strategy,p_most_net_benefit\n".to_string();
     for (lv, row) in wtp.iter().zip(&curve) {
