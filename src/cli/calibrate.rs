@@ -32,7 +32,7 @@ use super::folder::{self, Holder};
 use super::input::{self, Adjust, Input};
 use super::run::{check_memory, set_threads};
 use super::{Interrupted, ScenarioArgs, bad, journal, limits, runner, stop};
-use normshift::calibrate::abc::{Abc, AbcError, Attempt, Collector, Next, Observer, Plan, Population, Progress, Settings, Stop};
+use normshift::calibrate::abc::{Abc, AbcError, Attempt, Collector, Next, Observer, Outcome, Plan, Population, Progress, Settings, Stop};
 use normshift::calibrate::fit::{
     Check, Marginal, Replayed, ScenarioPrior, checks, journal_header, journal_row, marginals, parse_journal_row, ppc_seed, replay,
     resample, round, standing,
@@ -165,6 +165,9 @@ fn simulate_at(input: &Input, targets: &Targets, priors: &[Prior], theta: &[f64]
 /// Journals each batch, reports progress, and asks the run to stop on
 /// Ctrl-C, SIGTERM, a failed write or a failed simulation.
 struct Journal<'a> {
+    /// Simulations run by this invocation (attempts outside the prior
+    /// run none).
+    simulated: u64,
     file: std::fs::File,
     path: PathBuf,
     dim: usize,
@@ -183,6 +186,7 @@ impl Observer for Journal<'_> {
         if self.failed.is_some() {
             return;
         }
+        self.simulated += taken.iter().filter(|a| !matches!(a.outcome, Outcome::OutsidePrior)).count() as u64;
         let mut text = String::new();
         for a in taken {
             text.push_str(&journal_row(plan.generation, a, self.dim, self.stats));
@@ -448,6 +452,10 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
     let jpath = out.join(JOURNAL);
 
     let t0 = Instant::now();
+    // Simulations this invocation ran, whether or not a generation they
+    // belong to was finished (the budget can cut the last one short), and
+    // whether it started afresh (then they are all the run's).
+    let (mut ran_here, mut fresh) = (0u64, false);
     let fit = if args.merge {
         let merged = merge_rounds(&abc, &layout, &sim_error);
         let wall = t0.elapsed().as_secs_f64();
@@ -498,6 +506,7 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
             .open(&jpath)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", jpath.display()))?;
         let mut obs = Journal {
+            simulated: 0,
             file,
             path: jpath.clone(),
             dim: keys.len(),
@@ -524,6 +533,7 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
             Replayed::Later(r) => abc.run(Some(r), &mut obs),
         };
         let wall = t0.elapsed().as_secs_f64();
+        (ran_here, fresh) = (obs.simulated, resumed_attempts == 0);
         let sim_failed = sim_error.lock().ok().and_then(|g| g.clone());
         match result {
             Ok(fit) => fit,
@@ -591,7 +601,8 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
         return Err(e);
     }
     job.manifest(&manifest("complete", wall, more))?;
-    print_summary(&input, &fitted, priors, &fit, &margins, &checks, simulations, wall, threads);
+    let attempted = if fresh { ran_here.max(simulations) } else { simulations };
+    print_summary(&input, &fitted, priors, &fit, &margins, &checks, (simulations, attempted, ran_here), wall, threads);
     println!("results in {}", out.display());
     Ok(())
 }
@@ -1251,28 +1262,35 @@ fn print_summary(
     fit: &normshift::calibrate::abc::Fit,
     margins: &[Marginal],
     checks: &[Check],
-    simulations: u64,
+    (simulations, attempted, ran_here): (u64, u64, u64),
     wall: f64,
     threads: usize,
 ) {
     let pop = &fit.population;
+    // Simulations of a generation the budget cut short count in the time
+    // but not in the fit: say so, or the rate would read too low.
+    let cut = attempted.saturating_sub(simulations);
+    let cut = if cut > 0 { format!(" (and {cut} in generation {}, cut short)", fit.history.len() + 1) } else { String::new() };
+    let ran = if ran_here > 0 { ran_here } else { simulations };
     println!(
-        "{}: {} generations, {} simulations in {} ({:.2} simulations/s on {threads} threads); stopped: {}",
+        "{}: {} generations, {} simulations{cut}; {} run in {} ({:.2} simulations/s on {threads} threads); stopped: {}",
         input.scenario.name,
         fit.history.len(),
         simulations,
+        ran,
         seconds(wall),
-        simulations as f64 / wall.max(1e-9),
+        ran as f64 / wall.max(1e-9),
         stop_words(fit.stop)
     );
     println!("last tolerance {}, effective sample size {:.0} of {} particles", tol(pop.epsilon), pop.ess(), pop.particles.len());
-    println!("{:<44} {:>10} {:>10} {:>22}", "parameter", "prior", "median", "90% interval");
+    // The prior's own 90% range beside the posterior's, so the narrowing
+    // reads directly (a normal prior's support is the key's whole range).
+    println!("{:<40} {:>20} {:>10} {:>20}", "parameter", "prior 90% range", "median", "90% interval");
     for (p, m) in priors.iter().zip(margins) {
-        let (lo, hi) = p.dist.support();
         println!(
-            "{:<44} {:>10} {:>10} {:>22}",
+            "{:<40} {:>20} {:>10} {:>20}",
             p.key,
-            format!("{}-{}", short(lo), short(hi)),
+            format!("[{}, {}]", short(p.dist.quantile(0.05)), short(p.dist.quantile(0.95))),
             short(m.q50),
             format!("[{}, {}]", short(m.q05), short(m.q95))
         );

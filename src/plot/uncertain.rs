@@ -496,8 +496,10 @@ pub fn section(rows: &[SectionRow], sentences: &[String], figures: &[Figure], (d
         }
         h.push_str(
             "</ul>\n<p class=\"muted\">Each sentence names the range of the parameters where the runner-up does better than the top \
-             strategy (found by PRIM, a box search used in scenario discovery) and how often it does better there. Check that \
-             range against what you know of your context: if it is plausible there, the choice is not settled.</p>\n",
+             strategy (found by PRIM, a box search used in scenario discovery) and how often it does better there; only ranges that \
+             stand out beyond chance are named (each tested at the 5% level). Check that range against what you know of your \
+             context: if it is plausible there, the choice is not settled. When no range stands out, the runner-up wins now and \
+             then but not in any region you could check.</p>\n",
         );
     }
     for f in figures {
