@@ -1180,7 +1180,9 @@ fn report(
         ));
     }
     for (p, m) in priors.iter().zip(margins) {
-        let (lo, hi) = p.dist.support();
+        // Against the prior's own 90% range (a normal prior's support is
+        // the key's whole range, which no posterior would span).
+        let (lo, hi) = (p.dist.quantile(0.05), p.dist.quantile(0.95));
         if m.q95 - m.q05 > 0.8 * (hi - lo) {
             warnings.push(format!("`{}`: the posterior's 90% interval spans most of the prior; the targets say little about it.", p.key));
         }
@@ -1192,9 +1194,9 @@ fn report(
         }
         h.push_str("</ul>\n");
     }
-    h.push_str("<h2>Parameters</h2>\n<table><tr><th>key</th><th>prior range</th><th>scenario value</th><th>posterior median</th><th>90% interval</th><th>source of the prior</th></tr>\n");
+    h.push_str("<h2>Parameters</h2>\n<table><tr><th>key</th><th>prior 90% range</th><th>scenario value</th><th>posterior median</th><th>90% interval</th><th>source of the prior</th></tr>\n");
     for (p, m) in priors.iter().zip(margins) {
-        let (lo, hi) = p.dist.support();
+        let (lo, hi) = (p.dist.quantile(0.05), p.dist.quantile(0.95));
         h.push_str(&format!(
             "<tr><td><code>{}</code></td><td>{} to {}</td><td>{}</td><td>{}</td><td>{} to {}</td><td>{}</td></tr>\n",
             esc(&p.key),

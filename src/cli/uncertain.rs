@@ -446,7 +446,8 @@ pub fn compare_draws(args: &CompareArgs, input: &Input, picked: Vec<usize>, star
         months: s.steps as usize,
         budget: args.budget.is_some(),
     };
-    let keys: Vec<String> = priors.iter().map(|p| p.key.clone()).collect();
+    let all_names: Vec<String> = s.strategies.iter().map(|t| t.name.clone()).collect();
+    let keys: Vec<String> = priors.iter().map(|p| p.named_key(&all_names)).collect();
     // Posterior files the priors name are copied into the folder and the
     // saved scenario.toml names the copies: the folder is self-contained.
     let (table, copies) = posterior_copies(&input.priors.table, &|f: &str| input.read_named(f))?;
@@ -1016,7 +1017,7 @@ pub(super) fn discovery_csv(top: &str, discoveries: &[Discovery], names: &[Strin
         if let Some(b) = &disc.found {
             let restricted = b.restricted();
             for &k in &restricted {
-                out.push_str(&format!("{top},{other},box,{},{},{},{},", keys[k], bound(b.lo[k]), bound(b.hi[k]), num(b.qp[k])));
+                out.push_str(&format!("{top},{other},box,{},{},{},{:.3e},", keys[k], bound(b.lo[k]), bound(b.hi[k]), b.qp[k]));
                 out.push_str(&tail(b.coverage, b.density, b.mass));
             }
             if restricted.is_empty() {
@@ -1117,7 +1118,8 @@ fn print_table(ctx: &Context<'_>, a: &Analysis, wall: f64) {
         println!("What changes the answer:");
         for disc in &a.discoveries {
             println!("{}", wrap(&disc.sentence, 76, "  "));
-            let mut ranked: Vec<(usize, f64)> = disc.indices.iter().copied().enumerate().filter(|(_, v)| !v.is_nan()).collect();
+            let mut ranked: Vec<(usize, f64)> =
+                disc.indices.iter().copied().enumerate().filter(|&(k, v)| disc.live[k] && !v.is_nan()).collect();
             ranked.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
             if !ranked.is_empty() && disc.wins > 0.0 {
                 let above: Vec<String> = ranked

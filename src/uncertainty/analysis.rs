@@ -324,8 +324,11 @@ pub struct Discovery {
     pub wins: f64,
     /// PRIM's box of the draws where it wins, if any.
     pub found: Option<PrimBox>,
-    /// First-order index of the difference (top minus runner-up) to each parameter.
+    /// First-order index of the difference (top minus runner-up) to each
+    /// parameter (0 where not `live`).
     pub indices: Vec<f64>,
+    /// The parameters that can move this pair's difference ([`can_move`]).
+    pub live: Vec<bool>,
     /// What an index reaches by chance with these draws (see
     /// [`first_order_noise`]): indices at or below it say nothing.
     pub noise: f64,
@@ -406,7 +409,7 @@ fn discover(o: &Outcomes, stats: &[Stats], top: usize, values: &[Vec<f64>], keys
                 .collect();
             let noise = first_order_noise(&sub, &diff);
             let sentence = sentence(found.as_ref(), keys, &o.strategies[k], &o.strategies[top], wins);
-            Discovery { other: k, wins, found, indices, noise, sentence }
+            Discovery { other: k, wins, found, indices, live, noise, sentence }
         })
         .collect()
 }
@@ -420,8 +423,9 @@ pub fn decisive(o: &Outcomes, a: &Analysis, values: &[Vec<f64>]) -> Option<(usiz
     if params < 2 {
         return None;
     }
+    // A parameter that cannot move the pair ranks below every other.
     let ranked: Vec<f64> = match a.discoveries.first() {
-        Some(d) => d.indices.clone(),
+        Some(d) => d.indices.iter().zip(&d.live).map(|(&v, &l)| if l { v } else { f64::NAN }).collect(),
         None => {
             let g = o.draw_means(&o.gain, top);
             (0..params).map(|p| first_order(&values.iter().map(|r| r[p]).collect::<Vec<_>>(), &g)).collect()

@@ -161,6 +161,7 @@ pub fn prim(x: &[Vec<f64>], y: &[bool], settings: Settings) -> Option<PrimBox> {
     let mut allowed = vec![true; dims];
     let mut chosen = loop {
         let mut chosen = search(&data, &full, &allowed, settings);
+        let found = chosen.restricted();
         // Significance: drop the least significant restriction while any
         // is above the limit.
         loop {
@@ -174,11 +175,11 @@ pub fn prim(x: &[Vec<f64>], y: &[bool], settings: Settings) -> Option<PrimBox> {
                 _ => break,
             }
         }
-        let kept: Vec<bool> = (0..dims).map(|k| chosen.lo[k].is_finite() || chosen.hi[k].is_finite()).collect();
-        if kept == allowed || !kept.iter().any(|&k| k) {
+        let kept = chosen.restricted();
+        if kept == found || kept.is_empty() {
             break chosen;
         }
-        allowed = kept;
+        allowed = (0..dims).map(|k| kept.contains(&k)).collect();
     };
     let (inside, hits) = data.counts(&chosen);
     if binomial_at_least(hits, inside, cases as f64 / n as f64) > settings.max_qp {
@@ -430,6 +431,10 @@ mod tests {
     fn the_binomial_tail_is_exact_on_small_cases() {
         // P(X >= 2) for Binomial(3, 0.5) = 4/8; P(X >= 0) = 1; P(X >= 4) = 0.
         assert!((binomial_at_least(2, 3, 0.5) - 0.5).abs() < 1e-12);
+        // P(X >= 8) for Binomial(10, 0.3) = (45 * 0.3^8 * 0.7^2 + 10 *
+        // 0.3^9 * 0.7 + 0.3^10) = 0.0015903...
+        let exact = 45.0 * 0.3f64.powi(8) * 0.49 + 10.0 * 0.3f64.powi(9) * 0.7 + 0.3f64.powi(10);
+        assert!((binomial_at_least(8, 10, 0.3) - exact).abs() < 1e-12 && (exact - 0.0015903).abs() < 1e-6, "{exact}");
         assert_eq!(binomial_at_least(0, 3, 0.5), 1.0);
         assert!(binomial_at_least(4, 3, 0.5).abs() < 1e-12);
     }

@@ -286,6 +286,22 @@ pub struct Prior {
 }
 
 impl Prior {
+    /// The key as written, but a strategy given by its index
+    /// (`strategies.2.x`) given by its name (`strategies.quota_only.x`)
+    /// from `strategies`, the scenario's strategy names in order: tables
+    /// and sentences read better, and every parameter of a strategy then
+    /// names its owner the same way.
+    pub fn named_key(&self, strategies: &[String]) -> String {
+        let mut parts: Vec<&str> = self.key.split('.').collect();
+        if parts.len() > 2
+            && parts[0] == "strategies"
+            && let Some(name) = parts[1].parse::<usize>().ok().and_then(|i| strategies.get(i))
+        {
+            parts[1] = name;
+        }
+        parts.join(".")
+    }
+
     /// The value at quantile `u`, rounded for whole-number keys.
     pub fn value(&self, u: f64) -> f64 {
         let x = self.dist.quantile(u);
@@ -1060,6 +1076,25 @@ mod tests {
         let text = format!("{BASE}\n[uncertain]\n{extra}\n");
         let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
         parse_with_priors(&text, "t.toml", &sets)
+    }
+
+    #[test]
+    fn a_strategy_given_by_index_is_named() {
+        let p = |key: &str| Prior {
+            key: key.into(),
+            canonical: key.into(),
+            dist: Dist::Uniform { lo: 0.0, hi: 1.0 },
+            source: "test".into(),
+            integer: false,
+            point: None,
+            fit: None,
+        };
+        let names = ["baseline".to_string(), "quota_only".to_string()];
+        assert_eq!(p("strategies.1.interventions.0.effect").named_key(&names), "strategies.quota_only.interventions.0.effect");
+        assert_eq!(p("strategies.quota_only.cost").named_key(&names), "strategies.quota_only.cost");
+        // Out of range, or not a strategy: as written.
+        assert_eq!(p("strategies.7.cost").named_key(&names), "strategies.7.cost");
+        assert_eq!(p("council.1.x").named_key(&names), "council.1.x");
     }
 
     #[test]

@@ -515,7 +515,8 @@ fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, c
             }
         }
     }
-    let keys: Vec<String> = priors.iter().map(|p| p.key.clone()).collect();
+    let all_names: Vec<String> = s.strategies.iter().map(|t| t.name.clone()).collect();
+    let keys: Vec<String> = priors.iter().map(|p| p.named_key(&all_names)).collect();
     let Analysis { stats, top, discoveries, wtp, curve } = analyse(&o, &values, &keys);
     let rows = compare(&results, &names, super::super::compare::BASELINE);
 
