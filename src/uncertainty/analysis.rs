@@ -471,6 +471,26 @@ mod tests {
     }
 
     #[test]
+    fn a_third_strategys_parameter_is_left_out_and_the_box_lands_on_the_right_column() {
+        // Columns: a parameter of a strategy "c" not compared (made to
+        // mirror x, so a search that saw it could cut on it), then x.
+        let (o, xs) = crossing(200, 2);
+        let values: Vec<Vec<f64>> = xs.iter().map(|&x| vec![x, x]).collect();
+        let keys = vec!["strategies.c.effect".to_string(), "share".to_string()];
+        let a = analyse(&o, &values, &keys);
+        let d = &a.discoveries[0];
+        assert_eq!(d.live, vec![false, true]);
+        assert_eq!(d.indices[0], 0.0);
+        assert!(d.indices[1] > 0.9, "{:?}", d.indices);
+        let b = d.found.as_ref().unwrap();
+        assert_eq!(b.restricted(), vec![1], "{b:?}");
+        // b beats a where x < 0.25.
+        assert!((b.hi[1] - 0.25).abs() < 0.03 && b.qp[0].is_nan() && b.qp[1] < 1e-6, "{b:?}");
+        assert!(d.sentence.contains("where share is at most"), "{}", d.sentence);
+        assert_eq!(decisive(&o, &a, &values), Some((1, 0)));
+    }
+
+    #[test]
     fn p_best_sums_to_one_and_regret_is_never_negative() {
         let (o, _) = crossing(100, 3);
         let st = summarise(&o);
