@@ -294,10 +294,13 @@ fn validate_strategies(s: &mut Scenario) -> Check {
     let mut seen: Vec<&str> = Vec::new();
     for (si, st) in s.strategies.iter().enumerate() {
         let sp = si.to_string();
-        if st.name.trim().is_empty() || st.name.contains(',') {
+        // A comma would split CSV columns; a dot or `=` would make the
+        // dotted keys of `--set` and `[uncertain]` (`strategies.NAME.x`)
+        // ambiguous.
+        if st.name.trim().is_empty() || st.name.contains([',', '.', '=']) {
             return Err(bad(
                 path(&["strategies", &sp, "name"]),
-                format!("`{}` is not a usable name; use letters, digits, `_` or `-`", st.name),
+                format!("`{}` is not a usable name; use letters, digits, `_` or `-` (no `,`, `.` or `=`)", st.name),
             ));
         }
         if seen.contains(&st.name.as_str()) {
@@ -395,6 +398,18 @@ mod tests {
         let e = validate(&mut s).unwrap_err();
         assert_eq!(e.path, vec!["backlash", "rate"]);
         assert!(e.message.contains("1.5") && e.message.contains("0 to 1"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_strategy_name_with_a_dot_is_refused() {
+        // `strategies.mc.v2.x` could not say which strategy it means.
+        for bad_name in ["mc.v2", "a,b", "x=y", " "] {
+            let mut s = base();
+            s.strategies[0].name = bad_name.into();
+            let e = validate(&mut s).unwrap_err();
+            assert_eq!(e.path, vec!["strategies", "0", "name"]);
+            assert!(e.message.contains("not a usable name"), "{}", e.message);
+        }
     }
 
     #[test]
