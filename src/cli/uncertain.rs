@@ -886,11 +886,14 @@ pub fn folder_report(dir: &Path, opts: &Options) -> anyhow::Result<Option<(Vec<F
             let r = b.restricted();
             (r.contains(&px) || r.contains(&py)).then(|| ([b.lo[px], b.hi[px], b.lo[py], b.hi[py]], d.sentence.clone()))
         });
+        // Against the closest runner-up's noise floor (no floor, no claim).
+        let beyond = |p: usize| a.discoveries.first().is_none_or(|d| d.noise.is_nan() || d.indices[p] > d.noise);
         let map = WinnerMap {
             strategies: names.clone(),
             keys: [keys[px].clone(), keys[py].clone()],
             draws: values.iter().zip(&win).map(|(v, &w)| (v[px], v[py], w)).collect(),
             found,
+            beyond_chance: [beyond(px), beyond(py)],
         };
         figures.extend(winner_map(&map, opts)?);
     }
@@ -1129,7 +1132,7 @@ fn print_table(ctx: &Context<'_>, a: &Analysis, wall: f64) {
                     .map(|(k, v)| format!("{} {:.2}", keys[*k], v))
                     .collect();
                 let line = if above.is_empty() {
-                    format!("no parameter on its own moves the difference beyond chance (index above {:.2})", disc.noise)
+                    format!("no parameter on its own moves the difference beyond chance (chance reaches {:.2})", disc.noise)
                 } else {
                     format!("the difference moves most with: {} (chance reaches {:.2})", above.join(", "), disc.noise)
                 };

@@ -309,6 +309,9 @@ pub struct WinnerMap {
     pub draws: Vec<(f64, f64, usize)>,
     /// A PRIM box on these parameters, if any: (x lo, x hi, y lo, y hi), infinite where open, and what it says.
     pub found: Option<([f64; 4], String)>,
+    /// Whether each parameter moves the lead beyond chance (its index
+    /// above the noise floor); the caption says when one does not.
+    pub beyond_chance: [bool; 2],
 }
 
 impl Draw for WinnerMap {
@@ -397,12 +400,28 @@ pub fn winner_map(map: &WinnerMap, o: &Options) -> Result<Option<Figure>, PlotEr
         .filter(|(_, c)| **c > 0)
         .map(|(k, c)| format!("{} {:.0}%", super::style::strategy_label(&map.strategies[k]), 100.0 * *c as f64 / map.draws.len() as f64))
         .collect();
-    let mut caption = format!(
-        "The draws over the two parameters that move the top strategy's lead most ({} and {}); winners: {}.",
-        map.keys[0],
-        map.keys[1],
-        shares.join(", ")
-    );
+    let mut caption = match map.beyond_chance {
+        [true, true] => format!(
+            "The draws over the two parameters that move the top strategy's lead most ({} and {}); winners: {}.",
+            map.keys[0],
+            map.keys[1],
+            shares.join(", ")
+        ),
+        [true, false] => format!(
+            "The draws over the parameter that moves the top strategy's lead most ({}) and the next ({}, whose effect on it is within \
+             chance with these draws); winners: {}.",
+            map.keys[0],
+            map.keys[1],
+            shares.join(", ")
+        ),
+        _ => format!(
+            "The draws over {} and {}, the parameters ranked first for the top strategy's lead, though with these draws neither moves \
+             it beyond chance; winners: {}.",
+            map.keys[0],
+            map.keys[1],
+            shares.join(", ")
+        ),
+    };
     if let Some((_, said)) = &map.found {
         caption.push(' ');
         caption.push_str(said);
@@ -473,7 +492,7 @@ pub fn section(rows: &[SectionRow], sentences: &[String], figures: &[Figure], (d
     h.push_str("</table>\n<ul class=\"how-to-read\">\n");
     h.push_str(
         "<li><b>Probability best</b>: in what share of the draws the strategy raised participation the most. It adds up to 100% over \
-         the strategies. It is not the chance the strategy works in a real place: it is how often it comes first when the assumptions \
+         the strategies (up to rounding). It is not the chance the strategy works in a real place: it is how often it comes first when the assumptions \
          are varied over the ranges given.</li>\n",
     );
     h.push_str(
@@ -554,9 +573,13 @@ mod tests {
             keys: ["x".into(), "y".into()],
             draws: (0..10).map(|d| (f64::from(d), f64::from(d % 3), if d < 3 { 2 } else { 1 })).collect(),
             found: Some(([f64::NEG_INFINITY, 2.5, f64::NEG_INFINITY, f64::INFINITY], "b wins where x < 2.5.".into())),
+            beyond_chance: [true, true],
         };
         let f = winner_map(&map, &Options::default()).unwrap().unwrap();
         assert!(f.caption.contains("winners: A 70%, B 30%.") && f.caption.ends_with("b wins where x < 2.5."), "{}", f.caption);
+        assert!(f.caption.starts_with("The draws over the two parameters that move"), "{}", f.caption);
+        let weak = winner_map(&WinnerMap { beyond_chance: [true, false], ..map }, &Options::default()).unwrap().unwrap();
+        assert!(weak.caption.contains("the next (y, whose effect on it is within chance"), "{}", weak.caption);
         assert!(f.svg.contains("<svg"));
     }
 }
