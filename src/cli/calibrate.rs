@@ -1256,6 +1256,16 @@ fn report(
     h
 }
 
+/// `text` cut to at most `width` characters at a word's end, with `…`.
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(width - 1).collect();
+    let cut = head.rfind(' ').filter(|&k| k > width / 2).map_or(head.as_str(), |k| &head[..k]);
+    format!("{}…", cut.trim_end())
+}
+
 #[allow(clippy::too_many_arguments)]
 fn print_summary(
     input: &Input,
@@ -1297,16 +1307,20 @@ fn print_summary(
             format!("[{}, {}]", short(m.q05), short(m.q95))
         );
     }
-    println!("{:<44} {:>10} {:>10} {:>22}", "target", "observed", "simulated", "5th-95th percentile");
+    // z compares the observed value with the simulated mean (counting both
+    // uncertainties); the median is shown too, as a skewed band's centre.
+    println!("{:<40} {:>9} {:>9} {:>9} {:>20} {:>6}", "target", "observed", "sim mean", "median", "5th-95th percentile", "z");
     for ((t, c), &h) in fitted.all.targets.iter().zip(checks).zip(fitted.held) {
-        let name: String = if h { format!("(held out) {}", t.name) } else { t.name.clone() }.chars().take(44).collect();
+        let name = clip(&if h { format!("(held out) {}", t.name) } else { t.name.clone() }, 40);
         let mark = if inside(c) { "" } else { " !" };
         println!(
-            "{:<44} {:>10} {:>10} {:>22}{mark}",
+            "{:<40} {:>9} {:>9} {:>9} {:>20} {:>6}{mark}",
             name,
             short(c.observed),
+            short(c.mean),
             short(c.q50),
-            format!("[{}, {}]", short(c.q05), short(c.q95))
+            format!("[{}, {}]", short(c.q05), short(c.q95)),
+            format!("{:.2}", c.z)
         );
     }
     if fitted.held.iter().any(|&h| h) {
@@ -1401,6 +1415,13 @@ fn fitted_from(priors: &toml::Table, key: &str) -> Option<toml::Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_names_are_cut_at_a_word() {
+        assert_eq!(clip("short", 40), "short");
+        assert_eq!(clip("a participation mandate leaves men's attitude unchanged", 40), "a participation mandate leaves men's…");
+        assert!(clip("x".repeat(60).as_str(), 40).chars().count() == 40);
+    }
 
     #[test]
     fn seconds_read_naturally() {
