@@ -585,23 +585,24 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
     let checks = checks(&all.observed(), &all.sds(), &ppc_sims);
     let margins = marginals(pop, &keys);
 
+    let attempted = if fresh { ran_here.max(simulations) } else { simulations };
     let more = serde_json::json!({
         "stop": stop_name(fit.stop),
         "generations": fit.history.len(),
         "simulations": simulations,
+        "simulations_cut_short": attempted - simulations,
         "final_tolerance": if pop.epsilon.is_finite() { serde_json::json!(pop.epsilon) } else { serde_json::Value::Null },
         "effective_sample_size": pop.ess(),
         "ppc_wall_seconds": ppc_wall,
         "rounds": args.merge,
     });
-    let fitted = Fitted { all: &all, held: &held, tpath: &tpath };
+    let fitted = Fitted { all: &all, held: &held, tpath: &tpath, cut_short: attempted - simulations };
     let written = write_outputs(&out, &input, &fitted, priors, &keys, &fit, &margins, &checks, &ppc_sims, !args.no_plots);
     if let Err(e) = written {
         job.manifest(&manifest("failed", wall, more)).ok();
         return Err(e);
     }
     job.manifest(&manifest("complete", wall, more))?;
-    let attempted = if fresh { ran_here.max(simulations) } else { simulations };
     print_summary(&input, &fitted, priors, &fit, &margins, &checks, (simulations, attempted, ran_here), wall, threads);
     println!("results in {}", out.display());
     Ok(())
@@ -613,6 +614,9 @@ struct Fitted<'a> {
     all: &'a Targets,
     held: &'a [bool],
     tpath: &'a str,
+    /// Simulations of a generation the budget cut short: run, but not
+    /// part of the fit (0 on a resumed run, which does not count them).
+    cut_short: u64,
 }
 
 // ---------------------------------------------------------------------------
@@ -1149,7 +1153,7 @@ fn report(
     h.push_str(&esc(&input.scenario.name));
     h.push_str("</title><style>body{font-family:'Liberation Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;color:#222;line-height:1.45}table{border-collapse:collapse;margin:1em 0}td,th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}img{max-width:100%}.warn{color:#a33}</style></head><body>\n");
     h.push_str(&format!(
-        "<h1>Calibration of {}</h1>\n<p>Scenario <code>{}</code> fitted to {} targets of <code>{}</code>{} by approximate Bayesian computation (ABC-SMC). {} generations, {} simulations; stopped because {}. The last generation was accepted at a distance of {} target sds; effective sample size {:.0} of {} particles.</p>\n",
+        "<h1>Calibration of {}</h1>\n<p>Scenario <code>{}</code> fitted to {} targets of <code>{}</code>{} by approximate Bayesian computation (ABC-SMC). {} generations, {} simulations{}; stopped because {}. The last generation was accepted at a distance of {} target sds; effective sample size {:.0} of {} particles.</p>\n",
         esc(&input.scenario.name),
         esc(&input.origin),
         targets.targets.len() - n_held,
@@ -1157,6 +1161,11 @@ fn report(
         if n_held > 0 { format!(" ({n_held} more held out of the fit and only predicted: below)") } else { String::new() },
         fit.history.len(),
         fit.history.iter().map(|g| g.simulations).sum::<u64>(),
+        if fitted.cut_short > 0 {
+            format!(" (and {} in generation {}, cut short by the budget and not part of the fit)", fitted.cut_short, fit.history.len() + 1)
+        } else {
+            String::new()
+        },
         stop_words(fit.stop),
         esc(&tol(pop.epsilon)),
         pop.ess(),
