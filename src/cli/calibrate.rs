@@ -1065,10 +1065,13 @@ fn write_outputs(
         // The prior it was fitted from goes with it, so that the saved
         // scenario can be fitted again (`prior = { ... }`).
         let from = fitted_from(&input.priors.table, &p.key).map(|t| format!(", prior = {}", toml::Value::Table(t))).unwrap_or_default();
+        // So does the prior's own source (a refit of a shipped posterior
+        // keeps what its prior rests on, not the earlier fit's words).
+        let prior_source = p.source.rsplit_once("; prior: ").map_or(p.source.as_str(), |(_, rest)| rest);
         text.push_str(&format!(
             "{} = {{ dist = \"samples\", file = \"posterior.csv\", source = {}{from} }}\n",
             p.key,
-            toml::Value::String(source.clone())
+            toml::Value::String(format!("{source}; prior: {prior_source}"))
         ));
     }
     // The scenario's other priors (those of a shipped posterior's
