@@ -738,7 +738,13 @@ impl Ctx<'_> {
                 let mut sets = self.sets.to_vec();
                 sets.push(format!("{key}=0.5"));
                 match parse_scenario(self.text, self.origin, &sets) {
-                    Err(e) if e.message.contains("unknown field") || e.message.contains("invalid type") => {
+                    // (An intervention's or a network's own fields say
+                    // "is not used by `kind`" rather than "unknown field".)
+                    Err(e)
+                        if e.message.contains("unknown field")
+                            || e.message.contains("invalid type")
+                            || e.message.contains("is not used by") =>
+                    {
                         Err(self.err(parts, None, format!("not a numeric key of the scenario: {}", e.message)))
                     }
                     _ => Ok((o.canonical, None, false)),
@@ -1076,6 +1082,16 @@ mod tests {
         let text = format!("{BASE}\n[uncertain]\n{extra}\n");
         let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
         parse_with_priors(&text, "t.toml", &sets)
+    }
+
+    #[test]
+    fn a_misspelled_intervention_field_is_a_bad_key_not_a_bad_range() {
+        let text = "name = \"t\"\n[[strategies]]\nname = \"baseline\"\n[[strategies]]\nname = \"w\"\n[[strategies.interventions]]\nkind = \"dialogue\"\neffect = 0.01\n\n[uncertain]\nstrategies.w.interventions.0.efect = { dist = \"uniform\", lo = 0.0, hi = 0.1, source = \"x\" }\n";
+        let Err(e) = parse_with_priors(text, "t.toml", &[]) else { panic!("a misspelled field must be refused") };
+        assert!(e.message.contains("not a numeric key of the scenario") && e.message.contains("is not used by"), "{}", e.message);
+        assert!(!e.message.contains("reaches"), "{}", e.message);
+        // Spelled right, it reads.
+        assert!(parse_with_priors(&text.replace("efect", "effect"), "t.toml", &[]).is_ok());
     }
 
     #[test]
