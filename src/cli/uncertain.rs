@@ -919,7 +919,7 @@ pub fn folder_report(dir: &Path, opts: &Options) -> anyhow::Result<Option<(Vec<F
             }
         })
         .collect();
-    let sentences: Vec<String> = a.discoveries.iter().map(|d| d.sentence.clone()).collect();
+    let sentences: Vec<String> = a.discoveries.iter().map(|d| with_moves_line(d, &keys)).collect();
     let html = section(&section_rows, &sentences, &figures, (plan.draws, plan.reps, keys.len()));
     Ok(Some((figures, html)))
 }
@@ -1036,6 +1036,41 @@ pub(super) fn discovery_csv(top: &str, discoveries: &[Discovery], names: &[Strin
     out
 }
 
+/// The parameters that move a pair's difference beyond chance, in words:
+/// "the difference moves most with: A 0.49, B 0.14 (chance reaches
+/// 0.12)". None when the runner-up never wins or nothing was ranked.
+pub(super) fn moves_line(disc: &Discovery, keys: &[String]) -> Option<String> {
+    let mut ranked: Vec<(usize, f64)> = disc.indices.iter().copied().enumerate().filter(|&(k, v)| disc.live[k] && !v.is_nan()).collect();
+    ranked.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    if ranked.is_empty() || disc.wins <= 0.0 {
+        return None;
+    }
+    let above: Vec<String> = ranked
+        .iter()
+        .filter(|(_, v)| disc.noise.is_nan() || *v > disc.noise)
+        .take(3)
+        .map(|(k, v)| format!("{} {:.2}", keys[*k], v))
+        .collect();
+    Some(if above.is_empty() {
+        format!("no parameter on its own moves the difference beyond chance (chance reaches {:.2})", disc.noise)
+    } else {
+        format!("the difference moves most with: {} (chance reaches {:.2})", above.join(", "), disc.noise)
+    })
+}
+
+/// A discovery's sentence followed by its [`moves_line`], for the report
+/// and the web page.
+pub(super) fn with_moves_line(disc: &Discovery, keys: &[String]) -> String {
+    match moves_line(disc, keys) {
+        Some(line) => {
+            let mut line = line;
+            line[..1].make_ascii_uppercase();
+            format!("{} {line}.", disc.sentence)
+        }
+        None => disc.sentence.clone(),
+    }
+}
+
 /// (mean, 5th, 95th percentile) of one metric of the rows added to
 /// `comparison.csv`; the percentiles only for `gain`.
 pub(super) fn metric(st: &Stats, m: &str) -> (f64, f64, f64) {
@@ -1121,21 +1156,7 @@ fn print_table(ctx: &Context<'_>, a: &Analysis, wall: f64) {
         println!("What changes the answer:");
         for disc in &a.discoveries {
             println!("{}", wrap(&disc.sentence, 76, "  "));
-            let mut ranked: Vec<(usize, f64)> =
-                disc.indices.iter().copied().enumerate().filter(|&(k, v)| disc.live[k] && !v.is_nan()).collect();
-            ranked.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-            if !ranked.is_empty() && disc.wins > 0.0 {
-                let above: Vec<String> = ranked
-                    .iter()
-                    .filter(|(_, v)| disc.noise.is_nan() || *v > disc.noise)
-                    .take(3)
-                    .map(|(k, v)| format!("{} {:.2}", keys[*k], v))
-                    .collect();
-                let line = if above.is_empty() {
-                    format!("no parameter on its own moves the difference beyond chance (chance reaches {:.2})", disc.noise)
-                } else {
-                    format!("the difference moves most with: {} (chance reaches {:.2})", above.join(", "), disc.noise)
-                };
+            if let Some(line) = moves_line(disc, keys) {
                 println!("{}", wrap(&line, 76, "    "));
             }
         }

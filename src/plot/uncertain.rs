@@ -518,7 +518,9 @@ pub fn section(rows: &[SectionRow], sentences: &[String], figures: &[Figure], (d
              strategy (found by PRIM, a box search used in scenario discovery) and how often it does better there; only ranges that \
              stand out beyond chance are named (each tested at the 5% level). Check that range against what you know of your \
              context: if it is plausible there, the choice is not settled. When no range stands out, the runner-up wins now and \
-             then but not in any region you could check.</p>\n",
+             then but not in any region you could check. The sentence after it names the parameters that move the difference \
+             between the two strategies most, each with its first-order index (the share of the difference it explains on its own), \
+             and what the largest index reaches by chance with these draws.</p>\n",
         );
     }
     for f in figures {

@@ -437,7 +437,7 @@ fn finish(
 /// d*R+R-1, the same analysis and the same rows added to
 /// `comparison.csv`; R is the scenario's `replicates`.
 fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, cancel: &AtomicBool) -> Result<Output, Stopped> {
-    use super::super::uncertain::{METRICS, discovery_csv, metric};
+    use super::super::uncertain::{METRICS, discovery_csv, metric, with_moves_line};
     use normshift::outcomes::sum;
     use normshift::uncertainty::analysis::{Analysis, Outcomes, analyse};
     use normshift::uncertainty::prior::{Design, unit_draws};
@@ -576,14 +576,8 @@ fn execute_draws(l: &Loaded, picked: &[usize], draws: u32, done: &AtomicUsize, c
         .collect();
     let figures: Vec<plot::Figure> =
         [chances(&chance_rows, &o), acceptability(&names, &wtp, &curve, &o)].into_iter().filter_map(|f| f.ok().flatten()).collect();
-    let u = Uncertain {
-        draws: d_n,
-        reps: r_n,
-        keys,
-        fixed: l.priors.fixed.clone(),
-        stats,
-        sentences: discoveries.iter().map(|d| d.sentence.clone()).collect(),
-    };
+    let sentences = discoveries.iter().map(|d| with_moves_line(d, &keys)).collect();
+    let u = Uncertain { draws: d_n, reps: r_n, keys, fixed: l.priors.fixed.clone(), stats, sentences };
     Ok(finish(s, results, names, rows, files, wall, Some((u, figures))))
 }
 
