@@ -283,7 +283,7 @@ pub fn gains(rows: &[GainRow], all: &[String], o: &Options) -> Result<Option<Fig
     let (p05, p95) = (crate::compare::percentile(&sorted, 0.05), crate::compare::percentile(&sorted, 0.95));
     let point = if top.point.is_finite() { format!(", against {} at the point values", signed1(top.point)) } else { String::new() };
     let caption = format!(
-        "Across the draws, {} gains {} points on average (90% of draws between {} and {}){point}. A wide spread means the answer depends on the assumptions more than the point comparison shows.",
+        "Across the draws, {} gains {} points on average (90% of draws between {} and {}, each draw's mean over its replicates; the table's range also spans the replicates){point}. A wide spread means the answer depends on the assumptions more than the point comparison shows.",
         super::style::strategy_label(&top.strategy),
         signed1(top.mean),
         signed1(p05),
