@@ -187,6 +187,21 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 input.scenario.steps,
                 input.agents_hint()
             );
+            if !input.priors.is_empty() {
+                let fitted =
+                    input.priors.list.iter().filter(|p| matches!(p.dist, normshift::uncertainty::prior::Dist::Posterior { .. })).count();
+                eprintln!(
+                    "{}: {} priors in [uncertain]{}{}; `compare` draws them (`--no-uncertainty` compares at the point values above)",
+                    input.origin,
+                    input.priors.list.len(),
+                    if fitted > 0 { format!(", {fitted} of them from a fitted posterior file") } else { String::new() },
+                    if input.priors.fixed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (fixed by --set: {})", input.priors.fixed.join(", "))
+                    }
+                );
+            }
             if input.scenario.strategy(compare::BASELINE).is_none() {
                 eprintln!(
                     "warning: {}: no strategy named `baseline`: `compare` needs one (and refuses this scenario); `run`, `sweep` and `sensitivity` do not",

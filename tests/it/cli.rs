@@ -618,6 +618,14 @@ fn check_default_prints_resolved_toml() {
     let s = ok(tmp.path(), &strs(&["check", "default", "--set", "backlash.rate=0.125"]));
     let doc: toml::Table = toml::from_str(&s.stdout).unwrap();
     assert_eq!(doc["backlash"]["rate"].as_float(), Some(0.125));
+    // It says how many priors `compare` will draw, and that --set fixed one.
+    let count = |err: &str| -> usize {
+        let line = err.lines().find(|l| l.contains(" priors in [uncertain]")).unwrap_or_else(|| panic!("no priors line:\n{err}"));
+        line.split(": ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{line}"))
+    };
+    assert!(b.stderr.contains("of them from a fitted posterior file"), "{}", b.stderr);
+    assert_eq!(count(&s.stderr) + 1, count(&b.stderr), "{}\n{}", b.stderr, s.stderr);
+    assert!(s.stderr.contains("(fixed by --set: backlash.rate)"), "{}", s.stderr);
 }
 
 // ---------------------------------------------------------------------------
