@@ -603,7 +603,7 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
         return Err(e);
     }
     job.manifest(&manifest("complete", wall, more))?;
-    print_summary(&input, &fitted, priors, &fit, &margins, &checks, (simulations, attempted, ran_here), wall, threads);
+    print_summary(&input, &fitted, priors, &fit, &margins, &checks, (simulations, ran_here), wall, threads);
     println!("results in {}", out.display());
     Ok(())
 }
@@ -1286,15 +1286,18 @@ fn print_summary(
     fit: &normshift::calibrate::abc::Fit,
     margins: &[Marginal],
     checks: &[Check],
-    (simulations, attempted, ran_here): (u64, u64, u64),
+    (simulations, ran_here): (u64, u64),
     wall: f64,
     threads: usize,
 ) {
     let pop = &fit.population;
     // Simulations of a generation the budget cut short count in the time
     // but not in the fit: say so, or the rate would read too low.
-    let cut = attempted.saturating_sub(simulations);
-    let cut = if cut > 0 { format!(" (and {cut} in generation {}, cut short)", fit.history.len() + 1) } else { String::new() };
+    let cut = if fitted.cut_short > 0 {
+        format!(" (and {} in generation {}, cut short)", fitted.cut_short, fit.history.len() + 1)
+    } else {
+        String::new()
+    };
     let ran = if ran_here > 0 { ran_here } else { simulations };
     println!(
         "{}: {} generations, {} simulations{cut}; {} run in {} ({:.2} simulations/s on {threads} threads); stopped: {}",

@@ -1015,17 +1015,16 @@ pub(super) fn discovery_csv(top: &str, discoveries: &[Discovery], names: &[Strin
     let mut out = format!("{}\n", DISCOVERY_COLUMNS.join(","));
     for disc in discoveries {
         let other = &names[disc.other];
-        let tail =
-            |coverage: f64, density: f64, mass: f64| format!("{},{},{},{}\n", num(coverage), num(density), num(mass), num(disc.wins));
         if let Some(b) = &disc.found {
+            let tail = format!("{},{},{},{}\n", num(b.coverage), num(b.density), num(b.mass), num(disc.wins));
             let restricted = b.restricted();
             for &k in &restricted {
                 out.push_str(&format!("{top},{other},box,{},{},{},{:.3e},", keys[k], bound(b.lo[k]), bound(b.hi[k]), b.qp[k]));
-                out.push_str(&tail(b.coverage, b.density, b.mass));
+                out.push_str(&tail);
             }
             if restricted.is_empty() {
                 out.push_str(&format!("{top},{other},box,,,,,"));
-                out.push_str(&tail(b.coverage, b.density, b.mass));
+                out.push_str(&tail);
             }
         }
         for (k, v) in disc.indices.iter().enumerate() {

@@ -391,7 +391,7 @@ fn discover(o: &Outcomes, stats: &[Stats], top: usize, values: &[Vec<f64>], keys
                     lo: vec![f64::NEG_INFINITY; keys.len()],
                     hi: vec![f64::INFINITY; keys.len()],
                     qp: vec![f64::NAN; keys.len()],
-                    ..b.clone()
+                    ..b
                 };
                 for (j, &p) in cols.iter().enumerate() {
                     (full.lo[p], full.hi[p], full.qp[p]) = (b.lo[j], b.hi[j], b.qp[j]);
@@ -448,7 +448,6 @@ pub fn winners(o: &Outcomes) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{StepKey, purpose_of};
 
     /// Three strategies over `draws` draws: baseline, `a` with gain x,
     /// `b` with gain 0.5 - x plus noise, where x is the draw's parameter.
