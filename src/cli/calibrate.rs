@@ -32,7 +32,9 @@ use super::folder::{self, Holder};
 use super::input::{self, Adjust, Input};
 use super::run::{check_memory, set_threads};
 use super::{Interrupted, ScenarioArgs, bad, journal, limits, runner, stop};
-use normshift::calibrate::abc::{Abc, AbcError, Attempt, Collector, Next, Observer, Outcome, Plan, Population, Progress, Settings, Stop};
+use normshift::calibrate::abc::{
+    Abc, AbcError, Attempt, Bandwidth, Collector, Next, Observer, Outcome, Plan, Population, Progress, Settings, Stop,
+};
 use normshift::calibrate::fit::{
     Check, Marginal, Replayed, ScenarioPrior, checks, journal_header, journal_row, marginals, parse_journal_row, ppc_seed, replay,
     resample, round, standing,
@@ -85,6 +87,12 @@ pub struct CalibrateArgs {
     /// Simulations from the posterior for the predictive check.
     #[arg(long, default_value_t = 100)]
     pub ppc: usize,
+    /// Width of the perturbation kernel: `twice` the last generation's
+    /// weighted covariance (Beaumont et al. 2009), or that covariance times
+    /// Silverman's factor squared (`silverman`, as pyABC): fewer
+    /// simulations, but narrower posteriors than exact in our tests.
+    #[arg(long, value_enum, default_value_t = KernelArg::Twice)]
+    pub kernel: KernelArg,
     /// Output folder. Default: results/<scenario name>-calibrate/.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -119,6 +127,29 @@ pub struct CalibrateArgs {
     /// then twice the attempts the previous generation needed.
     #[arg(long, value_name = "N")]
     pub round: Option<u64>,
+}
+
+/// `--kernel`'s values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelArg {
+    Twice,
+    Silverman,
+}
+
+impl KernelArg {
+    fn bandwidth(self) -> Bandwidth {
+        match self {
+            KernelArg::Silverman => Bandwidth::Silverman,
+            KernelArg::Twice => Bandwidth::Twice,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            KernelArg::Silverman => "silverman",
+            KernelArg::Twice => "twice",
+        }
+    }
 }
 
 /// Most particles and predictive simulations.
@@ -262,6 +293,7 @@ fn stop_words(s: Stop) -> &'static str {
         Stop::MaxGenerations => "the most generations (--generations) were made",
         Stop::MinAcceptanceRate => "the next generation's acceptance rate fell below --min-acceptance (its particles were dropped)",
         Stop::Budget => "the budget of simulations (--budget) was spent",
+        Stop::BudgetLeft => "what was left of the budget (--budget) was less than the last generation took, too little to finish another",
         Stop::Stalled => "the tolerance stopped falling",
         Stop::Attempts => "a generation ran out of attempts",
     }
@@ -273,6 +305,7 @@ fn stop_name(s: Stop) -> &'static str {
         Stop::MaxGenerations => "max_generations",
         Stop::MinAcceptanceRate => "min_acceptance",
         Stop::Budget => "budget",
+        Stop::BudgetLeft => "budget_left",
         Stop::Stalled => "stalled",
         Stop::Attempts => "attempts",
     }
@@ -371,6 +404,7 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
         batch: 1,
         seed: s.seed,
         observation_noise: true,
+        bandwidth: args.kernel.bandwidth(),
     };
     let sim_error: Mutex<Option<String>> = Mutex::new(None);
     let simulate = |theta: &[f64], seed: u64| -> Vec<f64> {
@@ -389,8 +423,16 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
 
     let resolved = input::resolved_toml(s)?;
     let mut ident = format!(
-        "{resolved}\n{:?}\n{ttext}\nparticles {} generations {} budget {:?} tolerance {} min_acceptance {} quantile {} ppc {}",
-        priors, args.particles, args.generations, args.budget, args.tolerance, args.min_acceptance, args.quantile, args.ppc
+        "{resolved}\n{:?}\n{ttext}\nparticles {} generations {} budget {:?} tolerance {} min_acceptance {} quantile {} ppc {} kernel {}",
+        priors,
+        args.particles,
+        args.generations,
+        args.budget,
+        args.tolerance,
+        args.min_acceptance,
+        args.quantile,
+        args.ppc,
+        args.kernel.name()
     );
     if !args.hold_out.is_empty() {
         ident.push_str(&format!("\nheld out {:?}", held));
@@ -432,6 +474,7 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
             "particles": args.particles,
             "max_generations": args.generations,
             "budget": args.budget,
+            "kernel": args.kernel.name(),
             "tolerance": args.tolerance,
             "min_acceptance": args.min_acceptance,
             "quantile": args.quantile,
