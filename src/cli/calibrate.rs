@@ -423,17 +423,18 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
 
     let resolved = input::resolved_toml(s)?;
     let mut ident = format!(
-        "{resolved}\n{:?}\n{ttext}\nparticles {} generations {} budget {:?} tolerance {} min_acceptance {} quantile {} ppc {} kernel {}",
-        priors,
-        args.particles,
-        args.generations,
-        args.budget,
-        args.tolerance,
-        args.min_acceptance,
-        args.quantile,
-        args.ppc,
-        args.kernel.name()
+        "{resolved}\n{:?}\n{ttext}\nparticles {} generations {} budget {:?} tolerance {} min_acceptance {} quantile {} ppc {}",
+        priors, args.particles, args.generations, args.budget, args.tolerance, args.min_acceptance, args.quantile, args.ppc
     );
+    // The default kernel adds nothing, so that a calibration begun before
+    // --kernel existed (with that kernel) still resumes.
+    if args.kernel != KernelArg::Twice {
+        ident.push_str(&format!(
+            "
+kernel {}",
+            args.kernel.name()
+        ));
+    }
     if !args.hold_out.is_empty() {
         ident.push_str(&format!("\nheld out {:?}", held));
     }

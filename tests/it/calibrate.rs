@@ -603,6 +603,9 @@ source = "synthetic truth"
         let (code, _, err) = calibrate(dir, "c", &[]);
         assert_eq!(code, 2, "without --resume the folder is refused: {err}");
         assert!(err.contains("--resume"), "{err}");
+        // Resuming with another kernel would mix two fits: refused.
+        let (code, _, err) = calibrate(dir, "c", &["--resume", "--kernel", "silverman"]);
+        assert_eq!(code, 2, "a resume with another kernel is refused: {err}");
         let (code, _, err) = calibrate(dir, "c", &["--resume", "--threads", "1"]);
         assert_eq!(code, 0, "{err}");
         if killed_at < read(dir, "a", "attempts.csv").iter().filter(|&&b| b == b'\n').count() {
