@@ -316,14 +316,19 @@ fn stop_rules() {
     // A budget: the run stops with the last complete population, within it.
     let s = Settings { budget: 5000, ..settings(500, 0.0, 1) };
     let fit = Abc::new(&prior, sim, vec![1.5], vec![1.0], s.clone()).unwrap().run(None, &mut ()).unwrap();
-    assert!(matches!(fit.stop, Stop::Budget | Stop::BudgetLeft), "{:?}", fit.stop);
     let used: u64 = fit.history.iter().map(|g| g.simulations).sum();
     assert!(used <= 5000);
     // Stopped before a generation it could not have finished: what was
     // left is less than the next was expected to need, and no simulation
     // of a generation cut short was spent (the observer counts every batch).
     assert_eq!(fit.stop, Stop::BudgetLeft);
-    assert!(5000 - used < abc::expected_simulations(&fit.history, 500), "{:?}", fit.history);
+    assert!(5000 - used < abc::expected_simulations(&fit.history, 500, true), "{:?}", fit.history);
+    // And it would have been: the same run without a budget needed more
+    // for that generation than was left.
+    let longer = Settings { max_generations: fit.history.len() as u32 + 1, ..settings(500, 0.0, 1) };
+    let longer = Abc::new(&prior, sim, vec![1.5], vec![1.0], longer).unwrap().run(None, &mut ()).unwrap();
+    assert_eq!(longer.history[..fit.history.len()], fit.history[..]);
+    assert!(longer.history.last().unwrap().simulations > 5000 - used, "{:?}", longer.history);
     struct Count(u64);
     impl Observer for Count {
         fn batch(&mut self, _: &Plan, _: &Collector, attempts: &[Attempt]) {
@@ -778,6 +783,40 @@ source = "synthetic truth"
             assert_eq!(code, 2, "{flags:?}: {err}");
             assert!(err.contains(says), "{flags:?}: {err}");
         }
+    }
+
+    /// A budget that leaves less than the next generation is expected to
+    /// need stops the run before it (`budget_left`), with the generations
+    /// of a run without a budget, and says why in the terminal, the
+    /// manifest and the report; one simulation more and it starts it.
+    #[test]
+    fn a_budget_too_small_for_the_next_generation_stops_before_it() {
+        let tmp = setup();
+        let dir = tmp.path();
+        let (code, _, err) = calibrate(dir, "full", &[]);
+        assert_eq!(code, 0, "{err}");
+        let gens = String::from_utf8(read(dir, "full", "generations.csv")).unwrap();
+        let sims: Vec<u64> = gens.lines().skip(1).map(|l| l.split(',').nth(3).unwrap().parse().unwrap()).collect();
+        assert_eq!(sims.len(), 4, "{gens}");
+        // After generation 3: 60 particles over the last rate times its
+        // fall from generation 2.
+        let (r2, r3) = (60.0 / sims[1] as f64, 60.0 / sims[2] as f64);
+        let need = (60.0 / (r3 * (r3 / r2).min(1.0))).ceil() as u64;
+        let used: u64 = sims[..3].iter().sum();
+        let (code, out, err) = calibrate(dir, "short", &["--budget", &(used + need - 1).to_string()]);
+        assert_eq!(code, 0, "{err}");
+        let manifest: serde_json::Value = serde_json::from_slice(&read(dir, "short", "manifest.json")).unwrap();
+        assert_eq!(manifest["stop"], "budget_left", "{manifest}");
+        assert_eq!(manifest["simulations_cut_short"], 0, "{manifest}");
+        let first3: Vec<&str> = gens.lines().take(4).collect();
+        assert_eq!(String::from_utf8(read(dir, "short", "generations.csv")).unwrap().lines().collect::<Vec<_>>(), first3);
+        let said = "less than the next generation was expected to need";
+        assert!(out.contains(said) || err.contains(said), "{out}\n{err}");
+        assert!(String::from_utf8(read(dir, "short", "report.html")).unwrap().contains(said));
+        let (code, _, err) = calibrate(dir, "enough", &["--budget", &(used + need).to_string()]);
+        assert_eq!(code, 0, "{err}");
+        let manifest: serde_json::Value = serde_json::from_slice(&read(dir, "enough", "manifest.json")).unwrap();
+        assert_ne!(manifest["stop"], "budget_left", "{manifest}");
     }
 
     /// `--hold-out NAME` fits exactly as a targets file without that target
