@@ -12,8 +12,8 @@
 //!    `i`): an ancestor chosen by weight, moved by a multivariate normal
 //!    kernel whose covariance is twice the previous population's weighted
 //!    covariance (Beaumont et al. 2009), or that covariance times
-//!    Silverman's factor squared (pyABC's default; [`Bandwidth`]). A proposal outside the prior's
-//!    support is dropped without a simulation.
+//!    Silverman's factor squared (pyABC's default; [`Bandwidth`]). A
+//!    proposal outside the prior's support is dropped without a simulation.
 //! 3. The simulator runs with a seed from the same stream; the distance is
 //!    the Euclidean norm of the differences from the observed statistics,
 //!    each divided by its uncertainty. With `observation_noise`, each
@@ -113,13 +113,17 @@ pub enum Bandwidth {
 }
 
 impl Bandwidth {
-    /// The factor for effective sample size `ess` and `dim` parameters.
+    /// The factor on the weighted covariance (which divides by 1) for
+    /// effective sample size `ess` and `dim` parameters.
     pub fn factor(self, ess: f64, dim: usize) -> f64 {
         match self {
             Bandwidth::Twice => 2.0,
             Bandwidth::Silverman => {
                 let d = dim as f64;
-                (4.0 / (ess.max(1.0) * (d + 2.0))).powf(2.0 / (d + 4.0))
+                let silverman = (4.0 / (ess.max(1.0) * (d + 2.0))).powf(2.0 / (d + 4.0));
+                // pyABC's covariance is numpy's weighted one with its bias
+                // correction, 1 / (1 - sum w²) = ESS / (ESS - 1).
+                if ess > 1.0 { silverman * ess / (ess - 1.0) } else { silverman }
             }
         }
     }
@@ -355,13 +359,6 @@ impl Kernel {
         let dim = pop.particles.first().map_or(0, |p| p.theta.len());
         let mut cov = pop.covariance();
         let factor = bandwidth.factor(pop.ess(), dim);
-        // pyABC's covariance is numpy's weighted one with its bias
-        // correction, 1 / (1 - sum w²) = ESS / (ESS - 1); ours divides by 1,
-        // which is what Beaumont's twice is applied to.
-        let factor = match bandwidth {
-            Bandwidth::Silverman if pop.ess() > 1.0 => factor * pop.ess() / (pop.ess() - 1.0),
-            _ => factor,
-        };
         for c in &mut cov {
             *c *= factor;
         }

@@ -89,26 +89,20 @@ struct Data<'a> {
 }
 
 impl Data<'_> {
-    fn score(&self, b: &PrimBox) -> (f64, f64, f64, f64) {
-        let (mut inside, mut hits) = (0usize, 0usize);
-        for (row, &y) in self.x.iter().zip(self.y) {
-            if b.contains(row) {
-                inside += 1;
-                hits += usize::from(y);
-            }
-        }
-        let density = if inside > 0 { hits as f64 / inside as f64 } else { 0.0 };
-        let coverage = if self.cases > 0 { hits as f64 / self.cases as f64 } else { 0.0 };
-        let f = if density + coverage > 0.0 { 2.0 * density * coverage / (density + coverage) } else { 0.0 };
-        (f, density, coverage, inside as f64 / self.x.len() as f64)
+    /// `b` with its density, coverage and mass.
+    fn scored(&self, mut b: PrimBox) -> PrimBox {
+        let (inside, hits) = self.counts(&b);
+        b.density = if inside > 0 { hits as f64 / inside as f64 } else { 0.0 };
+        b.coverage = if self.cases > 0 { hits as f64 / self.cases as f64 } else { 0.0 };
+        b.mass = inside as f64 / self.x.len() as f64;
+        b
     }
 
-    fn scored(&self, mut b: PrimBox) -> PrimBox {
-        let (_, d, c, m) = self.score(&b);
-        b.density = d;
-        b.coverage = c;
-        b.mass = m;
-        b
+    /// The chance of at least `b`'s cases among its draws if cases were
+    /// only as frequent as over all draws: how little `b` stands out.
+    fn tail(&self, b: &PrimBox) -> f64 {
+        let (inside, hits) = self.counts(b);
+        binomial_at_least(hits, inside, self.cases as f64 / self.x.len() as f64)
     }
 
     /// Draws inside `b`, and cases among them.
@@ -182,8 +176,7 @@ pub fn prim(x: &[Vec<f64>], y: &[bool], settings: Settings) -> Option<PrimBox> {
         }
         allowed = (0..dims).map(|k| kept.contains(&k)).collect();
     };
-    let (inside, hits) = data.counts(&chosen);
-    if binomial_at_least(hits, inside, cases as f64 / n as f64) > settings.max_qp {
+    if data.tail(&chosen) > settings.max_qp {
         chosen = full;
     }
     chosen.qp =
@@ -250,11 +243,7 @@ fn search(data: &Data<'_>, full: &PrimBox, allowed: &[bool], settings: Settings)
     // for a weak effect it prefers a wide box barely cut (x >= 0.1 where
     // the cases gather above 0.6), whose cut then fails the significance
     // test below, so a real effect went unreported.
-    let base = data.cases as f64 / n as f64;
-    let f = |b: &PrimBox| {
-        let (inside, hits) = data.counts(b);
-        -binomial_at_least(hits, inside, base).max(f64::MIN_POSITIVE).ln()
-    };
+    let f = |b: &PrimBox| -data.tail(b).max(f64::MIN_POSITIVE).ln();
     let mut chosen = trajectory[0].clone();
     for b in &trajectory[1..] {
         if f(b) > f(&chosen) {
