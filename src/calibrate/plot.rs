@@ -183,7 +183,8 @@ impl Draw for Predictive {
                 .disable_x_mesh()
                 .y_labels(0)
                 .x_labels(5)
-                .x_label_formatter(&|v| sig(*v))
+                // A tick meant to be 0 can land a rounding error away from it.
+                .x_label_formatter(&|v| sig(if v.abs() < (hi - lo) * 1e-9 { 0.0 } else { *v }))
                 .x_label_style(font(z.tick() * 0.85, MUTED))
                 .draw()
                 .map_err(de)?;
