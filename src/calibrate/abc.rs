@@ -12,7 +12,9 @@
 //!    `i`): an ancestor chosen by weight, moved by a multivariate normal
 //!    kernel whose covariance is twice the previous population's weighted
 //!    covariance (Beaumont et al. 2009), or that covariance times
-//!    Silverman's factor squared (pyABC's default; [`Bandwidth`]). A
+//!    Silverman's factor squared (pyABC's default), or a covariance of its
+//!    own for each ancestor, the optimal local covariance of Filippi et
+//!    al. 2013 ([`Bandwidth`]). A
 //!    proposal outside the prior's support is dropped without a simulation.
 //! 3. The simulator runs with a seed from the same stream; the distance is
 //!    the Euclidean norm of the differences from the observed statistics,
@@ -110,14 +112,26 @@ pub enum Bandwidth {
     /// with exact answers came out further from them (docs/calibration.md
     /// section 3).
     Silverman,
+    /// A covariance for each particle, the optimal local covariance matrix
+    /// (OLCM) of Filippi et al. 2013: the weighted mean of
+    /// `(θ_k − θ_i)(θ_k − θ_i)ᵀ` over the previous particles `θ_k` within the
+    /// new tolerance (weights renormalised among them), for the proposal
+    /// moved from particle `θ_i`. Wide for particles far from where the
+    /// next generation will be accepted, narrow near it, and shaped like
+    /// the accepted region, so more proposals are accepted (docs/calibration.md
+    /// section 3).
+    Olcm,
 }
 
 impl Bandwidth {
     /// The factor on the weighted covariance (which divides by 1) for
-    /// effective sample size `ess` and `dim` parameters.
+    /// effective sample size `ess` and `dim` parameters; 1 for
+    /// [`Bandwidth::Olcm`], which does not scale one covariance.
     pub fn factor(self, ess: f64, dim: usize) -> f64 {
         match self {
             Bandwidth::Twice => 2.0,
+            // Not a multiple of one covariance (each particle has its own).
+            Bandwidth::Olcm => 1.0,
             Bandwidth::Silverman => {
                 let d = dim as f64;
                 let silverman = (4.0 / (ess.max(1.0) * (d + 2.0))).powf(2.0 / (d + 4.0));
@@ -342,39 +356,66 @@ pub struct Plan {
 }
 
 /// The perturbation kernel: a mixture of multivariate normals centred on
-/// the previous particles, with their weights and covariance `L Lᵀ` (the
-/// population's weighted covariance times [`Bandwidth::factor`]).
+/// the previous particles, with their weights and covariances `L Lᵀ`: one
+/// shared (the population's weighted covariance times
+/// [`Bandwidth::factor`]), or one per centre ([`Bandwidth::Olcm`]).
 #[derive(Clone, Debug)]
 struct Kernel {
     dim: usize,
     centres: Vec<Vec<f64>>,
+    /// Log of each centre's weight; for per-centre covariances, less the
+    /// log of its factor's determinant (the normal density's own factor).
     log_weights: Vec<f64>,
     cumulative: Vec<f64>,
-    /// Lower Cholesky factor, row-major.
-    chol: Vec<f64>,
+    /// Lower Cholesky factors, row-major, `dim × dim` each: one shared by
+    /// every centre, or one per centre.
+    chols: Vec<f64>,
 }
 
 impl Kernel {
-    fn new(pop: &Population, bandwidth: Bandwidth) -> Kernel {
+    /// The kernel around `pop` for a generation at tolerance `epsilon`
+    /// (which only [`Bandwidth::Olcm`] reads).
+    fn new(pop: &Population, bandwidth: Bandwidth, epsilon: f64) -> Kernel {
         let dim = pop.particles.first().map_or(0, |p| p.theta.len());
-        let mut cov = pop.covariance();
-        let factor = bandwidth.factor(pop.ess(), dim);
-        for c in &mut cov {
-            *c *= factor;
-        }
         let mut cumulative = Vec::with_capacity(pop.weights.len());
         let mut total = 0.0;
         for w in &pop.weights {
             total += w;
             cumulative.push(total);
         }
-        Kernel {
-            dim,
-            centres: pop.particles.iter().map(|p| p.theta.clone()).collect(),
-            log_weights: pop.weights.iter().map(|w| w.ln()).collect(),
-            cumulative,
-            chol: cholesky_ridged(&cov, dim, &pop.particles),
-        }
+        let mut log_weights: Vec<f64> = pop.weights.iter().map(|w| w.ln()).collect();
+        let chols = if bandwidth == Bandwidth::Olcm {
+            let (mean, cov) = olcm_moments(pop, epsilon);
+            let mut chols = Vec::with_capacity(pop.particles.len() * dim * dim);
+            for (p, lw) in pop.particles.iter().zip(&mut log_weights) {
+                // Σ_i = Σ_k w̃_k (θ_k − θ_i)(θ_k − θ_i)ᵀ over the particles
+                // within the tolerance = their covariance + (m − θ_i)(m − θ_i)ᵀ.
+                let mut c = cov.clone();
+                for a in 0..dim {
+                    for b in 0..dim {
+                        c[a * dim + b] += (mean[a] - p.theta[a]) * (mean[b] - p.theta[b]);
+                    }
+                }
+                let l = cholesky_ridged(&c, dim, &pop.particles);
+                *lw -= (0..dim).map(|a| l[a * dim + a].ln()).sum::<f64>();
+                chols.extend(l);
+            }
+            chols
+        } else {
+            let mut cov = pop.covariance();
+            let factor = bandwidth.factor(pop.ess(), dim);
+            for c in &mut cov {
+                *c *= factor;
+            }
+            cholesky_ridged(&cov, dim, &pop.particles)
+        };
+        Kernel { dim, centres: pop.particles.iter().map(|p| p.theta.clone()).collect(), log_weights, cumulative, chols }
+    }
+
+    /// The Cholesky factor of centre `j`'s covariance.
+    fn chol(&self, j: usize) -> &[f64] {
+        let n = self.dim * self.dim;
+        if self.chols.len() == n { &self.chols } else { &self.chols[j * n..(j + 1) * n] }
     }
 
     /// The ancestor picked by a uniform `u` in [0, 1).
@@ -387,7 +428,8 @@ impl Kernel {
     /// Centre `j` moved by `L z`.
     fn perturb(&self, j: usize, z: &[f64]) -> Vec<f64> {
         let d = self.dim;
-        (0..d).map(|a| self.centres[j][a] + (0..=a).map(|b| self.chol[a * d + b] * z[b]).sum::<f64>()).collect()
+        let l = self.chol(j);
+        (0..d).map(|a| self.centres[j][a] + (0..=a).map(|b| l[a * d + b] * z[b]).sum::<f64>()).collect()
     }
 
     /// Log of the mixture density at `x`, up to the constant shared by
@@ -399,12 +441,14 @@ impl Kernel {
             .centres
             .iter()
             .zip(&self.log_weights)
-            .map(|(c, lw)| {
+            .enumerate()
+            .map(|(j, (c, lw))| {
+                let l = self.chol(j);
                 // Solve L y = x - c; the quadratic form is |y|².
                 let mut q = 0.0;
                 for a in 0..d {
-                    let s: f64 = (0..a).map(|b| self.chol[a * d + b] * y[b]).sum();
-                    y[a] = (x[a] - c[a] - s) / self.chol[a * d + a];
+                    let s: f64 = (0..a).map(|b| l[a * d + b] * y[b]).sum();
+                    y[a] = (x[a] - c[a] - s) / l[a * d + a];
                     q += y[a] * y[a];
                 }
                 lw - 0.5 * q
@@ -412,6 +456,33 @@ impl Kernel {
             .collect();
         log_sum_exp(&terms)
     }
+}
+
+/// The weighted mean and covariance (weights renormalised) of the
+/// particles of `pop` within `epsilon`: those the next generation would
+/// accept again (Filippi et al. 2013). All of them if none is.
+fn olcm_moments(pop: &Population, epsilon: f64) -> (Vec<f64>, Vec<f64>) {
+    let d = pop.particles.first().map_or(0, |p| p.theta.len());
+    let within = |p: &Particle| p.distance <= epsilon;
+    let any = pop.particles.iter().zip(&pop.weights).any(|(p, w)| within(p) && *w > 0.0);
+    let chosen: Vec<(&Particle, f64)> =
+        pop.particles.iter().zip(&pop.weights).filter(|(p, _)| !any || within(p)).map(|(p, w)| (p, *w)).collect();
+    let total: f64 = chosen.iter().map(|(_, w)| w).sum();
+    let mut mean = vec![0.0; d];
+    for (p, w) in &chosen {
+        for a in 0..d {
+            mean[a] += w / total * p.theta[a];
+        }
+    }
+    let mut cov = vec![0.0; d * d];
+    for (p, w) in &chosen {
+        for a in 0..d {
+            for b in 0..d {
+                cov[a * d + b] += w / total * (p.theta[a] - mean[a]) * (p.theta[b] - mean[b]);
+            }
+        }
+    }
+    (mean, cov)
 }
 
 /// Cholesky factor of `cov`; a parameter with no spread (every particle
@@ -693,7 +764,7 @@ where
                 Plan {
                     generation: pop.generation + 1,
                     epsilon: eps.max(self.settings.min_epsilon),
-                    kernel: Some(Kernel::new(pop, self.settings.bandwidth)),
+                    kernel: Some(Kernel::new(pop, self.settings.bandwidth, eps.max(self.settings.min_epsilon))),
                 }
             }
         }
@@ -1078,13 +1149,13 @@ mod tests {
             simulations: 2,
             attempts: 2,
         };
-        let k = Kernel::new(&pop, Bandwidth::Twice);
+        let k = Kernel::new(&pop, Bandwidth::Twice, f64::INFINITY);
         // Weighted variance 1, kernel variance 2.
-        assert!((k.chol[0] - 2f64.sqrt()).abs() < 1e-12);
+        assert!((k.chol(0)[0] - 2f64.sqrt()).abs() < 1e-12);
         // Silverman's: (4 / (2 * 3))^(2/5) for two equal weights (ESS 2), one
         // parameter, on the bias-corrected variance 1 * 2 / (2 - 1).
-        let narrow = Kernel::new(&pop, Bandwidth::Silverman);
-        assert!((narrow.chol[0] - (2.0 * (4.0f64 / 6.0).powf(0.4)).sqrt()).abs() < 1e-12, "{}", narrow.chol[0]);
+        let narrow = Kernel::new(&pop, Bandwidth::Silverman, f64::INFINITY);
+        assert!((narrow.chol(0)[0] - (2.0 * (4.0f64 / 6.0).powf(0.4)).sqrt()).abs() < 1e-12, "{}", narrow.chol(0)[0]);
         assert!((Bandwidth::Silverman.factor(800.0, 3) - 0.1393).abs() < 1e-3);
         assert!(k.log_density(&[0.0]) > k.log_density(&[-1.0]));
         assert!((k.log_density(&[0.0]) - k.log_density(&[2.0])).abs() < 1e-12);
@@ -1092,5 +1163,37 @@ mod tests {
         assert_eq!(k.ancestor(0.49), 0);
         assert_eq!(k.ancestor(0.5), 1);
         assert_eq!(k.ancestor(0.999), 1);
+    }
+
+    #[test]
+    fn olcm_gives_each_particle_the_spread_of_the_accepted_around_it() {
+        let at = |i: u64, x: f64, distance: f64| Particle { attempt: i, theta: vec![x], stats: vec![x], distance };
+        let pop = Population {
+            generation: 1,
+            epsilon: 3.0,
+            particles: vec![at(0, 0.0, 0.5), at(1, 1.0, 0.5), at(2, 3.0, 2.0)],
+            weights: vec![0.25, 0.25, 0.5],
+            simulations: 3,
+            attempts: 3,
+        };
+        // Within tolerance 1: the first two, each with weight 1/2.
+        let k = Kernel::new(&pop, Bandwidth::Olcm, 1.0);
+        let var = |j: usize| k.chol(j)[0] * k.chol(j)[0];
+        // (0 - 0)² / 2 + (1 - 0)² / 2; (0 - 1)² / 2 + 0; 3² / 2 + 2² / 2.
+        for (j, want) in [(0, 0.5), (1, 0.5), (2, 6.5)] {
+            assert!((var(j) - want).abs() < 1e-12, "centre {j}: {}", var(j));
+        }
+        // Each normal keeps its own normalising factor: the mixture density
+        // at a centre is the weighted sum of the three normals there.
+        let normal = |x: f64, m: f64, v: f64| (-(x - m) * (x - m) / (2.0 * v)).exp() / v.sqrt();
+        let want = 0.25 * normal(3.0, 0.0, 0.5) + 0.25 * normal(3.0, 1.0, 0.5) + 0.5 * normal(3.0, 3.0, 6.5);
+        assert!((k.log_density(&[3.0]) - want.ln()).abs() < 1e-12);
+        // A tolerance that takes in everyone: the spread of all three.
+        let wide = Kernel::new(&pop, Bandwidth::Olcm, f64::INFINITY);
+        let mean = 0.25 * 0.0 + 0.25 * 1.0 + 0.5 * 3.0;
+        let cov = pop.covariance()[0];
+        assert!((wide.chol(0)[0].powi(2) - (cov + mean * mean)).abs() < 1e-12);
+        // Moves use the ancestor's own factor.
+        assert!((k.perturb(2, &[1.0])[0] - (3.0 + 6.5f64.sqrt())).abs() < 1e-12);
     }
 }

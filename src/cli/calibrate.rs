@@ -87,10 +87,12 @@ pub struct CalibrateArgs {
     /// Simulations from the posterior for the predictive check.
     #[arg(long, default_value_t = 100)]
     pub ppc: usize,
-    /// Width of the perturbation kernel: `twice` the last generation's
-    /// weighted covariance (Beaumont et al. 2009), or that covariance times
-    /// Silverman's factor squared (`silverman`, as pyABC): fewer
-    /// simulations, but posteriors further from exact ones in our tests.
+    /// The perturbation kernel's covariance: `twice` the last generation's
+    /// weighted covariance (Beaumont et al. 2009); that covariance times
+    /// Silverman's factor squared (`silverman`, as pyABC: fewer
+    /// simulations, but posteriors further from exact ones in our tests);
+    /// or `olcm`, a covariance for each particle from the particles within
+    /// the new tolerance (Filippi et al. 2013).
     #[arg(long, value_enum, default_value_t = KernelArg::Twice)]
     pub kernel: KernelArg,
     /// Output folder. Default: results/<scenario name>-calibrate/.
@@ -134,6 +136,7 @@ pub struct CalibrateArgs {
 pub enum KernelArg {
     Twice,
     Silverman,
+    Olcm,
 }
 
 impl KernelArg {
@@ -141,6 +144,7 @@ impl KernelArg {
         match self {
             KernelArg::Silverman => Bandwidth::Silverman,
             KernelArg::Twice => Bandwidth::Twice,
+            KernelArg::Olcm => Bandwidth::Olcm,
         }
     }
 
@@ -148,6 +152,7 @@ impl KernelArg {
         match self {
             KernelArg::Silverman => "silverman",
             KernelArg::Twice => "twice",
+            KernelArg::Olcm => "olcm",
         }
     }
 }

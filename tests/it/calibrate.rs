@@ -131,16 +131,19 @@ fn normal_mean_posterior() {
     assert!(p.particles.iter().all(|q| q.distance <= p.epsilon));
 }
 
-/// Both kernel widths give the exact posterior of the normal-mean case
-/// above within the tolerances, and Silverman's narrower kernel needs
-/// fewer simulations to reach the same tolerance (the reason to offer it;
-/// its lower effective sample size and narrower posteriors elsewhere are
-/// why it is not the default: docs/calibration.md section 3).
+/// Every kernel gives the exact posterior of the normal-mean case above
+/// within the tolerances, and Silverman's narrower kernel needs fewer
+/// simulations than twice the covariance to reach the same tolerance (the
+/// reason to offer it; its lower effective sample size and narrower
+/// posteriors elsewhere are why it is not the default: docs/calibration.md
+/// section 3). With one parameter OLCM saves nothing (123,098 simulations
+/// against 122,263); its gain is in correlated posteriors
+/// ([`two_parameter_posterior`]).
 #[test]
-fn both_kernels_give_the_posterior_and_silvermans_needs_fewer_simulations() {
+fn every_kernel_gives_the_posterior_and_silvermans_needs_fewer_simulations() {
     let prior = Normals(vec![(0.0, 2.0)]);
     let mut used = Vec::new();
-    for bandwidth in [Bandwidth::Silverman, Bandwidth::Twice] {
+    for bandwidth in [Bandwidth::Silverman, Bandwidth::Olcm, Bandwidth::Twice] {
         let s = Settings { bandwidth, ..settings(1000, 0.05, 7) };
         let fit =
             Abc::new(&prior, |t: &[f64], seed| vec![t[0] + noise(seed, 0)], vec![1.5], vec![1.0], s).unwrap().run(None, &mut ()).unwrap();
@@ -150,14 +153,15 @@ fn both_kernels_give_the_posterior_and_silvermans_needs_fewer_simulations() {
         let (mean, sd) = (p.mean(0), p.covariance()[0].sqrt());
         let sims: u64 = fit.history.iter().map(|g| g.simulations).sum();
         eprintln!(
-            "{bandwidth:?}: mean {mean:.4} (exact 1.2), sd {sd:.4} (exact 0.8944), {sims} simulations, {} generations",
+            "{bandwidth:?}: mean {mean:.4} (exact 1.2), sd {sd:.4} (exact 0.8944), ESS {:.0}, {sims} simulations, {} generations",
+            p.ess(),
             fit.history.len()
         );
         assert!((mean - 1.2).abs() < 0.1, "{bandwidth:?}: mean {mean}");
         assert!((sd - 0.8f64.sqrt()).abs() < 0.08, "{bandwidth:?}: sd {sd}");
         used.push(sims);
     }
-    assert!(used[0] < used[1], "Silverman {} simulations, twice {}", used[0], used[1]);
+    assert!(used[0] < used[2], "Silverman {} simulations, twice {}", used[0], used[2]);
 }
 
 /// The same posterior when the simulator is deterministic (y = θ) and the
@@ -187,9 +191,21 @@ fn observation_noise_gives_the_measurement_error_posterior() {
 /// each noise variance.
 #[test]
 fn two_parameter_posterior() {
+    let twice = two_parameter_fit(Bandwidth::Twice);
+    let olcm = two_parameter_fit(Bandwidth::Olcm);
+    // The local covariances follow the posterior's correlation, so fewer
+    // proposals fall where they cannot be accepted: 681,829 simulations
+    // against 845,694 with these seeds.
+    assert!(olcm < twice, "OLCM {olcm} simulations, twice {twice}");
+}
+
+/// The two-parameter case fitted with `bandwidth`, checked against the
+/// exact posterior; the simulations it took.
+fn two_parameter_fit(bandwidth: Bandwidth) -> u64 {
     let prior = Normals(vec![(0.0, 2.0), (0.0, 2.0)]);
     let sim = |t: &[f64], seed: u64| vec![t[0] + noise(seed, 0), t[0] + t[1] + noise(seed, 1)];
-    let abc = Abc::new(&prior, sim, vec![1.0, 2.0], vec![1.0, 1.0], settings(1000, 0.15, 3)).unwrap();
+    let s = Settings { bandwidth, ..settings(1000, 0.15, 3) };
+    let abc = Abc::new(&prior, sim, vec![1.0, 2.0], vec![1.0, 1.0], s).unwrap();
     let fit = abc.run(None, &mut ()).unwrap();
     assert_eq!(fit.stop, Stop::TargetTolerance, "{:?}", fit.history);
     check_weights(&fit);
@@ -199,16 +215,18 @@ fn two_parameter_posterior() {
     let r = c[1] / (sd0 * sd1);
     let det = 1.25 * 2.25 - 1.0;
     let (e0, e1) = ((1.25f64 / det).sqrt(), (2.25f64 / det).sqrt());
+    let sims: u64 = fit.history.iter().map(|g| g.simulations).sum();
     eprintln!(
-        "two parameters: means {:.3} {:.3} (exact 0.966 0.828), sds {sd0:.3} {sd1:.3} (exact {e0:.3} {e1:.3}), correlation {r:.3} (exact -0.596), ESS {:.0}",
+        "two parameters, {bandwidth:?}: means {:.3} {:.3} (exact 0.966 0.828), sds {sd0:.3} {sd1:.3} (exact {e0:.3} {e1:.3}), correlation {r:.3} (exact -0.596), ESS {:.0}, {sims} simulations",
         p.mean(0),
         p.mean(1),
         p.ess()
     );
-    assert!((p.mean(0) - 1.75 / det).abs() < 0.12);
-    assert!((p.mean(1) - 1.5 / det).abs() < 0.12);
-    assert!((sd0 / e0 - 1.0).abs() < 0.12 && (sd1 / e1 - 1.0).abs() < 0.12);
-    assert!((r - (-1.0 / (2.25f64 * 1.25).sqrt())).abs() < 0.1);
+    assert!((p.mean(0) - 1.75 / det).abs() < 0.12, "{bandwidth:?}");
+    assert!((p.mean(1) - 1.5 / det).abs() < 0.12, "{bandwidth:?}");
+    assert!((sd0 / e0 - 1.0).abs() < 0.12 && (sd1 / e1 - 1.0).abs() < 0.12, "{bandwidth:?}");
+    assert!((r - (-1.0 / (2.25f64 * 1.25).sqrt())).abs() < 0.1, "{bandwidth:?}");
+    sims
 }
 
 fn bits(p: &Population) -> Vec<u64> {
