@@ -46,7 +46,9 @@ pub fn footprint(s: &Scenario, loaded: Option<&(Agents, Csr)>) -> Footprint {
     };
     let network = 9.0 * ties + 4.0 * agents;
     // Agents (attributes 1, role 1, household, head, village 4 each),
-    // theta 4, committed 1, anchor 4.
+    // theta 4, committed 1, anchor 4. (The leaders' policing index, 4
+    // bytes for each tie of a leader outside his member ties, is a few
+    // tenths of a percent of the network and left out.)
     let world = 23.0 * agents + network;
     let rule = Rule::of(s);
     let memory = if rule.keeps_memory() { size_of::<u64>() } else { 0 };
@@ -145,7 +147,8 @@ pub fn build_world(s: &Scenario, seed: u64, loaded: Option<&(Agents, Csr)>) -> W
         (None, Some(_)) => true,
         _ => rule.wants_symmetry() && super::rule::threshold::symmetric(&net),
     };
-    World { agents, net, theta, committed, a0, village_women, village_adults, council_seats: s.council.seats, symmetric }
+    let policing = super::Policing::new(&net);
+    World { agents, net, theta, committed, a0, village_women, village_adults, council_seats: s.council.seats, symmetric, policing }
 }
 
 /// The state at the start of burn-in: attitudes at their anchors; women take

@@ -221,6 +221,49 @@ pub struct World {
     /// construction); checked for other networks when a threshold rule
     /// will need it, else false.
     pub symmetric: bool,
+    /// The ties by which a leader is policed (all but his member ties),
+    /// so that his ally backlash skips the hundreds of villagers he
+    /// attends to.
+    pub policing: Policing,
+}
+
+/// For each agent with member ties (a leader attending to the villagers),
+/// the positions within its row of its other ties, in row order. The ally
+/// backlash reads only these: the same ties, the same order and the same
+/// random draws (keyed by position) as a pass over the whole row that
+/// skips member ties.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Policing {
+    /// Agents with member ties, increasing.
+    agents: Vec<u32>,
+    /// `positions[spans[k]..spans[k + 1]]` belong to `agents[k]`.
+    spans: Vec<u32>,
+    positions: Vec<u32>,
+}
+
+impl Policing {
+    /// The index of `net`.
+    pub fn new(net: &crate::network::Csr) -> Policing {
+        let mut out = Policing { spans: vec![0], ..Policing::default() };
+        for i in 0..net.nodes() {
+            let layers = &net.layers[net.row(i)];
+            if layers.contains(&crate::network::layer::MEMBER) {
+                out.agents.push(i as u32);
+                out.positions
+                    .extend(layers.iter().enumerate().filter(|(_, l)| **l != crate::network::layer::MEMBER).map(|(k, _)| k as u32));
+                out.spans.push(out.positions.len() as u32);
+            }
+        }
+        out
+    }
+
+    /// The positions of agent `i`'s ties other than member ties, if it has
+    /// member ties.
+    #[inline]
+    pub fn of(&self, i: usize) -> Option<&[u32]> {
+        let k = self.agents.binary_search(&(i as u32)).ok()?;
+        Some(&self.positions[self.spans[k] as usize..self.spans[k + 1] as usize])
+    }
 }
 
 impl World {
@@ -243,6 +286,33 @@ impl World {
 
 #[cfg(test)]
 mod tests {
+    /// The policing index lists, for exactly the agents with member ties
+    /// (the leaders of a generated district), every other tie's position
+    /// in row order.
+    #[test]
+    fn the_policing_index_holds_each_leaders_other_ties() {
+        use crate::network::layer;
+        use crate::scenario::{builtin, parse_scenario};
+        let s = parse_scenario(builtin("default").unwrap(), "default", &["population.villages=2".into()]).unwrap();
+        let world = super::init::build_world(&s, 3, None);
+        let net = &world.net;
+        let mut leaders = 0;
+        for i in 0..world.len() {
+            let layers = &net.layers[net.row(i)];
+            let others: Vec<u32> = (0..layers.len() as u32).filter(|&k| layers[k as usize] != layer::MEMBER).collect();
+            match world.policing.of(i) {
+                Some(p) => {
+                    leaders += 1;
+                    assert!(world.agents.is_leader(i));
+                    assert_eq!(p, &others[..]);
+                    assert!(p.len() * 10 < layers.len(), "a leader's member ties are most of his row");
+                }
+                None => assert!(!layers.contains(&layer::MEMBER)),
+            }
+        }
+        assert!(leaders >= 2, "{leaders}");
+    }
+
     /// Lower floors never reach up: no file of the model imports the
     /// interventions (which write the model's levers and state).
     #[test]

@@ -595,21 +595,28 @@ fn sanction(world: &World, p: &Params, lv: &Levers, q_now: &[f32], decided: &[Co
         if base <= 0.0 {
             return hits;
         }
-        for (k, (&j, &l)) in net.targets[row.clone()].iter().zip(&net.layers[row]).enumerate() {
-            // A leader is policed by his household, peers and other
-            // leaders, not by every villager he attends to (checked first:
-            // it saves a random read for each of a leader's many ties).
-            if l == layer::MEMBER {
-                continue;
-            }
-            let j = j as usize;
+        let mut tie = |k: usize, j: usize| {
             if opp[j] & OPPOSING_MAN == 0 {
-                continue;
+                return;
             }
             let o = &decided[j];
             let prob = base * (1.0 - o.attitude) * p.role_mult[world.agents.role[j] as usize];
             if keys.ally.uniform(i as u32, k as u32) < prob {
                 sanctions += 1;
+            }
+        };
+        // A leader is policed by his household, peers and other leaders,
+        // not by every villager he attends to.
+        if let Some(positions) = world.policing.of(i) {
+            let targets = &net.targets[row];
+            for &k in positions {
+                tie(k as usize, targets[k as usize] as usize);
+            }
+        } else {
+            for (k, (&j, &l)) in net.targets[row.clone()].iter().zip(&net.layers[row]).enumerate() {
+                if l != layer::MEMBER {
+                    tie(k, j as usize);
+                }
             }
         }
         if sanctions > 0 && champ == champion::ACTIVE && keys.dropout.uniform(i as u32, 0) < p.champion_dropout {

@@ -332,6 +332,8 @@ mod tests {
             village_women: vec![n as u32],
             village_adults: vec![n as u32],
             council_seats: 12,
+            // No member ties: the ally backlash reads whole rows.
+            policing: crate::model::Policing::default(),
         }
     }
 
