@@ -386,6 +386,7 @@ impl Kernel {
         let mut log_weights: Vec<f64> = pop.weights.iter().map(|w| w.ln()).collect();
         let chols = if bandwidth == Bandwidth::Olcm {
             let (mean, cov) = olcm_moments(pop, epsilon);
+            let floors = variance_floors(&pop.particles, dim);
             let mut chols = Vec::with_capacity(pop.particles.len() * dim * dim);
             for (p, lw) in pop.particles.iter().zip(&mut log_weights) {
                 // Σ_i = Σ_k w̃_k (θ_k − θ_i)(θ_k − θ_i)ᵀ over the particles
@@ -396,7 +397,7 @@ impl Kernel {
                         c[a * dim + b] += (mean[a] - p.theta[a]) * (mean[b] - p.theta[b]);
                     }
                 }
-                let l = cholesky_ridged(&c, dim, &pop.particles);
+                let l = cholesky_ridged(&c, dim, &floors);
                 *lw -= (0..dim).map(|a| l[a * dim + a].ln()).sum::<f64>();
                 chols.extend(l);
             }
@@ -407,7 +408,7 @@ impl Kernel {
             for c in &mut cov {
                 *c *= factor;
             }
-            cholesky_ridged(&cov, dim, &pop.particles)
+            cholesky_ridged(&cov, dim, &variance_floors(&pop.particles, dim))
         };
         Kernel { dim, centres: pop.particles.iter().map(|p| p.theta.clone()).collect(), log_weights, cumulative, chols }
     }
@@ -470,8 +471,8 @@ fn olcm_moments(pop: &Population, epsilon: f64) -> (Vec<f64>, Vec<f64>) {
     let total: f64 = chosen.iter().map(|(_, w)| w).sum();
     let mut mean = vec![0.0; d];
     for (p, w) in &chosen {
-        for a in 0..d {
-            mean[a] += w / total * p.theta[a];
+        for (m, t) in mean.iter_mut().zip(&p.theta) {
+            *m += w / total * t;
         }
     }
     let mut cov = vec![0.0; d * d];
@@ -485,15 +486,25 @@ fn olcm_moments(pop: &Population, epsilon: f64) -> (Vec<f64>, Vec<f64>) {
     (mean, cov)
 }
 
+/// The smallest variance of each parameter in a kernel: 1e-12 times the
+/// square of its largest magnitude among `particles` (at least 1).
+fn variance_floors(particles: &[Particle], d: usize) -> Vec<f64> {
+    (0..d)
+        .map(|a| {
+            let scale = particles.iter().map(|p| p.theta[a].abs()).fold(0.0, f64::max).max(1.0);
+            1e-12 * scale * scale
+        })
+        .collect()
+}
+
 /// Cholesky factor of `cov`; a parameter with no spread (every particle
-/// equal) gets a tiny variance so that the factor exists.
-fn cholesky_ridged(cov: &[f64], d: usize, particles: &[Particle]) -> Vec<f64> {
+/// equal) gets its floor of variance ([`variance_floors`]) so that the
+/// factor exists.
+fn cholesky_ridged(cov: &[f64], d: usize, floors: &[f64]) -> Vec<f64> {
     let mut c = cov.to_vec();
     for a in 0..d {
-        let scale = particles.iter().map(|p| p.theta[a].abs()).fold(0.0, f64::max).max(1.0);
-        let floor = 1e-12 * scale * scale;
-        if c[a * d + a] < floor {
-            c[a * d + a] = floor;
+        if c[a * d + a] < floors[a] {
+            c[a * d + a] = floors[a];
         }
     }
     let mut ridge = 0.0;

@@ -333,7 +333,7 @@ pub fn checks(observed: &[f64], sds: &[f64], sims: &[Vec<f64>]) -> Vec<Check> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calibrate::abc::Settings;
+    use crate::calibrate::abc::{Bandwidth, Prior, Settings};
 
     fn uniform(key: &str, lo: f64, hi: f64) -> KeyPrior {
         KeyPrior {
@@ -385,8 +385,14 @@ mod tests {
         let priors = [uniform("a", -3.0, 3.0)];
         let prior = ScenarioPrior::new(&priors).unwrap();
         let sim = |t: &[f64], seed: u64| vec![t[0] + 0.3 * (StepKey::new(seed, 0, 1).uniform64(0, 0) - 0.5)];
-        let settings = Settings { particles: 40, max_generations: 4, batch: 8, seed: 5, ..Settings::default() };
-        let abc = Abc::new(&prior, sim, vec![1.0], vec![0.2], settings).unwrap();
+        // With each kernel (OLCM's reads the journaled distances too).
+        for bandwidth in [Bandwidth::Twice, Bandwidth::Olcm] {
+            let settings = Settings { particles: 40, max_generations: 4, batch: 8, seed: 5, bandwidth, ..Settings::default() };
+            journal_cut_anywhere(&Abc::new(&prior, sim, vec![1.0], vec![0.2], settings).unwrap());
+        }
+    }
+
+    fn journal_cut_anywhere<P: Prior, S: Fn(&[f64], u64) -> Vec<f64> + Sync>(abc: &Abc<'_, P, S>) {
         struct Log(Vec<(u32, Attempt)>);
         impl super::super::abc::Observer for Log {
             fn batch(&mut self, plan: &super::super::abc::Plan, _: &Collector, taken: &[Attempt]) {
@@ -397,7 +403,7 @@ mod tests {
         let whole = abc.run(None, &mut log).unwrap();
         let n = log.0.len();
         for cut in [0, 1, 39, 40, 41, n / 2, n - 1, n] {
-            let fit = match replay(&abc, log.0[..cut].to_vec()).unwrap() {
+            let fit = match replay(abc, log.0[..cut].to_vec()).unwrap() {
                 Replayed::Fresh => abc.run(None, &mut ()).unwrap(),
                 Replayed::First(c) => abc.run_from(None, Some(c), &mut ()).unwrap(),
                 Replayed::Later(r) => abc.run(Some(r), &mut ()).unwrap(),
@@ -433,13 +439,19 @@ mod tests {
         let priors = [uniform("a", -3.0, 3.0)];
         let prior = ScenarioPrior::new(&priors).unwrap();
         let sim = |t: &[f64], seed: u64| vec![t[0] + 0.3 * (StepKey::new(seed, 0, 1).uniform64(0, 0) - 0.5)];
-        let settings = Settings { particles: 40, max_generations: 4, batch: 8, seed: 5, ..Settings::default() };
-        let abc = Abc::new(&prior, sim, vec![1.0], vec![0.2], settings).unwrap();
+        // With each kernel (OLCM's reads the journaled distances too).
+        for bandwidth in [Bandwidth::Twice, Bandwidth::Olcm] {
+            let settings = Settings { particles: 40, max_generations: 4, batch: 8, seed: 5, bandwidth, ..Settings::default() };
+            rounds_in_order(&Abc::new(&prior, sim, vec![1.0], vec![0.2], settings).unwrap());
+        }
+    }
+
+    fn rounds_in_order<P: Prior, S: Fn(&[f64], u64) -> Vec<f64> + Sync>(abc: &Abc<'_, P, S>) {
         let whole = abc.run(None, &mut ()).unwrap();
         for size in [None, Some(7), Some(1000)] {
             let mut journal: Vec<(u32, Attempt)> = Vec::new();
             let fit = loop {
-                match standing(&abc, journal.clone()).unwrap() {
+                match standing(abc, journal.clone()).unwrap() {
                     Next::Done(fit) => break fit,
                     Next::Open { history, plan, mut collector, .. } => {
                         let r = round(&history, collector.next(), 40, size);

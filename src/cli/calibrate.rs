@@ -92,7 +92,9 @@ pub struct CalibrateArgs {
     /// Silverman's factor squared (`silverman`, as pyABC: fewer
     /// simulations, but posteriors further from exact ones in our tests);
     /// or `olcm`, a covariance for each particle from the particles within
-    /// the new tolerance (Filippi et al. 2013).
+    /// the new tolerance (Filippi et al. 2013): fewer simulations where the
+    /// posterior is correlated, little gain otherwise (docs/calibration.md
+    /// section 3).
     #[arg(long, value_enum, default_value_t = KernelArg::Twice)]
     pub kernel: KernelArg,
     /// Output folder. Default: results/<scenario name>-calibrate/.

@@ -287,11 +287,18 @@ impl Observer for Journal {
     }
 }
 
+/// With each kernel: OLCM's also reads the journaled distances.
 #[test]
 fn resumed_and_sharded_runs_equal_the_whole() {
+    for bandwidth in [Bandwidth::Twice, Bandwidth::Olcm] {
+        resumed_and_sharded_equal_the_whole(bandwidth);
+    }
+}
+
+fn resumed_and_sharded_equal_the_whole(bandwidth: Bandwidth) {
     let prior = Box2(vec![(0.0, 1.0), (-1.0, 1.0)]);
     let sim = |t: &[f64], seed: u64| vec![t[0] + 0.1 * noise(seed, 0), t[0] * t[1] + 0.1 * noise(seed, 1)];
-    let s = Settings { max_generations: 6, batch: 16, ..settings(200, 0.0, 5) };
+    let s = Settings { max_generations: 6, batch: 16, bandwidth, ..settings(200, 0.0, 5) };
     let abc = Abc::new(&prior, sim, vec![0.6, -0.2], vec![0.05, 0.05], s).unwrap();
     let mut journal = Journal::default();
     let whole = abc.run(None, &mut journal).unwrap();
