@@ -133,6 +133,64 @@ pub struct CalibrateArgs {
     pub round: Option<u64>,
 }
 
+/// With --resume, refuse a calibration in `out` made with other flags,
+/// naming them (`flags`: each flag and its value now); the generic
+/// refusal of [`runner::Runner::claim`] covers the scenario and targets.
+fn resumable(out: &Path, hash: &str, flags: &[(&str, serde_json::Value)]) -> anyhow::Result<()> {
+    let Ok(text) = std::fs::read(out.join("manifest.json")) else { return Ok(()) };
+    let Ok(m) = serde_json::from_slice::<serde_json::Value>(&text) else { return Ok(()) };
+    if m["command"] != "calibrate" || m["design_hash"].as_str() == Some(hash) {
+        return Ok(());
+    }
+    // The manifest's key for each flag; a calibration begun before --kernel
+    // existed used `twice`.
+    let key = |flag: &str| match flag {
+        "--generations" => "max_generations".to_string(),
+        "--ppc" => "ppc_simulations".to_string(),
+        "--hold-out" => "held_out".to_string(),
+        f => f.trim_start_matches("--").replace('-', "_"),
+    };
+    let differ: Vec<String> = flags
+        .iter()
+        .filter_map(|(flag, now)| {
+            let then = match &m[key(flag)] {
+                serde_json::Value::Null if *flag == "--kernel" => serde_json::json!("twice"),
+                v => v.clone(),
+            };
+            (then != *now).then(|| format!("{flag} {} there, {} now", show(&then), show(now)))
+        })
+        .collect();
+    if differ.is_empty() {
+        return Ok(());
+    }
+    Err(bad(format!(
+        "--resume: {} holds a calibration made with other settings ({}); resume it with its own, choose another --out, or add --force to start over",
+        out.display(),
+        differ.join("; ")
+    )))
+}
+
+/// A manifest value as a flag's value.
+fn show(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "none".to_string(),
+        v => v.to_string(),
+    }
+}
+
+/// Simulations the journal at `path` holds for generation `g` (numbered
+/// from 0, as the journal numbers them); 0 if it cannot be read.
+fn journaled_simulations(path: &Path, g: u32, dim: usize, statistics: usize) -> u64 {
+    runner::complete_lines(path).map_or(0, |lines| {
+        lines
+            .iter()
+            .filter_map(|l| parse_journal_row(l, dim, statistics))
+            .filter(|(generation, a)| *generation == g && !matches!(a.outcome, Outcome::OutsidePrior))
+            .count() as u64
+    })
+}
+
 /// `--kernel`'s values.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KernelArg {
@@ -458,6 +516,23 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
         rounds_folder(&out, &job.hash)?;
     } else {
         let rows_check = Rows { dim: keys.len(), stats: k };
+        if args.resume {
+            resumable(
+                &out,
+                &job.hash,
+                &[
+                    ("--kernel", serde_json::json!(args.kernel.name())),
+                    ("--particles", serde_json::json!(args.particles)),
+                    ("--generations", serde_json::json!(args.generations)),
+                    ("--budget", serde_json::json!(args.budget)),
+                    ("--tolerance", serde_json::json!(args.tolerance)),
+                    ("--min-acceptance", serde_json::json!(args.min_acceptance)),
+                    ("--quantile", serde_json::json!(args.quantile)),
+                    ("--ppc", serde_json::json!(args.ppc)),
+                    ("--hold-out", serde_json::json!(args.hold_out)),
+                ],
+            )?;
+        }
         job.claim(&rows_check, args.resume, args.force)?;
     }
     let threads = set_threads(threads)?;
@@ -634,7 +709,16 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
     let checks = checks(&all.observed(), &all.sds(), &ppc_sims);
     let margins = marginals(pop, &keys);
 
-    let attempted = if fresh { ran_here.max(simulations) } else { simulations };
+    // Simulations of a generation the run did not finish (cut short by the
+    // budget): those of this invocation, or, after --resume, every one the
+    // journal holds for it.
+    let attempted = if fresh {
+        ran_here.max(simulations)
+    } else if args.merge {
+        simulations
+    } else {
+        simulations + journaled_simulations(&jpath, fit.history.len() as u32, keys.len(), k)
+    };
     let more = serde_json::json!({
         "stop": stop_name(fit.stop),
         "generations": fit.history.len(),

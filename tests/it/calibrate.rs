@@ -636,6 +636,10 @@ source = "synthetic truth"
         // Resuming with another kernel would mix two fits: refused.
         let (code, _, err) = calibrate(dir, "c", &["--resume", "--kernel", "silverman"]);
         assert_eq!(code, 2, "a resume with another kernel is refused: {err}");
+        assert!(err.contains("--kernel twice there, silverman now"), "it names the flag: {err}");
+        let (code, _, err) = calibrate(dir, "c", &["--resume", "--quantile", "0.4", "--budget", "900"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("--quantile 0.5 there, 0.4 now") && err.contains("--budget none there, 900 now"), "{err}");
         let (code, _, err) = calibrate(dir, "c", &["--resume", "--threads", "1"]);
         assert_eq!(code, 0, "{err}");
         if killed_at < read(dir, "a", "attempts.csv").iter().filter(|&&b| b == b'\n').count() {
@@ -842,6 +846,31 @@ source = "synthetic truth"
         assert_eq!(code, 0, "{err}");
         let manifest: serde_json::Value = serde_json::from_slice(&read(dir, "enough", "manifest.json")).unwrap();
         assert_ne!(manifest["stop"], "budget_left", "{manifest}");
+
+        // One simulation short of what generation 4 took, above the
+        // forecast: it starts and is cut short. Killed part-way through
+        // it (the journal cut as kill -9 leaves it) and resumed, the run
+        // still counts every simulation of the generation it cut short.
+        assert!(need < sims[3], "forecast {need}, generation 4 took {}", sims[3]);
+        let budget = (used + sims[3] - 1).to_string();
+        let (code, _, err) = calibrate(dir, "cut", &["--budget", &budget]);
+        assert_eq!(code, 0, "{err}");
+        let whole: serde_json::Value = serde_json::from_slice(&read(dir, "cut", "manifest.json")).unwrap();
+        assert_eq!(whole["stop"], "budget", "{whole}");
+        assert_eq!(whole["simulations_cut_short"], sims[3] - 1, "{whole}");
+        let (code, _, err) = calibrate(dir, "killed", &["--budget", &budget]);
+        assert_eq!(code, 0, "{err}");
+        let journal = dir.join("killed").join("attempts.csv");
+        let text = std::fs::read_to_string(&journal).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let keep = lines.len() - (sims[3] as usize) / 2;
+        std::fs::write(&journal, format!("{}\n", lines[..keep].join("\n"))).unwrap();
+        let (code, out, err) = calibrate(dir, "killed", &["--budget", &budget, "--resume"]);
+        assert_eq!(code, 0, "{err}");
+        let resumed: serde_json::Value = serde_json::from_slice(&read(dir, "killed", "manifest.json")).unwrap();
+        assert_eq!(resumed["simulations_cut_short"], whole["simulations_cut_short"], "{resumed}");
+        assert!(out.contains("cut short") || err.contains("cut short"), "{out}\n{err}");
+        assert!(read(dir, "cut", "posterior.csv") == read(dir, "killed", "posterior.csv"));
     }
 
     /// `--hold-out NAME` fits exactly as a targets file without that target

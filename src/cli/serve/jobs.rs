@@ -258,24 +258,10 @@ impl Queue {
             }));
             let mut g = self.lock();
             if let Some(e) = g.jobs.iter_mut().find(|e| e.id == id) {
-                e.finished_at = Some(Instant::now());
-                match outcome {
-                    Ok(Ok(out)) => {
-                        e.phase = Phase::Done;
-                        e.output = Some(Arc::new(out));
-                    }
-                    Ok(Err(Stopped::Cancelled)) => {
-                        if !e.phase.finished() {
-                            e.phase = Phase::Cancelled("cancelled".into());
-                        }
-                    }
-                    Ok(Err(Stopped::Failed(m))) => {
-                        if !e.phase.finished() {
-                            e.phase = Phase::Failed(m);
-                        }
-                    }
-                    Err(_) => e.phase = Phase::Failed("the comparison failed unexpectedly (a bug: please report it)".into()),
+                if !e.phase.finished() {
+                    e.finished_at = Some(Instant::now());
                 }
+                settle(&mut e.phase, &mut e.output, outcome);
             }
             evict(&mut g, self.limits.keep);
         }
@@ -296,6 +282,24 @@ impl Queue {
             }
             evict(&mut g, self.limits.keep);
         }
+    }
+}
+
+/// A job's phase and output once its work has returned `outcome`. A job
+/// cancelled while it was finishing (drawing its figures) stays cancelled,
+/// as its page was told, and keeps no output.
+fn settle<T>(phase: &mut Phase, output: &mut Option<Arc<T>>, outcome: std::thread::Result<Result<T, Stopped>>) {
+    if phase.finished() {
+        return;
+    }
+    match outcome {
+        Ok(Ok(out)) => {
+            *phase = Phase::Done;
+            *output = Some(Arc::new(out));
+        }
+        Ok(Err(Stopped::Cancelled)) => *phase = Phase::Cancelled("cancelled".into()),
+        Ok(Err(Stopped::Failed(m))) => *phase = Phase::Failed(m),
+        Err(_) => *phase = Phase::Failed("the comparison failed unexpectedly (a bug: please report it)".into()),
     }
 }
 
@@ -656,4 +660,30 @@ fn draw(files: &[(String, Vec<u8>)], s: &normshift::scenario::Scenario) -> Resul
     let meta = plot::report::Meta { version: env!("CARGO_PKG_VERSION").to_string() };
     let html = plot::report::html(&res, &drawn, &meta);
     Ok((drawn, res.village, html))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_cancelled_while_finishing_stays_cancelled() {
+        // Cancelled by its page while its figures were drawn: the work
+        // returns its output, but the job stays cancelled and keeps none.
+        let mut phase = Phase::Cancelled("cancelled by its page".into());
+        let mut output: Option<Arc<u8>> = None;
+        settle(&mut phase, &mut output, Ok(Ok(7)));
+        assert_eq!(phase, Phase::Cancelled("cancelled by its page".into()));
+        assert!(output.is_none());
+        // Not cancelled: done, with its output; cancelled or failed work says so.
+        let mut phase = Phase::Running;
+        settle(&mut phase, &mut output, Ok(Ok(7)));
+        assert_eq!((phase, output.as_deref()), (Phase::Done, Some(&7)));
+        let mut phase = Phase::Running;
+        settle::<u8>(&mut phase, &mut None, Ok(Err(Stopped::Cancelled)));
+        assert_eq!(phase, Phase::Cancelled("cancelled".into()));
+        let mut phase = Phase::Running;
+        settle::<u8>(&mut phase, &mut None, Ok(Err(Stopped::Failed("no".into()))));
+        assert_eq!(phase, Phase::Failed("no".into()));
+    }
 }
