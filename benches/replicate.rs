@@ -1,6 +1,6 @@
 //! Sweep throughput: one whole replicate of the built-in `default`
 //! scenario (about 5,000 adults in ten villages), as a sweep runs it:
-//! the world built, the burn-in (120 months) and every month of the
+//! the world built, the burn-in (the scenario's: 240 months) and every month of the
 //! programme (96), through `normshift::run::Job::run_replicate`.
 //!
 //! - `default_baseline`: one strategy (`baseline`), one replicate.

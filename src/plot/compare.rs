@@ -253,14 +253,24 @@ fn differences_caption(c: &Comparison, order: &[String]) -> String {
             fixed(100.0 * e.diff_mean, 0),
             interval(100.0 * e.diff_lo, 100.0 * e.diff_hi, 0)
         ));
+        if let Some(f) = c.get(best, "participation_final") {
+            // Said as it is: the difference can grow after the programme
+            // (a village that tipped keeps going), not only fade.
+            let (end, last) = (100.0 * e.diff_mean, 100.0 * f.diff_mean);
+            let n = fixed(last, 0);
+            out.push_str(&if last > end + 0.5 {
+                format!(" (and grew to {n} points by the last month)")
+            } else if last >= end - 0.5 {
+                format!(" (and was still {n} points at the last month)")
+            } else {
+                format!(" (and fell to {n} points by the last month)")
+            });
+        }
         if let (Some(sb), Some(sa)) = (c.get(BASELINE, EXPOSURE_METRIC), c.get(best, EXPOSURE_METRIC))
             && sb.mean > 0.0
         {
             let p = 100.0 * sa.diff_mean / sb.mean;
             out.push_str(&format!(", with {}% {} sanctions in all", fixed(p.abs(), 0), if p >= 0.0 { "more" } else { "fewer" }));
-        }
-        if let Some(f) = c.get(best, "participation_final") {
-            out.push_str(&format!("; {} points remained at the last month", fixed(100.0 * f.diff_mean, 0)));
         }
         out.push('.');
     }

@@ -348,7 +348,7 @@ fn participation_caption(ctx: &Context) -> String {
             "but fell back to"
         };
         out.push_str(&format!(
-            " {} did most: {}% at the end of the programme, {lasts} {}% by the last month ({last}).",
+            " {} did most: a median of {}% at the end of the programme, {lasts} {}% by the last month ({last}); the means over replicates, which the comparison's table gives, can differ where some villages tip and others do not.",
             strategy_label(b),
             pct(e),
             pct(f)
