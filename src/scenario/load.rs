@@ -204,8 +204,13 @@ pub fn widen_big_integers<'t>(text: &'t str, origin: &str) -> Result<std::borrow
 /// place in the file.
 fn locate(inv: Invalid, text: &str, origin: &str, overrides: &[Override]) -> ScenarioError {
     let key = inv.path.join(".");
-    if let Some(o) = overrides.iter().rev().find(|o| key == o.canonical || key.starts_with(&format!("{}.", o.canonical))) {
-        return ScenarioError { origin: format!("--set {}", o.raw), at: None, key: Some(key), message: inv.message };
+    // The --set of that key, of a table holding it, or of a key inside it
+    // (a nested table such as a target's `share` is checked whole); the
+    // key then as the user spelled it (names, not indices).
+    let within = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}."));
+    if let Some(o) = overrides.iter().rev().find(|o| within(&key, &o.canonical) || within(&o.canonical, &key)) {
+        let typed = if within(&key, &o.canonical) { format!("{}{}", o.key, &key[o.canonical.len()..]) } else { o.key.clone() };
+        return ScenarioError { origin: format!("--set {}", o.raw), at: None, key: Some(typed), message: inv.message };
     }
     let at = DeTable::parse(text).ok().and_then(|doc| span_of(doc.get_ref(), &inv.path)).map(|off| text.line_col(off));
     ScenarioError { origin: origin.into(), at, key: Some(key), message: inv.message }

@@ -437,6 +437,10 @@ fn bad_set_unknown_key_lists_valid_keys() {
 fn bad_set_out_of_range() {
     bad_run(&[], &["--set", "backlash.rate=1.5", "--reps", "1"], &["--set backlash.rate=1.5", "backlash.rate", "1.5", "0 to 1"]);
     bad_run(&[], &["--set", "population.villages=-1", "--reps", "1"], &["--set population.villages=-1", "population.villages", "-1"]);
+    // A key inside a nested table of an intervention is blamed on the
+    // --set, spelled as typed, not on the built-in file's line.
+    let share = "strategies.male_champions.interventions.0.target.share";
+    bad_run(&[], &["--set", &format!("{share}=2"), "--reps", "1"], &[&format!("--set {share}=2"), &format!("`{share}`"), "0 to 1"]);
 }
 
 #[test]
