@@ -1481,6 +1481,11 @@ fn print_summary(
             format!("{:.2}", c.z)
         );
     }
+    if checks.iter().any(|c| !inside(c)) {
+        println!(
+            "!: the observed value lies outside the 5th-95th percentile band the posterior predicts (names are cut at 40 characters; ppc.csv has them whole)"
+        );
+    }
     if fitted.held.iter().any(|&h| h) {
         println!("Held out of the fit, predicted from the posterior:");
         for ((t, c), _) in fitted.all.targets.iter().zip(checks).zip(fitted.held).filter(|(_, h)| **h) {

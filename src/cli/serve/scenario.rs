@@ -601,7 +601,7 @@ pub fn describe(l: &Loaded, text: Option<&str>, limits: &Limits) -> Value {
         "name": s.name,
         "origin": l.origin,
         "description": s.description,
-        "agents": s.approx_agents().round(),
+        "agents": s.approx_agents().round() as u64,
         "replicates": s.replicates,
         "steps": s.steps,
         "burn_in": s.burn_in(),
@@ -644,7 +644,7 @@ pub fn list() -> Vec<Value> {
         .filter_map(|name| {
             let s = parse_scenario(builtin(name)?, name, &[]).ok()?;
             let first = s.description.split(". ").next().unwrap_or_default().trim_end_matches('.').to_string();
-            Some(json!({ "name": name, "summary": first, "agents": s.approx_agents().round(), "baseline": s.strategies.iter().any(|x| x.name == "baseline") }))
+            Some(json!({ "name": name, "summary": first, "agents": s.approx_agents().round() as u64, "baseline": s.strategies.iter().any(|x| x.name == "baseline") }))
         })
         .collect()
 }
