@@ -875,6 +875,7 @@ pub fn folder_report(dir: &Path, opts: &Options) -> anyhow::Result<Option<(Vec<F
             draws: o.draw_means(&o.gain, k).iter().map(|g| 100.0 * g).collect(),
             mean: 100.0 * a.stats[k].gain_mean,
             point: 100.0 * pg[k],
+            point_replicates: plan.point_reps,
         })
         .collect();
     figures.extend(gains(&gain_rows, &names, opts)?);

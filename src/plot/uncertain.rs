@@ -183,6 +183,8 @@ pub struct GainRow {
     pub mean: f64,
     /// The gain at the scenario's point values (its runs at those values), in points; NaN if not run.
     pub point: f64,
+    /// Replicates behind `point`.
+    pub point_replicates: usize,
 }
 
 struct Strip {
@@ -281,7 +283,13 @@ pub fn gains(rows: &[GainRow], all: &[String], o: &Options) -> Result<Option<Fig
     let mut sorted: Vec<f64> = top.draws.iter().copied().filter(|x| x.is_finite()).collect();
     sorted.sort_by(f64::total_cmp);
     let (p05, p95) = (crate::compare::percentile(&sorted, 0.05), crate::compare::percentile(&sorted, 0.95));
-    let point = if top.point.is_finite() { format!(", against {} at the point values", signed1(top.point)) } else { String::new() };
+    let point = if top.point.is_finite() {
+        let n = top.point_replicates;
+        let few = if n < 10 { ", too few for more than a rough mark" } else { "" };
+        format!(", against {} at the point values (mean of {n} replicate{}{few})", signed1(top.point), if n == 1 { "" } else { "s" })
+    } else {
+        String::new()
+    };
     let caption = format!(
         "Across the draws, {} gains {} points on average (90% of draws between {} and {}, each draw's mean over its replicates; the table's range also spans the replicates){point}. A wide spread means the answer depends on the assumptions more than the point comparison shows.",
         super::style::strategy_label(&top.strategy),
@@ -563,12 +571,24 @@ mod tests {
     fn gains_and_winner_map_are_drawn_with_captions_from_the_numbers() {
         let names: Vec<String> = ["baseline", "a", "b"].iter().map(|s| s.to_string()).collect();
         let rows = vec![
-            GainRow { strategy: "a".into(), draws: (0..20).map(|d| 10.0 + f64::from(d)).collect(), mean: 19.5, point: 12.0 },
-            GainRow { strategy: "b".into(), draws: (0..20).map(|d| 5.0 - f64::from(d)).collect(), mean: -4.5, point: f64::NAN },
+            GainRow {
+                strategy: "a".into(),
+                draws: (0..20).map(|d| 10.0 + f64::from(d)).collect(),
+                mean: 19.5,
+                point: 12.0,
+                point_replicates: 4,
+            },
+            GainRow {
+                strategy: "b".into(),
+                draws: (0..20).map(|d| 5.0 - f64::from(d)).collect(),
+                mean: -4.5,
+                point: f64::NAN,
+                point_replicates: 0,
+            },
         ];
         let f = gains(&rows, &names, &Options::default()).unwrap().unwrap();
         assert!(f.caption.starts_with("Across the draws, A gains +19.5 points on average"), "{}", f.caption);
-        assert!(f.caption.contains("against +12.0 at the point values"), "{}", f.caption);
+        assert!(f.caption.contains("against +12.0 at the point values (mean of 4 replicates, too few"), "{}", f.caption);
         assert_eq!(&f.png[1..4], b"PNG");
         let map = WinnerMap {
             strategies: names.clone(),
