@@ -261,6 +261,9 @@ fn bad_input_gets_the_cli_message_and_the_server_keeps_answering() {
     assert_eq!(code, 422);
     let (code, _) = server.json("GET", "/api/jobs/999999", None);
     assert_eq!(code, 404);
+    // A malformed job id or query is refused in JSON too.
+    let (code, v) = server.json("GET", "/api/jobs/abc", None);
+    assert!(code == 400 && v["error"].as_str().is_some_and(|e| !e.is_empty()), "{code} {v}");
     let (code, _) = server.json("GET", "/api/jobs/999999/results.zip", None);
     assert_eq!(code, 404);
     let (code, _) = server.json("GET", "/assets/..%2F..%2FCargo.toml", None);

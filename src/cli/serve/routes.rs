@@ -56,6 +56,7 @@ pub fn router(app: Shared) -> Router {
         .route("/api/jobs/{id}/village", get(village))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such page or endpoint") })
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(app.clone(), host_check))
         .with_state(app)
 }
@@ -89,6 +90,20 @@ async fn asset(Path(file): Path<String>) -> Response {
 /// machine names it: an IP address (any: a DNS-rebinding attack needs a
 /// name) or `localhost`, with this server's port. A page of another site
 /// whose name was rebound to 127.0.0.1 sends its own name and is refused.
+/// The API answers errors in JSON (`{"error": ...}`), including axum's
+/// own plain-text refusals of a malformed path or query (`/api/jobs/abc`).
+async fn json_errors(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let plain = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/plain"));
+    if !(api && plain && res.status().is_client_error()) {
+        return res;
+    }
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 64 * 1024).await.unwrap_or_default();
+    error(status, String::from_utf8_lossy(&bytes).trim())
+}
+
 async fn host_check(State(app): State<Shared>, req: Request, next: Next) -> Response {
     let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
     if host_allowed(host, app.port) {
