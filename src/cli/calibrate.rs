@@ -134,27 +134,20 @@ pub struct CalibrateArgs {
 }
 
 /// With --resume, refuse a calibration in `out` made with other flags,
-/// naming them (`flags`: each flag and its value now); the generic
+/// naming them (`flags`: each flag, its key in the manifest and its value
+/// now); the generic
 /// refusal of [`runner::Runner::claim`] covers the scenario and targets.
-fn resumable(out: &Path, hash: &str, flags: &[(&str, serde_json::Value)]) -> anyhow::Result<()> {
-    let Ok(text) = std::fs::read(out.join("manifest.json")) else { return Ok(()) };
-    let Ok(m) = serde_json::from_slice::<serde_json::Value>(&text) else { return Ok(()) };
-    if m["command"] != "calibrate" || m["design_hash"].as_str() == Some(hash) {
+fn resumable(out: &Path, hash: &str, flags: &[(&str, &str, serde_json::Value)]) -> anyhow::Result<()> {
+    let Some(m) = journal::read_manifest(out) else { return Ok(()) };
+    if folder::command_of(&m) != "calibrate" || m["design_hash"].as_str() == Some(hash) {
         return Ok(());
     }
-    // The manifest's key for each flag; a calibration begun before --kernel
-    // existed used `twice`.
-    let key = |flag: &str| match flag {
-        "--generations" => "max_generations".to_string(),
-        "--ppc" => "ppc_simulations".to_string(),
-        "--hold-out" => "held_out".to_string(),
-        f => f.trim_start_matches("--").replace('-', "_"),
-    };
     let differ: Vec<String> = flags
         .iter()
-        .filter_map(|(flag, now)| {
-            let then = match &m[key(flag)] {
-                serde_json::Value::Null if *flag == "--kernel" => serde_json::json!("twice"),
+        .filter_map(|(flag, key, now)| {
+            // A calibration begun before --kernel existed used `twice`.
+            let then = match &m[*key] {
+                serde_json::Value::Null if *key == "kernel" => serde_json::json!("twice"),
                 v => v.clone(),
             };
             (then != *now).then(|| format!("{flag} {} there, {} now", show(&then), show(now)))
@@ -521,15 +514,15 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
                 &out,
                 &job.hash,
                 &[
-                    ("--kernel", serde_json::json!(args.kernel.name())),
-                    ("--particles", serde_json::json!(args.particles)),
-                    ("--generations", serde_json::json!(args.generations)),
-                    ("--budget", serde_json::json!(args.budget)),
-                    ("--tolerance", serde_json::json!(args.tolerance)),
-                    ("--min-acceptance", serde_json::json!(args.min_acceptance)),
-                    ("--quantile", serde_json::json!(args.quantile)),
-                    ("--ppc", serde_json::json!(args.ppc)),
-                    ("--hold-out", serde_json::json!(args.hold_out)),
+                    ("--kernel", "kernel", serde_json::json!(args.kernel.name())),
+                    ("--particles", "particles", serde_json::json!(args.particles)),
+                    ("--generations", "max_generations", serde_json::json!(args.generations)),
+                    ("--budget", "budget", serde_json::json!(args.budget)),
+                    ("--tolerance", "tolerance", serde_json::json!(args.tolerance)),
+                    ("--min-acceptance", "min_acceptance", serde_json::json!(args.min_acceptance)),
+                    ("--quantile", "quantile", serde_json::json!(args.quantile)),
+                    ("--ppc", "ppc_simulations", serde_json::json!(args.ppc)),
+                    ("--hold-out", "held_out", serde_json::json!(args.hold_out)),
                 ],
             )?;
         }
