@@ -128,9 +128,11 @@ fn draw(dir: &Path, out: &Path, formats: &[Format], report: bool) -> anyhow::Res
     let mut files = write_figures(out, &drawn, formats)?;
     // A comparison over priors: its own figures and a section of the report.
     let mut section = String::new();
-    if let Some((figures, html)) = super::uncertain::folder_report(dir, &opts)? {
+    let mut design = None;
+    if let Some((figures, html, draws)) = super::uncertain::folder_report(dir, &opts)? {
         files += write_figures(out, &plot::Drawn { figures, ..Default::default() }, formats)?;
         section = html;
+        design = Some(draws);
     }
     // compare --explain: what drives each gain.
     if let Some((figures, html)) = super::explain::folder_report(dir, &res.strategies(), &opts)? {
@@ -140,7 +142,7 @@ fn draw(dir: &Path, out: &Path, formats: &[Format], report: bool) -> anyhow::Res
     let mut line = format!("{files} figure files in {}", out.display());
     if report {
         let path = dir.join("report.html");
-        super::report::write(&path, &res, &drawn, &section)?;
+        super::report::write(&path, &res, &drawn, &section, design)?;
         line.push_str(&format!(", report in {}", path.display()));
     }
     Ok(line)

@@ -834,8 +834,9 @@ fn finish(out: &Path, shown: &Path, ctx: &Context<'_>, rows: &[(u64, String)], n
 
 /// Figures and the report's section for a results folder of a comparison
 /// over priors (None for any other folder): drawn from its journal,
-/// `draws.csv` and manifest, with the same analysis as the tables.
-pub fn folder_report(dir: &Path, opts: &Options) -> anyhow::Result<Option<(Vec<Figure>, String)>> {
+/// `draws.csv` and manifest, with the same analysis as the tables; with
+/// its (draws, replicates per draw) for the page's header.
+pub fn folder_report(dir: &Path, opts: &Options) -> anyhow::Result<Option<(Vec<Figure>, String, (usize, usize))>> {
     let Some(m) = journal::read_manifest(dir) else { return Ok(None) };
     let Some(plan) = Plan::from_manifest(&m) else { return Ok(None) };
     if folder::command_of(&m) != "compare" || !dir.join(JOURNAL).exists() {
@@ -922,7 +923,7 @@ pub fn folder_report(dir: &Path, opts: &Options) -> anyhow::Result<Option<(Vec<F
         .collect();
     let sentences: Vec<String> = a.discoveries.iter().map(|d| with_moves_line(d, &keys)).collect();
     let html = section(&section_rows, &sentences, &figures, (plan.draws, plan.reps, keys.len()));
-    Ok(Some((figures, html)))
+    Ok(Some((figures, html, (plan.draws, plan.reps))))
 }
 
 /// Journal rows of runs with the point rows' ids moved down to follow the

@@ -20,6 +20,10 @@ use crate::compare::{EXPOSURE_MEANS, EXPOSURE_METRIC, HARM_MEANS, HARM_METRIC, t
 pub struct Meta {
     /// normshift version that drew it.
     pub version: String,
+    /// A comparison over priors: (draws, replicates per draw). Its
+    /// runs.csv numbers each draw's runs as one replicate, so the page
+    /// says draws and replicates instead of "replicates".
+    pub draws: Option<(usize, usize)>,
 }
 
 /// Escape text for HTML.
@@ -161,6 +165,13 @@ pub fn html_with(res: &Results, drawn: &Drawn, meta: &Meta, extra: &str) -> Stri
     }
     let adults = mean(&res.runs.strategies.first().map(|f| res.runs.values(f, "agents")).unwrap_or_default());
     let reps = res.runs.replicates();
+    // What the means and medians are over.
+    let over = match meta.draws {
+        Some((d, r)) => {
+            format!("{reps} runs ({d} draws of the uncertain values, {r} {} each)", if r == 1 { "replicate" } else { "replicates" })
+        }
+        None => format!("{reps} replicates"),
+    };
     h.push_str("<dl class=\"facts\">\n");
     let mut fact = |k: &str, v: String| h.push_str(&format!("<div><dt>{k}</dt><dd>{}</dd></div>\n", esc(&v)));
     if let Some(v) = s.villages {
@@ -169,7 +180,12 @@ pub fn html_with(res: &Results, drawn: &Drawn, meta: &Meta, extra: &str) -> Stri
     fact("Adults (mean per run)", thousands(adults));
     fact("Months simulated", res.timeseries.months.to_string());
     fact("Programme ends", format!("month {}", (s.programme_end as usize).min(res.timeseries.months.saturating_sub(1))));
-    fact("Replicates", reps.to_string());
+    match meta.draws {
+        Some((d, r)) => {
+            fact("Draws of the uncertain values", format!("{d} ({r} {} each)", if r == 1 { "replicate" } else { "replicates" }))
+        }
+        None => fact("Replicates", reps.to_string()),
+    }
     fact("Strategies", strategies.len().to_string());
     h.push_str("</dl>\n</header>\n");
 
@@ -210,8 +226,8 @@ pub fn html_with(res: &Results, drawn: &Drawn, meta: &Meta, extra: &str) -> Stri
     // Results table.
     h.push_str("<section>\n");
     match &res.comparison {
-        Some(c) => comparison_table(&mut h, c, &strategies, &swatch, reps),
-        None => runs_table(&mut h, res, &strategies, &swatch, reps),
+        Some(c) => comparison_table(&mut h, c, &strategies, &swatch, &over),
+        None => runs_table(&mut h, res, &strategies, &swatch, &over),
     }
     h.push_str("</section>\n");
     h.push_str(extra);
@@ -219,7 +235,7 @@ pub fn html_with(res: &Results, drawn: &Drawn, meta: &Meta, extra: &str) -> Stri
     // Figures.
     h.push_str("<section>\n<h2>Figures</h2>\n");
     h.push_str(&format!(
-        "<p class=\"muted\">Lines are medians over the {reps} replicates; shaded bands hold 90% of replicates. \
+        "<p class=\"muted\">Lines are medians over the {over}; shaded bands hold 90% of them. \
          The grey area is the programme. Colours are safe for colour-blind readers. The same figures are in the \
          <code>figures/</code> folder as PNG (slides) and SVG (print).</p>\n"
     ));
@@ -262,10 +278,10 @@ pub(crate) fn strip_prolog(svg: &str) -> &str {
     }
 }
 
-fn comparison_table(h: &mut String, c: &Comparison, strategies: &[String], swatch: &dyn Fn(&str) -> String, reps: usize) {
+fn comparison_table(h: &mut String, c: &Comparison, strategies: &[String], swatch: &dyn Fn(&str) -> String, over: &str) {
     h.push_str("<h2>Strategies compared with no programme</h2>\n");
     h.push_str(&format!(
-        "<p class=\"muted\">Means over {reps} replicates. Gains are paired differences from no programme on the same replicates, \
+        "<p class=\"muted\">Means over {over}. Gains are paired differences from no programme on the same replicates, \
          in percentage points, with 90% intervals. Two verdicts, kept apart. <b>Harm</b>: {}. <b>Exposure</b>: {}.</p>\n",
         esc(HARM_MEANS),
         esc(EXPOSURE_MEANS)
@@ -358,10 +374,10 @@ fn comparison_table(h: &mut String, c: &Comparison, strategies: &[String], swatc
     }
 }
 
-fn runs_table(h: &mut String, res: &Results, strategies: &[String], swatch: &dyn Fn(&str) -> String, reps: usize) {
+fn runs_table(h: &mut String, res: &Results, strategies: &[String], swatch: &dyn Fn(&str) -> String, over: &str) {
     h.push_str("<h2>Results per strategy</h2>\n");
     h.push_str(&format!(
-        "<p class=\"muted\">Means over {reps} replicates (from runs.csv). Run <code>normshift compare</code> for paired differences \
+        "<p class=\"muted\">Means over {over} (from runs.csv). Run <code>normshift compare</code> for paired differences \
          from no programme with intervals and verdicts on harm and exposure.</p>\n"
     ));
     h.push_str(

@@ -328,6 +328,13 @@ fn shards_merged_equal_the_whole_and_one_and_two_threads_agree() {
             html.contains("When the assumptions are uncertain") && html.contains("Probability best") && html.contains("Regret"),
             "{dir}"
         );
+        // The header counts draws, not replicates (runs.csv numbers each draw's run as a replicate).
+        let facts = &html[html.find("<dl class=\"facts\">").unwrap()..html.find("</dl>").unwrap()];
+        assert!(
+            facts.contains("<dt>Draws of the uncertain values</dt><dd>6 (2 replicates each)</dd>") && !facts.contains("<dt>Replicates"),
+            "{facts}"
+        );
+        assert!(html.contains("Means over 12 runs (6 draws of the uncertain values, 2 replicates each)"), "{dir}");
         let c = comparison(&d);
         for s in ["fixed", "varied"] {
             let p = &c[&(s.to_string(), "p_best".to_string())][2];

@@ -657,7 +657,7 @@ fn draw(files: &[(String, Vec<u8>)], s: &normshift::scenario::Scenario) -> Resul
     let mut res = Results { scenario: plot::ScenarioInfo::from_scenario(s), timeseries, runs, comparison, village };
     res.reconcile();
     let drawn = plot::draw(&res, &Options::default()).map_err(|e| e.to_string())?;
-    let meta = plot::report::Meta { version: env!("CARGO_PKG_VERSION").to_string() };
+    let meta = plot::report::Meta { version: env!("CARGO_PKG_VERSION").to_string(), draws: None };
     let html = plot::report::html(&res, &drawn, &meta);
     Ok((drawn, res.village, html))
 }
