@@ -1165,15 +1165,33 @@ fn print_table(ctx: &Context<'_>, a: &Analysis, wall: f64) {
     // The acceptability curve at three willingness-to-pay levels.
     if let Some(last) = a.wtp.last() {
         let mut line = Vec::new();
+        let names: Vec<&str> = stats.iter().map(|st| st.strategy.as_str()).collect();
         for i in [0, a.wtp.len() / 2, a.wtp.len() - 1] {
             let row = &a.curve[i];
-            let k = (0..row.len()).max_by(|&x, &y| row[x].total_cmp(&row[y]).then(y.cmp(&x))).unwrap_or(0);
-            line.push(format!("{:.0} per point: {} ({})", a.wtp[i], stats[k].strategy, pct(row[k])));
+            line.push(format!("{:.0} per point: {}", a.wtp[i], most_likely(row, &names, &pct)));
         }
         println!("Most likely the best value for money (acceptability.csv, up to {last:.0} per point):");
         println!("{}", wrap(&line.join("; "), 76, "  "));
     }
     println!("Every metric: comparison.csv; boxes and indices: discovery.csv; draws: draws.csv.");
+}
+
+/// The strategy most likely to give the most net benefit at one
+/// willingness to pay, with its probability; and every other within
+/// [`CLOSE`] of it, which the draws cannot tell apart from it
+/// ("quota_only (50%) or male_champions (48%)").
+fn most_likely(row: &[f64], names: &[&str], pct: &dyn Fn(f64) -> String) -> String {
+    /// Probabilities closer than this are named together.
+    const CLOSE: f64 = 0.05;
+    let mut order: Vec<usize> = (0..row.len().min(names.len())).collect();
+    order.sort_by(|&x, &y| row[y].total_cmp(&row[x]).then(x.cmp(&y)));
+    let Some(&top) = order.first() else { return "-".into() };
+    order
+        .iter()
+        .take_while(|&&k| row[top] - row[k] < CLOSE)
+        .map(|&k| format!("{} ({})", names[k], pct(row[k])))
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// Wrap words at `width` columns, each line indented.
@@ -1197,6 +1215,17 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_for_money_names_every_strategy_the_draws_cannot_tell_apart() {
+        let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+        let names = ["baseline", "a", "b", "c"];
+        assert_eq!(most_likely(&[0.1, 0.375, 0.38, 0.145], &names, &pct), "b (38.0%) or a (37.5%)");
+        assert_eq!(most_likely(&[0.0, 0.3, 0.7, 0.0], &names, &pct), "b (70.0%)");
+        // Exact ties keep the strategies' order.
+        assert_eq!(most_likely(&[0.5, 0.5, 0.0, 0.0], &names, &pct), "baseline (50.0%) or a (50.0%)");
+        assert_eq!(most_likely(&[], &names, &pct), "-");
+    }
 
     #[test]
     fn journal_row_ids_are_unique_and_cover_the_job() {
