@@ -75,9 +75,87 @@ pub fn parse_own_error(message: &str) -> Option<(&str, &str, &str)> {
     Some((section, key, message))
 }
 
+/// A message that names an unknown word and then the words allowed
+/// (serde's "unknown field `rat`, expected one of `rate`, ...", or ours,
+/// "unknown kind `champons`; allowed: dialogue, male_champions, ...") with
+/// "; did you mean `rate`?" added when one allowed word is close to the
+/// unknown one: a typo (at most a third of its letters wrong, at least
+/// one), another case, or a part of the word ("champions" for
+/// "male_champions"). Any other message comes back unchanged.
+pub fn did_you_mean(message: &str) -> String {
+    let Some(suggestion) = closest_allowed(message) else { return message.to_string() };
+    // Before a closing parenthetical that says where, if any.
+    match message.rfind(" (") {
+        Some(at) if message.ends_with(')') && at > message.find("unknown ").unwrap_or(0) => {
+            format!("{}; did you mean `{suggestion}`?{}", &message[..at], &message[at..])
+        }
+        _ => format!("{message}; did you mean `{suggestion}`?"),
+    }
+}
+
+fn closest_allowed(message: &str) -> Option<&str> {
+    if message.contains("did you mean") {
+        return None;
+    }
+    // "unknown <what> `word`".
+    let at = message.find("unknown ")?;
+    let rest = &message[at + "unknown ".len()..];
+    let open = rest.find('`')?;
+    if rest[..open].trim_end().contains(' ') {
+        return None;
+    }
+    let word = &rest[open + 1..];
+    let close = word.find('`')?;
+    let (word, after) = (&word[..close], &word[close + 1..]);
+    let after = after.rfind(" (").filter(|_| after.ends_with(')')).map_or(after, |k| &after[..k]);
+    let quoted: Vec<&str> = after.split('`').skip(1).step_by(2).collect();
+    let allowed: Vec<&str> = if quoted.len() > 1 {
+        quoted
+    } else {
+        let list = ["one of ", "allowed: ", ": "].iter().find_map(|m| after.rfind(m).map(|k| &after[k + m.len()..]))?;
+        list.split(',').map(|w| w.trim().trim_end_matches(['.', ';'])).filter(|w| !w.is_empty()).collect()
+    };
+    let lower = word.to_lowercase();
+    let score = |cand: &str| -> Option<usize> {
+        let c = cand.to_lowercase();
+        if c == lower {
+            return Some(0);
+        }
+        let d = strsim::levenshtein(&lower, &c);
+        if d <= (lower.chars().count() / 3).max(1) {
+            return Some(d);
+        }
+        let part = lower.chars().count() >= 4 && (c.contains(&lower) || lower.contains(&c)) && c.chars().count() >= 4;
+        // A typo in one part of a compound word: "champons" for "male_champions".
+        let typo_in_part = c.split('_').any(|w| w.chars().count() >= 4 && strsim::levenshtein(&lower, w) <= (w.chars().count() / 4).max(1));
+        (part || typo_in_part).then_some(d)
+    };
+    allowed.into_iter().filter(|c| *c != word).filter_map(|c| score(c).map(|d| (d, c))).min_by_key(|&(d, _)| d).map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn close_allowed_words_are_suggested() {
+        let serde = "unknown field `rat`, expected one of `rate`, `reactivity`, `ally_rate`";
+        assert_eq!(did_you_mean(serde), format!("{serde}; did you mean `rate`?"));
+        let ours = "unknown kind `champions`; allowed: dialogue, male_champions, quota (strategy `a`, intervention 0)";
+        assert_eq!(
+            did_you_mean(ours),
+            "unknown kind `champions`; allowed: dialogue, male_champions, quota; did you mean `male_champions`? (strategy `a`, intervention 0)"
+        );
+        let typo = "unknown kind `champons`; allowed: dialogue, male_champions";
+        assert!(did_you_mean(typo).ends_with("did you mean `male_champions`?"), "{}", did_you_mean(typo));
+        let dist = "unknown distribution `Unifrm`; use one of uniform, triangular, normal";
+        assert!(did_you_mean(dist).ends_with("did you mean `uniform`?"), "{}", did_you_mean(dist));
+        // Nothing close, or no list: unchanged.
+        let far = "unknown field `zzz`, expected one of `rate`, `severity`";
+        assert_eq!(did_you_mean(far), far);
+        assert_eq!(did_you_mean("`steps`: 3 is too small"), "`steps`: 3 is too small");
+        assert_eq!(did_you_mean(&did_you_mean(serde)), did_you_mean(serde));
+    }
 
     #[derive(serde::Deserialize, Debug)]
     #[serde(deny_unknown_fields, default)]

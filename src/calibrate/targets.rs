@@ -55,7 +55,7 @@ impl fmt::Display for TargetsError {
         if let Some(k) = &self.key {
             write!(f, "`{k}`: ")?;
         }
-        write!(f, "{}", self.message)
+        write!(f, "{}", crate::keys::did_you_mean(&self.message))
     }
 }
 

@@ -5,7 +5,8 @@
 
 use std::fmt;
 
-/// A problem with a scenario, located where possible.
+/// A problem with a scenario, located where possible. Shown with a "did
+/// you mean" when an unknown word is close to an allowed one.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct ScenarioError {
     /// The file name, `--set KEY=VALUE`, or another origin.
@@ -28,7 +29,7 @@ impl fmt::Display for ScenarioError {
         if let Some(k) = &self.key {
             write!(f, "`{k}`: ")?;
         }
-        write!(f, "{}", crate::names::clip_long_words(&self.message))
+        write!(f, "{}", crate::names::clip_long_words(&crate::keys::did_you_mean(&self.message)))
     }
 }
 

@@ -121,17 +121,22 @@ impl Scenario {
     }
 }
 
-/// serde's "expected u32" (and the like) with the range it means, so that
-/// every message says what is allowed.
+/// serde's "expected u32" (and the like) replaced by what it means in
+/// words, with the range, so that every message says what is allowed
+/// without naming a Rust type: "invalid type: floating point `2.5`;
+/// allowed: a whole number from 0 to 4294967295".
 pub fn explain(message: &str) -> String {
-    for (t, hi) in [("u8", u64::from(u8::MAX)), ("u16", u64::from(u16::MAX)), ("u32", u64::from(u32::MAX)), ("u64", u64::MAX)] {
-        let pattern = format!("expected {t}");
-        if let Some(at) = message.find(&pattern) {
+    let words = [("u8", u64::from(u8::MAX)), ("u16", u64::from(u16::MAX)), ("u32", u64::from(u32::MAX)), ("u64", u64::MAX)]
+        .map(|(t, hi)| (t, format!("a whole number from 0 to {hi}")));
+    let words = words.iter().map(|(t, w)| (*t, w.as_str())).chain([("f64", "a number"), ("f32", "a number")]);
+    for (t, allowed) in words {
+        for pattern in [format!(", expected {t}"), format!("expected {t}")] {
+            let Some(at) = message.find(&pattern) else { continue };
             let end = at + pattern.len();
             if message[end..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
                 continue;
             }
-            return format!("{}; allowed: a whole number from 0 to {hi}{}", &message[..end], &message[end..]);
+            return format!("{}; allowed: {allowed}{}", &message[..at], &message[end..]);
         }
     }
     message.to_string()

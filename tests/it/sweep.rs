@@ -209,7 +209,8 @@ fn bad_input_is_refused_and_nothing_is_overwritten() {
     let tmp = tempfile::tempdir().unwrap();
     let base = ["sweep", "--reps", "1", "--set", "steps=3"];
     for (extra, needle) in [
-        (vec!["--vary", "backlash.rte=0:1:3"], "unknown field `rte`"),
+        (vec!["--vary", "backlash.rte=0:1:3"], "unknown field `rte`, expected one of `rate`"),
+        (vec!["--vary", "backlash.rte=0:1:3"], "did you mean `rate`?"),
         (vec!["--vary", "backlash.rate=0.5:0.1:3"], "above hi"),
         (vec!["--vary", "backlash.rate=0:1:0"], "n must be 1 or more"),
         (vec!["--vary", "backlash.rate=abc"], "SPEC is"),

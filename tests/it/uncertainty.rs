@@ -187,7 +187,8 @@ fn prim_finds_where_two_strategies_cross() {
 fn bad_priors_are_refused_with_located_messages() {
     let tmp = tempfile::tempdir().unwrap();
     let cases = [
-        ("backlash.rte = { dist = \"uniform\", lo = 0.0, hi = 0.1, source = \"x\" }", "unknown field `rte`"),
+        ("backlash.rte = { dist = \"uniform\", lo = 0.0, hi = 0.1, source = \"x\" }", "did you mean `rate`?"),
+        ("backlash.rate = { dist = \"unifrom\", lo = 0.0, hi = 0.1, source = \"x\" }", "did you mean `uniform`?"),
         ("backlash.rate = { dist = \"uniform\", lo = 0.0, hi = 1.5, source = \"x\" }", "reaches 1.5"),
         ("backlash.rate = { dist = \"weibull\", lo = 0.0, source = \"x\" }", "unknown distribution `weibull`"),
         ("backlash.rate = { dist = \"normal\", mean = 0.05, sd = -1, source = \"x\" }", "negative"),

@@ -159,9 +159,14 @@ macro_rules! rules {
             fn from_table(t: toml::Table) -> Result<RuleKeys, String> {
                 if let Some(k) = t.keys().find(|k| !RuleKind::ALL.iter().any(|r| r.keys().contains(&k.as_str()))) {
                     let all: Vec<&str> = RuleKind::ALL.iter().flat_map(|r| r.keys().iter().copied()).collect();
+                    // The community model's keys, from its defaults written out.
+                    let community: Vec<String> = toml::Table::try_from(crate::scenario::Rule::default())
+                        .map(|t| t.keys().filter(|c| *c != "kind" && !all.contains(&c.as_str())).cloned().collect())
+                        .unwrap_or_default();
                     return Err(own_error("rule", k, &format!(
-                        "unknown field `{k}`; [rule] takes `kind`, the community model's keys and the rules' own keys: {}",
-                        all.join(", ")
+                        "unknown field `{k}`; [rule] takes `kind`, the community model's keys ({}) and the rules' own keys: {}",
+                        community.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                        all.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
                     )));
                 }
                 let mut out = RuleKeys::default();

@@ -255,12 +255,23 @@ impl<'de> Deserialize<'de> for GeneratorKeys {
             out.push((k, read));
         }
         if let Some(k) = t.keys().find(|k| !all.contains(&k.as_str())) {
+            // The community network's keys, from its defaults written out.
+            let community: Vec<String> = toml::Table::try_from(crate::scenario::Network::default())
+                .map(|t| {
+                    t.keys()
+                        .filter(|c| !["kind", "edges", "nodes", "weights"].contains(&c.as_str()) && !all.contains(&c.as_str()))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            let quoted = |v: &mut dyn Iterator<Item = &str>| v.map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
             return Err(D::Error::custom(own_error(
                 "network",
                 k,
                 &format!(
-                    "unknown field `{k}`; [network] takes `kind`, the community network's keys, `edges`, `nodes`, `weights` and the generators' keys: {}",
-                    all.join(", ")
+                    "unknown field `{k}`; [network] takes `kind`, the community network's keys ({}), `edges`, `nodes`, `weights` and the generators' keys: {}",
+                    quoted(&mut community.iter().map(String::as_str)),
+                    quoted(&mut all.iter().copied())
                 ),
             )));
         }
