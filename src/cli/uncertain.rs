@@ -832,11 +832,15 @@ fn finish(out: &Path, shown: &Path, ctx: &Context<'_>, rows: &[(u64, String)], n
     Ok(())
 }
 
+/// A comparison over priors' figures, its section of the report, and its
+/// (draws, replicates per draw).
+pub type FolderReport = (Vec<Figure>, String, (usize, usize));
+
 /// Figures and the report's section for a results folder of a comparison
 /// over priors (None for any other folder): drawn from its journal,
 /// `draws.csv` and manifest, with the same analysis as the tables; with
 /// its (draws, replicates per draw) for the page's header.
-pub fn folder_report(dir: &Path, opts: &Options) -> anyhow::Result<Option<(Vec<Figure>, String, (usize, usize))>> {
+pub fn folder_report(dir: &Path, opts: &Options) -> anyhow::Result<Option<FolderReport>> {
     let Some(m) = journal::read_manifest(dir) else { return Ok(None) };
     let Some(plan) = Plan::from_manifest(&m) else { return Ok(None) };
     if folder::command_of(&m) != "compare" || !dir.join(JOURNAL).exists() {
