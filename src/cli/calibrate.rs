@@ -406,16 +406,18 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
     // values, as in the fit that made the posterior (the default's other
     // priors are `compare`'s, not the fit's).
     let refit: Vec<String> = input.priors.list.iter().filter(|p| p.fit.is_some()).map(|p| p.key.clone()).collect();
+    // Said once the inputs are known to be good (after the targets).
+    let mut note = None;
     if !refit.is_empty() {
         let (fitted, held): (Vec<_>, Vec<_>) = std::mem::take(&mut input.priors.list).into_iter().partition(|p| p.fit.is_some());
         if !held.is_empty() {
-            eprintln!(
+            note = Some(format!(
                 "calibrate: {} ships a posterior of {}; fitting those {} again from the priors it records; {} other priors stay at their point values",
                 input.origin,
                 refit.join(", "),
                 refit.len(),
                 held.len()
-            );
+            ));
         }
         input.priors.list = fitted;
         for p in &mut input.priors.list {
@@ -453,6 +455,9 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
         return Err(bad(format!("--hold-out: every target of {tpath} is held out; leave at least one to fit")));
     }
     let targets = Targets { targets: all.targets.iter().zip(&held).filter(|(_, h)| !**h).map(|(t, _)| t.clone()).collect() };
+    if let Some(note) = note {
+        eprintln!("{note}");
+    }
     let k = targets.targets.len();
     let settings = Settings {
         particles: args.particles,
