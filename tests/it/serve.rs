@@ -132,9 +132,20 @@ fn a_comparison_from_the_server_equals_normshift_compare() {
     let (code, s) = server.json("POST", "/api/jobs", Some(&job_body(&SMALL)));
     assert_eq!(code, 202, "{s}");
     let id = s["id"].as_u64().unwrap();
+    // Asked again (a second click): the same job, not a second in the queue.
+    let (code, again) = server.json("POST", "/api/jobs", Some(&job_body(&SMALL)));
+    assert_eq!((code, again["id"].as_u64()), (202, Some(id)), "{again}");
     let s = server.wait(id);
     assert_eq!(s["state"], "done", "{s}");
     assert_eq!(s["runs_done"], s["runs_total"]);
+    // Once done too; another seed is another job.
+    let (_, again) = server.json("POST", "/api/jobs", Some(&job_body(&SMALL)));
+    assert_eq!((again["id"].as_u64(), again["state"].as_str()), (Some(id), Some("done")), "{again}");
+    let mut other: Vec<&str> = SMALL.to_vec();
+    other.push("seed=7");
+    let (_, another) = server.json("POST", "/api/jobs", Some(&job_body(&other)));
+    assert_ne!(another["id"].as_u64(), Some(id), "{another}");
+    server.json("DELETE", &format!("/api/jobs/{}", another["id"]), None);
 
     let (code, zip) = server.request("GET", &format!("/api/jobs/{id}/results.zip"), None);
     assert_eq!(code, 200);
@@ -449,12 +460,11 @@ fn peak_rss_kb(pid: u32) -> Option<u64> {
 fn fifty_concurrent_compares_are_queued_or_refused() {
     let server = Server::start(&["--running", "1", "--queued", "4"]);
     // Each job big enough to still be running while the others arrive.
-    let sets = ["replicates=10"];
-    let body = job_body(&sets);
+    // Fifty different comparisons (the same one asked again is that job).
     let addr = server.addr.clone();
     let handles: Vec<_> = (0..50)
-        .map(|_| {
-            let (addr, body) = (addr.clone(), body.clone());
+        .map(|k| {
+            let (addr, body) = (addr.clone(), job_body(&["replicates=10", &format!("seed={}", k + 1)]));
             std::thread::spawn(move || request_host(&addr, &addr, "POST", "/api/jobs", Some(&body)))
         })
         .collect();

@@ -168,9 +168,28 @@ impl Queue {
         self.inner.1.notify_all();
     }
 
-    /// Queue a job, or refuse it when the queue is full.
+    /// Queue a job, or refuse it when the queue is full. The same
+    /// comparison asked for again (the same scenario, edits, strategies and
+    /// draws) while it waits, runs or is kept finished is that job, not a
+    /// second one: its output would be byte-identical.
     pub fn submit(&self, loaded: Loaded, picked: Vec<usize>, draws: Option<u32>) -> Result<Status, Refused> {
         let mut g = self.lock();
+        let same = |e: &Entry| {
+            matches!(e.phase, Phase::Queued | Phase::Running | Phase::Done)
+                && !e.cancel.load(Ordering::Relaxed)
+                && e.picked == picked
+                && e.draws == draws
+                && e.loaded.scenario == loaded.scenario
+                && e.loaded.text == loaded.text
+                && e.loaded.sets == loaded.sets
+                && e.loaded.origin == loaded.origin
+                && e.loaded.builtin == loaded.builtin
+        };
+        if let Some(e) = g.jobs.iter_mut().find(|e| same(e)) {
+            e.last_seen = Instant::now();
+            let id = e.id;
+            return status_of(&g, id).ok_or_else(|| Refused::Busy("the job was dropped".into()));
+        }
         let running = g.jobs.iter().filter(|e| e.phase == Phase::Running).count();
         let free_workers = self.limits.running.saturating_sub(running);
         if g.waiting.len() >= self.limits.queued + free_workers {
