@@ -461,11 +461,13 @@ impl Kernel {
 
 /// The weighted mean and covariance (weights renormalised) of the
 /// particles of `pop` within `epsilon`: those the next generation would
-/// accept again (Filippi et al. 2013). All of them if none is.
+/// accept again (Filippi et al. 2013). All of them if fewer than one more
+/// than the parameters are: the covariance of so few is singular, and
+/// each centre's kernel would collapse onto a line through them.
 fn olcm_moments(pop: &Population, epsilon: f64) -> (Vec<f64>, Vec<f64>) {
     let d = pop.particles.first().map_or(0, |p| p.theta.len());
     let within = |p: &Particle| p.distance <= epsilon;
-    let any = pop.particles.iter().zip(&pop.weights).any(|(p, w)| within(p) && *w > 0.0);
+    let any = pop.particles.iter().zip(&pop.weights).filter(|(p, w)| within(p) && **w > 0.0).count() > d;
     let chosen: Vec<(&Particle, f64)> =
         pop.particles.iter().zip(&pop.weights).filter(|(p, _)| !any || within(p)).map(|(p, w)| (p, *w)).collect();
     let total: f64 = chosen.iter().map(|(_, w)| w).sum();
@@ -1206,5 +1208,16 @@ mod tests {
         assert!((wide.chol(0)[0].powi(2) - (cov + mean * mean)).abs() < 1e-12);
         // Moves use the ancestor's own factor.
         assert!((k.perturb(2, &[1.0])[0] - (3.0 + 6.5f64.sqrt())).abs() < 1e-12);
+        // Two parameters, one particle within: its spread alone would be
+        // singular, so every particle counts, as with an infinite tolerance.
+        let at2 = |i: u64, x: f64, y: f64, distance: f64| Particle { attempt: i, theta: vec![x, y], stats: vec![x], distance };
+        let pop = Population {
+            particles: vec![at2(0, 0.0, 0.0, 0.5), at2(1, 1.0, 0.0, 2.0), at2(2, 0.0, 1.0, 2.0)],
+            weights: vec![0.5, 0.25, 0.25],
+            ..pop
+        };
+        let (narrow, wide) = (Kernel::new(&pop, Bandwidth::Olcm, 1.0), Kernel::new(&pop, Bandwidth::Olcm, f64::INFINITY));
+        assert_eq!(narrow.chols, wide.chols);
+        assert!(narrow.chol(0)[0] > 0.1 && narrow.chol(0)[3] > 0.1, "{:?}", narrow.chol(0));
     }
 }
