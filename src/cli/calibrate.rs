@@ -1177,8 +1177,13 @@ fn write_outputs(
     })?;
 
     // scenario.toml: the user's file at the posterior medians, with the
-    // posterior attached as the [uncertain] samples of posterior.csv.
-    let mut sets = input.sets.clone();
+    // posterior attached as the [uncertain] samples of posterior.csv. A
+    // fit's shorter run and fewer replicates (`--steps`, `--reps`, or the
+    // same with --set) are how the fit was run, not the scenario: the
+    // saved one keeps the file's months (its after-programme months too)
+    // and replicates, for `compare`.
+    let run_only = |x: &String| x.split_once('=').is_some_and(|(k, _)| ["steps", "replicates"].contains(&k.trim()));
+    let mut sets: Vec<String> = input.sets.iter().filter(|x| !run_only(x)).cloned().collect();
     sets.extend(priors.iter().zip(margins).map(|(p, m)| p.set(m.q50)));
     let point = parse_scenario(&input.text, &input.origin, &sets).map_err(|e| anyhow::anyhow!("the posterior medians: {e}"))?;
     let mut text = super::saved::saved_toml(&input.text, &point)?;

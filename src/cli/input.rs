@@ -137,8 +137,46 @@ pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
     for (i, st) in scenario.strategies.iter().enumerate() {
         check_name(&st.name).map_err(|e| bad(format!("{origin}: strategies.{i}.name: {e}")))?;
     }
+    if let Some(w) = cut_by_steps(&text, &origin, &sets, &scenario) {
+        eprintln!("warning: {w}");
+    }
     let loaded = if scenario.network.kind == NetworkKind::File { Some(load_network(&scenario, &dir)?) } else { None };
     Ok(Input { scenario, origin, loaded, text, sets, priors, dir, builtin: builtin_name })
+}
+
+/// What a run shortened by `--steps` or `--set steps=` cuts from the
+/// programmes the file gives, in one line (None if nothing): the
+/// strategies with an intervention that ended (or started) after the new
+/// last month. Interventions that ran to the file's last month still run to
+/// the new one, and say nothing.
+pub fn cut_by_steps(text: &str, origin: &str, sets: &[String], s: &Scenario) -> Option<String> {
+    let is_steps = |x: &String| x.split_once('=').is_some_and(|(k, _)| k.trim() == "steps");
+    if !sets.iter().any(is_steps) {
+        return None;
+    }
+    let others: Vec<String> = sets.iter().filter(|x| !is_steps(x)).cloned().collect();
+    let file = normshift::scenario::parse_scenario(text, origin, &others).ok()?;
+    let (last, file_last) = (s.steps.checked_sub(1)?, file.steps.checked_sub(1)?);
+    let mut names = Vec::new();
+    let mut latest = 0;
+    for (st, was) in s.strategies.iter().zip(&file.strategies) {
+        let ends = was.interventions.iter().filter_map(|iv| {
+            let end = iv.end.unwrap_or(file_last);
+            (end != file_last && end > last || iv.start > last).then_some(end)
+        });
+        if let Some(end) = ends.max() {
+            names.push(format!("`{}`", st.name));
+            latest = latest.max(end);
+        }
+    }
+    (!names.is_empty()).then(|| {
+        format!(
+            "steps = {} (last month {last}) cuts short the programme of {} (the file runs it to month {latest}): costs, the programme's \
+             end and what lasts after it are not the file's",
+            s.steps,
+            names.join(", ")
+        )
+    })
 }
 
 /// How a scenario names a file built in with the scenarios, wherever the

@@ -1001,6 +1001,10 @@ source = "synthetic truth"
         assert_eq!(m["targets"], "(built in) scenarios/default-targets.toml", "{m}");
         let ppc = String::from_utf8(read(dir, "d", "ppc.csv")).unwrap();
         assert_eq!(ppc.lines().count(), 1 + 5, "{ppc}");
+        // The fit ran 60 months, 1 replicate; the saved scenario keeps the
+        // default's 96 months and 20 replicates for `compare`.
+        let saved: toml::Table = String::from_utf8(read(dir, "d", "scenario.toml")).unwrap().parse().unwrap();
+        assert_eq!((saved["steps"].as_integer(), saved["replicates"].as_integer()), (Some(96), Some(20)), "{saved}");
         // Another built-in scenario has no targets of its own.
         let (code, _, err) = normshift(dir, &["calibrate", "conservative-permission", "--out", "c"]);
         assert_eq!(code, 2, "{err}");

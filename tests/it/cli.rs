@@ -741,3 +741,22 @@ fn validate_refuses_bad_run_and_replicate_counts_with_exit_2() {
         assert!(!tmp.path().join("v.md").exists());
     }
 }
+
+/// A run shortened with `--steps` or `--set steps=` below the end the file
+/// gives a programme says so (the file's own months beyond its own
+/// `steps` are refused instead); one that keeps every programme month,
+/// or a programme running to the end of the run, says nothing.
+#[test]
+fn a_shorter_run_that_cuts_a_programme_warns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = ok(tmp.path(), &strs(&["check", "default", "--set", "steps=48"]));
+    assert!(o.stderr.contains("warning: steps = 48 (last month 47) cuts short the programme of `male_champions`"), "{}", o.stderr);
+    assert!(o.stderr.contains("month 59"), "{}", o.stderr);
+    let o = ok(tmp.path(), &strs(&["check", "default", "--set", "steps=60"]));
+    assert!(!o.stderr.contains("warning"), "{}", o.stderr);
+    let o = ok(
+        tmp.path(),
+        &strs(&["run", "default", "--steps", "30", "--reps", "1", "--set", "population.villages=1", "--no-plots", "--out", "r"]),
+    );
+    assert!(o.stderr.contains("cuts short the programme"), "{}", o.stderr);
+}
