@@ -108,12 +108,28 @@ fn format_value(x: f64, integer: bool) -> String {
 
 fn grid_values(v: &Vary) -> Result<Vec<String>, DesignError> {
     match &v.spec {
-        Spec::Steps { lo, hi, n } => Ok((0..*n)
-            .map(|i| {
-                let x = if *n == 1 { *lo } else { lo + (hi - lo) * f64::from(i) / f64::from(n - 1) };
-                format_value(x, v.integer)
-            })
-            .collect()),
+        Spec::Steps { lo, hi, n } => {
+            let values: Vec<String> = (0..*n)
+                .map(|i| {
+                    let x = if *n == 1 { *lo } else { lo + (hi - lo) * f64::from(i) / f64::from(n - 1) };
+                    // To 12 significant digits: 0.07, not 0.06999999999999999
+                    // (a step's rounding error), in the tables and in the
+                    // --set that runs a point again.
+                    let x = format!("{x:.11e}").parse::<f64>().unwrap_or(x);
+                    format_value(x, v.integer)
+                })
+                .collect();
+            let distinct: std::collections::BTreeSet<&String> = values.iter().collect();
+            if v.integer && distinct.len() < values.len() {
+                return Err(DesignError(format!(
+                    "--vary {}: the key takes whole numbers, and {n} steps from {lo} to {hi} repeat values ({}); give at most {} steps",
+                    v.key,
+                    values.join(", "),
+                    distinct.len()
+                )));
+            }
+            Ok(values)
+        }
         Spec::List(items) => Ok(items.clone()),
         Spec::Range { .. } => Err(DesignError(format!("--vary {}: a grid needs lo:hi:n or [a,b,c], not lo:hi", v.key))),
     }
@@ -132,6 +148,11 @@ fn at(v: &Vary, u: f64) -> String {
 pub fn design(vary: &[Vary], kind: DesignKind, samples: u32, seed: u64) -> Result<Vec<Vec<String>>, DesignError> {
     if vary.is_empty() {
         return Err(DesignError("give at least one --vary KEY=SPEC".into()));
+    }
+    for (i, v) in vary.iter().enumerate() {
+        if vary[..i].iter().any(|w| w.key == v.key) {
+            return Err(DesignError(format!("--vary {}: the key is varied twice; give each key once", v.key)));
+        }
     }
     match kind {
         DesignKind::Grid => {
@@ -309,6 +330,18 @@ mod tests {
         assert_eq!(p[0], vec!["0.0", "x"]);
         assert_eq!(p[5], vec!["1.0", "y"]);
         assert!(design(&[v("a=0:1")], DesignKind::Grid, 0, 1).is_err());
+        // Steps without their rounding error.
+        let p = design(&[v("a=0.02:0.2:3")], DesignKind::Grid, 0, 1).unwrap();
+        assert_eq!(p.iter().map(|q| q[0].as_str()).collect::<Vec<_>>(), ["0.02", "0.11", "0.2"]);
+        let p = design(&[v("a=0.0:0.7:11")], DesignKind::Grid, 0, 1).unwrap();
+        assert_eq!(p[1][0], "0.07");
+        // A key varied twice, or whole numbers that repeat, are refused.
+        let e = design(&[v("a=0:1:3"), v("a=0:1:2")], DesignKind::Grid, 0, 1).unwrap_err();
+        assert!(e.0.contains("varied twice"), "{}", e.0);
+        let whole = Vary { integer: true, ..v("n=1:2:5") };
+        let e = design(&[whole], DesignKind::Grid, 0, 1).unwrap_err();
+        assert!(e.0.contains("repeat values (1, 1, 2, 2, 2); give at most 2 steps"), "{}", e.0);
+        assert!(design(&[Vary { integer: true, ..v("n=1:3:3") }], DesignKind::Grid, 0, 1).is_ok());
     }
 
     #[test]
