@@ -191,8 +191,14 @@ impl Staging {
     }
 
     /// Move the finished folder onto the target, replacing whatever was
-    /// there whole (the caller has [`claim`]ed it).
+    /// there whole (the caller has [`claim`]ed it); unless Ctrl-C or
+    /// SIGTERM came while it was finished (its figures drawn): then the
+    /// target stays as it was and the command exits 130, as it would have
+    /// a month earlier.
     pub fn commit(mut self) -> anyhow::Result<()> {
+        if super::stop::stopped() {
+            return Err(super::run::stopped(&self.target));
+        }
         let old = self.dir.with_file_name(format!(
             ".{}.old-{}",
             self.target.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
