@@ -82,6 +82,7 @@ td.harm { color: var(--harm); font-weight: bold; }
 td.good { color: var(--good); font-weight: bold; }
 td.exposure { font-weight: bold; }
 p.warning { border-left: 4px solid var(--harm); padding: 6px 10px; background: #fbefe6; font-weight: bold; }
+p.note { border-left: 4px solid var(--muted); padding: 6px 10px; background: #f2f2f2; }
 .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 6px; vertical-align: baseline; }
 figure { margin: 28px 0; padding: 0; }
 figure svg, figure img { display: block; width: 100%; height: auto; border: 1px solid #eee; }
@@ -226,7 +227,7 @@ pub fn html_with(res: &Results, drawn: &Drawn, meta: &Meta, extra: &str) -> Stri
     // Results table.
     h.push_str("<section>\n");
     match &res.comparison {
-        Some(c) => comparison_table(&mut h, c, &strategies, &swatch, &over),
+        Some(c) => comparison_table(&mut h, c, &strategies, &swatch, &over, meta.draws.is_some()),
         None => runs_table(&mut h, res, &strategies, &swatch, &over),
     }
     h.push_str("</section>\n");
@@ -278,8 +279,16 @@ pub(crate) fn strip_prolog(svg: &str) -> &str {
     }
 }
 
-fn comparison_table(h: &mut String, c: &Comparison, strategies: &[String], swatch: &dyn Fn(&str) -> String, over: &str) {
+fn comparison_table(h: &mut String, c: &Comparison, strategies: &[String], swatch: &dyn Fn(&str) -> String, over: &str, pooled: bool) {
     h.push_str("<h2>Strategies compared with no programme</h2>\n");
+    if pooled {
+        h.push_str(
+            "<p class=\"note\">This table pools every draw of the uncertain values as if they were replicates: each 90% interval \
+             says how well the <em>average</em> over those values is known, not how far one place's outcome may range; \
+             the verdicts hold on that average. The range over the draws, the chance each strategy is best and what \
+             changes the answer are in the section <a href=\"#uncertainty\">When the assumptions are uncertain</a> below.</p>\n",
+        );
+    }
     h.push_str(&format!(
         "<p class=\"muted\">Means over {over}. Gains are paired differences from no programme on the same replicates, \
          in percentage points, with 90% intervals. Two verdicts, kept apart. <b>Harm</b>: {}. <b>Exposure</b>: {}.</p>\n",

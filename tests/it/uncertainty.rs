@@ -336,6 +336,7 @@ fn shards_merged_equal_the_whole_and_one_and_two_threads_agree() {
             "{facts}"
         );
         assert!(html.contains("Means over 12 runs (6 draws of the uncertain values, 2 replicates each)"), "{dir}");
+        assert!(html.contains("pools every draw of the uncertain values as if they were replicates"), "{dir}");
         let c = comparison(&d);
         for s in ["fixed", "varied"] {
             let p = &c[&(s.to_string(), "p_best".to_string())][2];
