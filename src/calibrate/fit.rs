@@ -303,6 +303,24 @@ pub struct Check {
     pub z: f64,
 }
 
+impl Check {
+    /// The observed value lies in the 5th-95th percentile band simulated
+    /// from the posterior.
+    pub fn inside(&self) -> bool {
+        self.observed >= self.q05 && self.observed <= self.q95
+    }
+
+    /// The fit misses the target: the evidence's own 90% interval
+    /// (observed ± 1.645 sd) and the simulated band do not overlap. An
+    /// observed value just outside the band, well within its own
+    /// uncertainty (a proportion observed at 0 against a band from 0.00002),
+    /// is not a miss.
+    pub fn misses(&self) -> bool {
+        let (lo, hi) = (self.observed - 1.645 * self.sd, self.observed + 1.645 * self.sd);
+        hi < self.q05 || lo > self.q95
+    }
+}
+
 /// The posterior predictive check of each target from simulated
 /// statistics (`sims[i][k]`: simulation i, target k).
 pub fn checks(observed: &[f64], sds: &[f64], sims: &[Vec<f64>]) -> Vec<Check> {
@@ -333,6 +351,17 @@ pub fn checks(observed: &[f64], sds: &[f64], sims: &[Vec<f64>]) -> Vec<Check> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_target_is_missed_only_beyond_its_own_uncertainty() {
+        let c = |observed: f64, sd: f64| Check { observed, sd, n: 100, mean: 0.002, q05: 2.3e-5, q50: 0.002, q95: 0.0046, z: 0.0 };
+        // Observed 0 (sd 0.02), just below the band: outside it, not missed.
+        assert!(!c(0.0, 0.02).inside() && !c(0.0, 0.02).misses());
+        assert!(c(0.001, 0.02).inside() && !c(0.001, 0.02).misses());
+        // Far above, even counting its sd: missed.
+        assert!(c(0.2, 0.05).misses());
+        assert!(!c(0.01, 0.005).misses());
+    }
     use crate::calibrate::abc::{Bandwidth, Prior, Settings};
 
     fn uniform(key: &str, lo: f64, hi: f64) -> KeyPrior {

@@ -216,9 +216,11 @@ pub fn predictive(p: Predictive, o: &Options) -> Result<Option<Figure>, PlotErro
     if p.names.is_empty() {
         return Ok(None);
     }
-    let outside = p.checks.iter().filter(|c| c.observed < c.q05 || c.observed > c.q95).count();
+    let outside = p.checks.iter().filter(|c| !c.inside()).count();
+    let missed = p.checks.iter().filter(|c| c.misses()).count();
     let caption = format!(
-        "{} of {} targets' observed values lie outside the 5th-95th percentile of values simulated from the posterior.",
+        "{} of {} targets' observed values lie outside the 5th-95th percentile of values simulated from the posterior; \
+         {missed} by more than their own uncertainty (their 90% interval and the band do not overlap).",
         outside,
         p.names.len()
     );

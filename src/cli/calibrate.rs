@@ -1327,14 +1327,14 @@ fn report(
             pop.ess()
         ));
     }
-    let outside = checks.iter().zip(held).filter(|(c, h)| !**h && (c.observed < c.q05 || c.observed > c.q95)).count();
+    let outside = checks.iter().zip(held).filter(|(c, h)| !**h && c.misses()).count();
     if outside > 0 {
-        warnings.push(format!("{outside} target(s) lie outside the band the posterior predicts: the model cannot reproduce them all at once with these priors."));
+        warnings.push(format!("{outside} target(s) lie outside the band the posterior predicts by more than their own uncertainty: the model cannot reproduce them all at once with these priors."));
     }
-    let missed = checks.iter().zip(held).filter(|(c, h)| **h && (c.observed < c.q05 || c.observed > c.q95)).count();
+    let missed = checks.iter().zip(held).filter(|(c, h)| **h && c.misses()).count();
     if missed > 0 {
         warnings.push(format!(
-            "{missed} held-out target(s) lie outside the band the posterior predicts: the fitted model does not predict them."
+            "{missed} held-out target(s) lie outside the band the posterior predicts by more than their own uncertainty: the fitted model does not predict them."
         ));
     }
     for (p, m) in priors.iter().zip(margins) {
@@ -1367,10 +1367,10 @@ fn report(
             esc(&p.source)
         ));
     }
-    h.push_str("</table>\n<h2>Targets: the posterior predictive check</h2>\n<table><tr><th>target</th><th>in the fit</th><th>observed</th><th>sd</th><th>simulated median</th><th>5th-95th percentile</th><th>observed inside</th><th>source</th></tr>\n");
+    h.push_str("</table>\n<h2>Targets: the posterior predictive check</h2>\n<table><tr><th>target</th><th>in the fit</th><th>observed</th><th>sd</th><th>simulated median</th><th>5th-95th percentile</th><th>observed inside</th><th>missed (beyond its own 90% interval)</th><th>source</th></tr>\n");
     for ((t, c), &hd) in targets.targets.iter().zip(checks).zip(held) {
         h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             esc(&t.name),
             if hd { "held out" } else { "fitted" },
             short(c.observed),
@@ -1378,7 +1378,8 @@ fn report(
             short(c.q50),
             short(c.q05),
             short(c.q95),
-            if inside(c) { "yes" } else { "no" },
+            if c.inside() { "yes" } else { "no" },
+            if c.misses() { "yes" } else { "no" },
             esc(&t.source)
         ));
     }
@@ -1473,7 +1474,7 @@ fn print_summary(
     println!("{:<40} {:>9} {:>9} {:>9} {:>20} {:>6}", "target", "observed", "sim mean", "median", "5th-95th percentile", "z");
     for ((t, c), &h) in fitted.all.targets.iter().zip(checks).zip(fitted.held) {
         let name = clip(&if h { format!("(held out) {}", t.name) } else { t.name.clone() }, 40);
-        let mark = if inside(c) { "" } else { " !" };
+        let mark = if c.misses() { " !" } else { "" };
         println!(
             "{:<40} {:>9} {:>9} {:>9} {:>20} {:>6}{mark}",
             name,
@@ -1484,9 +1485,9 @@ fn print_summary(
             format!("{:.2}", c.z)
         );
     }
-    if checks.iter().any(|c| !inside(c)) {
+    if checks.iter().any(Check::misses) {
         println!(
-            "!: the observed value lies outside the 5th-95th percentile band the posterior predicts (names are cut at 40 characters; ppc.csv has them whole)"
+            "!: missed: the evidence's own 90% interval (observed ± 1.645 sd) lies wholly outside the 5th-95th percentile band the posterior predicts (names are cut at 40 characters; ppc.csv has them whole)"
         );
     }
     if fitted.held.iter().any(|&h| h) {
@@ -1495,12 +1496,6 @@ fn print_summary(
             println!("  {}", held_out_sentence(&t.name, c));
         }
     }
-}
-
-/// Whether a target's observed value lies in the 5%-95% band simulated from
-/// the posterior.
-fn inside(c: &Check) -> bool {
-    c.observed >= c.q05 && c.observed <= c.q95
 }
 
 /// A held-out target's prediction against its evidence, in words.
@@ -1515,7 +1510,7 @@ fn held_out_sentence(name: &str, c: &Check) -> String {
         short(c.mean),
         short(c.q05),
         short(c.q95),
-        if inside(c) { "inside" } else { "outside" },
+        if c.inside() { "inside" } else { "outside" },
         c.z,
         if c.z.abs() <= 1.96 {
             "the prediction agrees with the evidence (|z| at most 1.96)"
