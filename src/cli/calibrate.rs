@@ -423,6 +423,11 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
         for p in &mut input.priors.list {
             if let Some(f) = p.fit.take() {
                 p.dist = f;
+                // What the prior rests on, not the words of the fit it
+                // replaces ("...; prior: <its source>").
+                if let Some((_, prior)) = p.source.rsplit_once("; prior: ") {
+                    p.source = prior.to_string();
+                }
             }
         }
     }

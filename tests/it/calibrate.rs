@@ -1005,6 +1005,9 @@ source = "synthetic truth"
         // default's 96 months and 20 replicates for `compare`.
         let saved: toml::Table = String::from_utf8(read(dir, "d", "scenario.toml")).unwrap().parse().unwrap();
         assert_eq!((saved["steps"].as_integer(), saved["replicates"].as_integer()), (Some(96), Some(20)), "{saved}");
+        // Each refitted key's source is its prior's, not the shipped fit's words.
+        let params = String::from_utf8(read(dir, "d", "parameters.csv")).unwrap();
+        assert!(!params.contains("tolerance 2.038") && params.contains("no verified incidence"), "{params}");
         // Another built-in scenario has no targets of its own.
         let (code, _, err) = normshift(dir, &["calibrate", "conservative-permission", "--out", "c"]);
         assert_eq!(code, 2, "{err}");
