@@ -41,12 +41,13 @@ pub fn manifest(
     m
 }
 
-/// `--shard` and `--shards`, shared by `sweep` and `sensitivity`.
+/// `--shard` and `--shards`, shared by `sweep`, `sensitivity`, `compare`
+/// over priors and `calibrate`.
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct Sharding {
     /// Run only shard I of N (I/N, 0-based), or `auto` to read it from Slurm
     /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards);
-    /// `normshift merge` joins the shards.
+    /// `normshift merge` joins the shards (a calibration's: `normshift calibrate --merge`, round by round).
     #[arg(long)]
     pub shard: Option<String>,
     /// Number of shards, with `--shard auto` on Kubernetes.

@@ -80,7 +80,9 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Sweep parameters over a grid, Latin hypercube or Sobol design; resumable, shardable.
     Sweep(sweep::SweepArgs),
-    /// Merge the shard folders of one sweep, or of one sensitivity analysis, into one.
+    /// Merge the shard folders of one sweep, sensitivity analysis or comparison over priors
+    ///
+    /// A calibration's shards are taken in by `normshift calibrate --merge`, round by round.
     Merge(sweep::MergeArgs),
     /// Sobol' sensitivity indices of outcomes to scenario values varied over ranges.
     Sensitivity(sensitivity::SensitivityArgs),

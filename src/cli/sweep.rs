@@ -56,7 +56,7 @@ pub struct SweepArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct MergeArgs {
-    /// Shard folders of one sweep, or of one sensitivity analysis.
+    /// Shard folders of one sweep, sensitivity analysis or comparison over priors (`compare --draws ... --shard I/N`).
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Folder for the merged results (never one of the shard folders).
