@@ -25,9 +25,11 @@ pub enum Format {
 
 #[derive(clap::Args, Debug)]
 pub struct PlotArgs {
-    /// Results folder written by `normshift run` or `normshift compare`.
+    /// Results folder written by `normshift run` or `normshift compare` (a
+    /// sweep, sensitivity analysis or calibration draws its own figures).
     pub dir: PathBuf,
-    /// Folder to write the figures into. Default: DIR/figures/.
+    /// Folder to write the figures into. Default: DIR/figures/. The report
+    /// is still DIR/report.html (add --no-report to leave DIR as it is).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Formats to write (comma-separated): png, svg, gif. Default: all three.
