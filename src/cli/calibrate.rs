@@ -1545,7 +1545,7 @@ fn builtin_targets(input: &Input) -> anyhow::Result<(String, String)> {
 }
 
 /// Every prior of an `[uncertain]` table: (dotted key as written, entry).
-fn prior_entries(t: &toml::Table, prefix: &str) -> Vec<(String, toml::Table)> {
+pub fn prior_entries(t: &toml::Table, prefix: &str) -> Vec<(String, toml::Table)> {
     let mut out = Vec::new();
     for (k, v) in t {
         let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };

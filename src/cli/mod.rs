@@ -181,6 +181,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Check { scenario } => {
             let input = input::load(&scenario, &input::Adjust::default())?;
             print!("{}", input::resolved_toml(&input.scenario)?);
+            // The priors too, so that the printout saved is the whole scenario.
+            let entries = calibrate::prior_entries(&input.priors.table, "");
+            if !entries.is_empty() {
+                let mut block = String::from("\n# The priors `compare` draws (docs/uncertainty.md).\n[uncertain]\n");
+                for (key, entry) in entries.into_iter().filter(|(k, _)| !input.priors.fixed.contains(k)) {
+                    block.push_str(&format!("{key} = {}\n", toml::Value::Table(entry)));
+                }
+                if let Some(name) = &input.builtin {
+                    block = input::shown_builtin(name, &block);
+                }
+                print!("{block}");
+            }
             eprintln!(
                 "{}: valid; {} strategies, {} replicates, {} months, about {:.0} adults",
                 input.origin,

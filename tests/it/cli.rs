@@ -760,3 +760,18 @@ fn a_shorter_run_that_cuts_a_programme_warns() {
     );
     assert!(o.stderr.contains("cuts short the programme"), "{}", o.stderr);
 }
+
+/// `check`'s printout, saved, is the whole scenario: its priors too
+/// (a built-in's posterior file named so that it reads from anywhere).
+#[test]
+fn check_printout_keeps_the_priors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = ok(tmp.path(), &strs(&["check", "default"]));
+    assert!(o.stdout.contains("\n[uncertain]\n") && o.stdout.contains("file = \"builtin:default-posterior.csv\""), "{}", o.stdout);
+    std::fs::write(tmp.path().join("full.toml"), &o.stdout).unwrap();
+    let again = ok(tmp.path(), &strs(&["check", "full.toml"]));
+    assert!(again.stderr.contains("full.toml: 14 priors in [uncertain], 5 of them from a fitted posterior file"), "{}", again.stderr);
+    // A prior fixed by --set is left out.
+    let o = ok(tmp.path(), &strs(&["check", "default", "--set", "backlash.ally_rate=0.02"]));
+    assert!(!o.stdout.contains("backlash.ally_rate = {"), "{}", o.stdout);
+}
