@@ -472,6 +472,20 @@ fn print_indices(design: &Design, table: &[(usize, Vec<Indices>)]) {
             }
         }
     }
+    // The true indices lie in [0, 1] with S1 <= ST; estimates from few
+    // samples need not.
+    let rough = table
+        .iter()
+        .flat_map(|(_, rows)| rows)
+        .filter(|r| !r.s1.is_nan())
+        .any(|r| r.s1 > 1.0 || r.st > 1.0 || r.s1 > r.st + 0.05 || r.s1_hi - r.s1_lo > 0.5 || r.st_hi - r.st_lo > 0.5);
+    if rough {
+        println!(
+            "note: these estimates are rough at --samples {}: some exceed 1, have S1 above ST, or intervals wider than 0.5 \
+             (the true indices lie between 0 and 1, with S1 at most ST); run again with more samples (256 or more) before reading them",
+            design.samples()
+        );
+    }
 }
 
 /// `normshift merge` for the shards of one sensitivity analysis: every
