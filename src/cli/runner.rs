@@ -235,9 +235,14 @@ impl Runner<'_> {
                 let expected: usize = range.clone().map(|u| work.row_ids(u).len()).sum();
                 let have: BTreeSet<u64> =
                     complete_lines(&self.journal_path()).unwrap_or_default().iter().filter_map(|l| row_id(l)).collect();
-                let finished = range.flat_map(|u| work.row_ids(u)).filter(|id| have.contains(id)).count();
+                let finished = range.clone().flat_map(|u| work.row_ids(u)).filter(|id| have.contains(id)).count();
+                // In the progress bar's runs: the units wholly in the journal.
+                let per = work.runs_per_unit();
+                let units_done = range.clone().filter(|&u| work.row_ids(u).iter().all(|id| have.contains(id))).count();
                 Err(anyhow::Error::new(Interrupted(format!(
-                    "stopped after {finished} of {expected} rows; {} keeps them: run the same command with --resume to finish",
+                    "stopped after {} of {} runs ({finished} of {expected} rows of the journal); {} keeps them: run the same command with --resume to finish",
+                    units_done * per,
+                    range.len() * per,
                     self.dir.display()
                 ))))
             }
