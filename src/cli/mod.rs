@@ -185,7 +185,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let entries = calibrate::prior_entries(&input.priors.table, "");
             if !entries.is_empty() {
                 let mut block = String::from("\n# The priors `compare` draws (docs/uncertainty.md).\n[uncertain]\n");
-                for (key, entry) in entries.into_iter().filter(|(k, _)| !input.priors.fixed.contains(k)) {
+                for (key, mut entry) in entries.into_iter().filter(|(k, _)| !input.priors.fixed.contains(k)) {
+                    // A file of a scenario in another folder, named from here.
+                    if input.builtin.is_none()
+                        && let Some(toml::Value::String(f)) = entry.get_mut("file")
+                        && std::path::Path::new(f.as_str()).is_relative()
+                    {
+                        *f = input.dir.join(&*f).display().to_string();
+                    }
                     block.push_str(&format!("{key} = {}\n", toml::Value::Table(entry)));
                 }
                 if let Some(name) = &input.builtin {

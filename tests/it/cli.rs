@@ -368,12 +368,12 @@ fn bad_unknown_key_in_file_lists_valid_keys() {
 
 #[test]
 fn bad_wrong_type() {
-    bad_file("name = \"x\"\nsteps = \"ten\"\n", &["scen.toml:2:9", "ten", "u32"]);
+    bad_file("name = \"x\"\nsteps = \"ten\"\n", &["scen.toml:2:9", "ten", "allowed: a whole number"]);
 }
 
 #[test]
 fn bad_negative_size() {
-    bad_file("name = \"x\"\n[population]\nvillages = -1\n", &["scen.toml:3:12", "-1", "u32"]);
+    bad_file("name = \"x\"\n[population]\nvillages = -1\n", &["scen.toml:3:12", "-1", "allowed: a whole number"]);
 }
 
 #[test]
@@ -615,9 +615,13 @@ fn check_default_prints_resolved_toml() {
     assert!((0.0..=1.0).contains(&rate), "backlash.rate = {rate}");
     // Defaults are written out: keys absent from the file appear.
     assert!(doc["context"].get("defiance").is_some(), "the default of context.defiance is not written out");
-    // The built-in name gives the same.
+    // The built-in name gives the same, but for how the priors name the
+    // posterior file (built in, or the file beside the scenario).
     let b = ok(tmp.path(), &strs(&["check", "default"]));
-    assert_eq!(b.stdout, o.stdout);
+    let cut = |s: &str| s[..s.find("[uncertain]").unwrap()].to_string();
+    assert_eq!(cut(&b.stdout), cut(&o.stdout));
+    let beside = root().join("scenarios").join("default-posterior.csv").display().to_string();
+    assert!(o.stdout.contains(&format!("file = \"{beside}\"")), "{}", o.stdout);
     // `check` honours --set.
     let s = ok(tmp.path(), &strs(&["check", "default", "--set", "backlash.rate=0.125"]));
     let doc: toml::Table = toml::from_str(&s.stdout).unwrap();
