@@ -122,7 +122,8 @@ fn closest_allowed(message: &str) -> Option<&str> {
             return Some(0);
         }
         let d = strsim::levenshtein(&lower, &c);
-        if d <= (lower.chars().count() / 3).max(1) {
+        // (A word of one or two letters is close to every short key.)
+        if lower.chars().count() >= 3 && d <= (lower.chars().count() / 3).max(1) {
             return Some(d);
         }
         let part = lower.chars().count() >= 4 && (c.contains(&lower) || lower.contains(&c)) && c.chars().count() >= 4;
@@ -150,6 +151,9 @@ mod tests {
         assert!(did_you_mean(typo).ends_with("did you mean `male_champions`?"), "{}", did_you_mean(typo));
         let dist = "unknown distribution `Unifrm`; use one of uniform, triangular, normal";
         assert!(did_you_mean(dist).ends_with("did you mean `uniform`?"), "{}", did_you_mean(dist));
+        // A one-letter word suggests nothing.
+        let short = "unknown field `n`, expected one of `k`, `p`, `m`";
+        assert_eq!(did_you_mean(short), short);
         // Nothing close, or no list: unchanged.
         let far = "unknown field `zzz`, expected one of `rate`, `severity`";
         assert_eq!(did_you_mean(far), far);

@@ -121,11 +121,14 @@ fn grid_values(v: &Vary) -> Result<Vec<String>, DesignError> {
                 .collect();
             let distinct: std::collections::BTreeSet<&String> = values.iter().collect();
             if v.integer && distinct.len() < values.len() {
+                let shown: Vec<&str> = values.iter().take(12).map(String::as_str).collect();
                 return Err(DesignError(format!(
-                    "--vary {}: the key takes whole numbers, and {n} steps from {lo} to {hi} repeat values ({}); give at most {} steps",
+                    "--vary {}: the key takes whole numbers, and {n} steps from {lo} to {hi} repeat values ({}{}); give at most {} {}",
                     v.key,
-                    values.join(", "),
-                    distinct.len()
+                    shown.join(", "),
+                    if values.len() > shown.len() { ", ..." } else { "" },
+                    distinct.len(),
+                    if distinct.len() == 1 { "step" } else { "steps" }
                 )));
             }
             Ok(values)

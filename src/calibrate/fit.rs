@@ -316,6 +316,10 @@ impl Check {
     /// uncertainty (a proportion observed at 0 against a band from 0.00002),
     /// is not a miss.
     pub fn misses(&self) -> bool {
+        if !(self.q05.is_finite() && self.q95.is_finite()) {
+            // No simulation gave it a value: nothing reproduces it.
+            return true;
+        }
         let (lo, hi) = (self.observed - 1.645 * self.sd, self.observed + 1.645 * self.sd);
         hi < self.q05 || lo > self.q95
     }
@@ -361,6 +365,7 @@ mod tests {
         // Far above, even counting its sd: missed.
         assert!(c(0.2, 0.05).misses());
         assert!(!c(0.01, 0.005).misses());
+        assert!(Check { q05: f64::NAN, q95: f64::NAN, ..c(0.0, 0.1) }.misses());
     }
     use crate::calibrate::abc::{Bandwidth, Prior, Settings};
 

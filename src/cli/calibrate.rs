@@ -425,7 +425,7 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
                 p.dist = f;
                 // What the prior rests on, not the words of the fit it
                 // replaces ("...; prior: <its source>").
-                if let Some((_, prior)) = p.source.rsplit_once("; prior: ") {
+                if let Some((_, prior)) = p.source.split_once("; prior: ") {
                     p.source = prior.to_string();
                 }
             }
@@ -1187,7 +1187,10 @@ fn write_outputs(
     // same with --set) are how the fit was run, not the scenario: the
     // saved one keeps the file's months (its after-programme months too)
     // and replicates, for `compare`.
-    let run_only = |x: &String| x.split_once('=').is_some_and(|(k, _)| ["steps", "replicates"].contains(&k.trim()));
+    // (A longer run than the file's is kept: the targets may need it.)
+    let file_steps = input.text.parse::<toml::Table>().ok().and_then(|t| t.get("steps").and_then(toml::Value::as_integer));
+    let shorter = file_steps.is_some_and(|f| i64::from(input.scenario.steps) < f);
+    let run_only = |x: &String| x.split_once('=').is_some_and(|(k, _)| k.trim() == "replicates" || (k.trim() == "steps" && shorter));
     let mut sets: Vec<String> = input.sets.iter().filter(|x| !run_only(x)).cloned().collect();
     sets.extend(priors.iter().zip(margins).map(|(p, m)| p.set(m.q50)));
     let point = parse_scenario(&input.text, &input.origin, &sets).map_err(|e| anyhow::anyhow!("the posterior medians: {e}"))?;
@@ -1212,7 +1215,7 @@ fn write_outputs(
         let from = fitted_from(&input.priors.table, &p.key).map(|t| format!(", prior = {}", toml::Value::Table(t))).unwrap_or_default();
         // So does the prior's own source (a refit of a shipped posterior
         // keeps what its prior rests on, not the earlier fit's words).
-        let prior_source = p.source.rsplit_once("; prior: ").map_or(p.source.as_str(), |(_, rest)| rest);
+        let prior_source = p.source.split_once("; prior: ").map_or(p.source.as_str(), |(_, rest)| rest);
         text.push_str(&format!(
             "{} = {{ dist = \"samples\", file = \"posterior.csv\", source = {}{from} }}\n",
             p.key,

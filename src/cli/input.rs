@@ -162,7 +162,7 @@ pub fn cut_by_steps(text: &str, origin: &str, sets: &[String], s: &Scenario) -> 
     for (st, was) in s.strategies.iter().zip(&file.strategies) {
         let ends = was.interventions.iter().filter_map(|iv| {
             let end = iv.end.unwrap_or(file_last);
-            (end != file_last && end > last || iv.start > last).then_some(end)
+            (iv.start <= file_last && (end != file_last && end > last || iv.start > last)).then_some(end)
         });
         if let Some(end) = ends.max() {
             names.push(format!("`{}`", st.name));

@@ -186,12 +186,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             if !entries.is_empty() {
                 let mut block = String::from("\n# The priors `compare` draws (docs/uncertainty.md).\n[uncertain]\n");
                 for (key, mut entry) in entries.into_iter().filter(|(k, _)| !input.priors.fixed.contains(k)) {
-                    // A file of a scenario in another folder, named from here.
+                    // A file named beside the scenario, named so that the
+                    // printout reads it wherever it is saved.
                     if input.builtin.is_none()
                         && let Some(toml::Value::String(f)) = entry.get_mut("file")
+                        && !f.starts_with(input::BUILTIN_PREFIX)
                         && std::path::Path::new(f.as_str()).is_relative()
                     {
-                        *f = input.dir.join(&*f).display().to_string();
+                        let at = input.dir.join(&*f);
+                        *f = std::path::absolute(&at).unwrap_or(at).display().to_string();
                     }
                     block.push_str(&format!("{key} = {}\n", toml::Value::Table(entry)));
                 }

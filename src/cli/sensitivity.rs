@@ -482,8 +482,9 @@ fn print_indices(design: &Design, table: &[(usize, Vec<Indices>)]) {
     if rough {
         println!(
             "note: these estimates are rough at --samples {}: some exceed 1, have S1 above ST, or intervals wider than 0.5 \
-             (the true indices lie between 0 and 1, with S1 at most ST); run again with more samples (256 or more) before reading them",
-            design.samples()
+             (the true indices lie between 0 and 1, with S1 at most ST); run again with more samples (--samples {}) before reading them",
+            design.samples(),
+            (4 * design.samples()).max(256)
         );
     }
 }

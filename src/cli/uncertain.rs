@@ -1187,7 +1187,7 @@ fn print_table(ctx: &Context<'_>, a: &Analysis, wall: f64) {
 fn most_likely(row: &[f64], names: &[&str], pct: &dyn Fn(f64) -> String) -> String {
     /// Probabilities closer than this are named together.
     const CLOSE: f64 = 0.05;
-    let mut order: Vec<usize> = (0..row.len().min(names.len())).collect();
+    let mut order: Vec<usize> = (0..row.len().min(names.len())).filter(|&k| !row[k].is_nan()).collect();
     order.sort_by(|&x, &y| row[y].total_cmp(&row[x]).then(x.cmp(&y)));
     let Some(&top) = order.first() else { return "-".into() };
     order

@@ -775,6 +775,15 @@ fn check_printout_keeps_the_priors() {
     std::fs::write(tmp.path().join("full.toml"), &o.stdout).unwrap();
     let again = ok(tmp.path(), &strs(&["check", "full.toml"]));
     assert!(again.stderr.contains("full.toml: 14 priors in [uncertain], 5 of them from a fitted posterior file"), "{}", again.stderr);
+    // A copy of the built-in in a subfolder names its posterior `builtin:`:
+    // kept as it is, and the printout saved elsewhere still reads.
+    std::fs::create_dir(tmp.path().join("sub")).unwrap();
+    let shown = ok(tmp.path(), &strs(&["show", "default"]));
+    std::fs::write(tmp.path().join("sub/my.toml"), &shown.stdout).unwrap();
+    let o = ok(tmp.path(), &strs(&["check", "sub/my.toml"]));
+    assert!(o.stdout.contains("file = \"builtin:default-posterior.csv\""), "{}", o.stdout);
+    std::fs::write(tmp.path().join("sub/full.toml"), &o.stdout).unwrap();
+    ok(tmp.path(), &strs(&["check", "sub/full.toml"]));
     // A prior fixed by --set is left out.
     let o = ok(tmp.path(), &strs(&["check", "default", "--set", "backlash.ally_rate=0.02"]));
     assert!(!o.stdout.contains("backlash.ally_rate = {"), "{}", o.stdout);

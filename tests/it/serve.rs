@@ -524,6 +524,25 @@ fn fifty_concurrent_compares_are_queued_or_refused() {
 }
 
 #[test]
+fn a_job_two_pages_asked_for_stops_only_when_both_let_go() {
+    let server = Server::start(&["--running", "1"]);
+    let body = job_body(&["replicates=20", "steps=200"]);
+    let (_, a) = server.json("POST", "/api/jobs", Some(&body));
+    let (_, b) = server.json("POST", "/api/jobs", Some(&body));
+    let id = a["id"].as_u64().unwrap();
+    assert_eq!(b["id"].as_u64(), Some(id), "{b}");
+    // The first page cancels: the second still waits for it.
+    let (code, s) = server.json("DELETE", &format!("/api/jobs/{id}"), None);
+    assert_eq!(code, 200);
+    assert_ne!(s["state"], "cancelled", "{s}");
+    let (_, s) = server.json("GET", &format!("/api/jobs/{id}"), None);
+    assert_ne!(s["state"], "cancelled", "{s}");
+    // The second lets go too: cancelled.
+    let (_, s) = server.json("DELETE", &format!("/api/jobs/{id}"), None);
+    assert_eq!(s["state"], "cancelled", "{s}");
+}
+
+#[test]
 fn a_job_nobody_polls_is_cancelled() {
     let server = Server::start(&["--abandon-after", "1", "--running", "1"]);
     let (code, s) = server.json("POST", "/api/jobs", Some(&job_body(&["replicates=20", "steps=200"])));

@@ -98,6 +98,9 @@ pub struct Entry {
     pub last_seen: Instant,
     pub finished_at: Option<Instant>,
     pub output: Option<Arc<Output>>,
+    /// Pages that asked for this job (the same comparison asked again is
+    /// this job); a page's cancel stops it only when it was the last.
+    pub holders: usize,
 }
 
 /// A job's state as a page sees it.
@@ -180,6 +183,7 @@ impl Queue {
                 && e.picked == picked
                 && e.draws == draws
                 && e.loaded.scenario == loaded.scenario
+                && e.loaded.priors == loaded.priors
                 && e.loaded.text == loaded.text
                 && e.loaded.sets == loaded.sets
                 && e.loaded.origin == loaded.origin
@@ -187,6 +191,13 @@ impl Queue {
         };
         if let Some(e) = g.jobs.iter_mut().find(|e| same(e)) {
             e.last_seen = Instant::now();
+            // One more page holds it: a page's cancel only stops it when
+            // no other page waits for it.
+            e.holders += 1;
+            if e.finished_at.is_some() {
+                // Kept as if it had just finished: not the next evicted.
+                e.finished_at = Some(Instant::now());
+            }
             let id = e.id;
             return status_of(&g, id).ok_or_else(|| Refused::Busy("the job was dropped".into()));
         }
@@ -214,6 +225,7 @@ impl Queue {
             last_seen: Instant::now(),
             finished_at: None,
             output: None,
+            holders: 1,
         });
         g.waiting.push_back(id);
         let status = status_of(&g, id);
@@ -234,6 +246,15 @@ impl Queue {
     /// Cancel a job (if still queued or running). None if there is no such job.
     pub fn cancel(&self, id: u64, why: &str) -> Option<Status> {
         let mut g = self.lock();
+        let e = g.jobs.iter_mut().find(|e| e.id == id)?;
+        if e.holders > 1 && !e.phase.finished() {
+            // Another page still waits for it: this page lets go.
+            e.holders -= 1;
+            return status_of(&g, id).map(|mut st| {
+                st.message = Some("this page let go of the job; another page still waits for it".into());
+                st
+            });
+        }
         cancel_locked(&mut g, id, why);
         status_of(&g, id)
     }
@@ -417,7 +438,8 @@ fn finish(
     uncertainty: Option<(Uncertain, Vec<plot::Figure>)>,
 ) -> Output {
     let t1 = Instant::now();
-    let (drawn, village) = match draw(&files, s) {
+    let design = uncertainty.as_ref().map(|(u, _)| (u.draws, u.reps));
+    let (drawn, village) = match draw(&files, s, design) {
         Ok((drawn, village, html)) => {
             files.push(("report.html".into(), html.into_bytes()));
             (drawn, village)
@@ -660,7 +682,7 @@ type Drawn3 = (Drawn, Option<tables::Village>, String);
 
 /// Draw the figures and the report from the in-memory tables, as `normshift
 /// plot` draws them from the folder.
-fn draw(files: &[(String, Vec<u8>)], s: &normshift::scenario::Scenario) -> Result<Drawn3, String> {
+fn draw(files: &[(String, Vec<u8>)], s: &normshift::scenario::Scenario, design: Option<(usize, usize)>) -> Result<Drawn3, String> {
     let get = |n: &str| files.iter().find(|(k, _)| k == n).map(|(_, b)| b.as_slice());
     let need = |n: &str| get(n).ok_or_else(|| format!("{n} is missing"));
     let e = |e: tables::TableError| e.to_string();
@@ -676,7 +698,7 @@ fn draw(files: &[(String, Vec<u8>)], s: &normshift::scenario::Scenario) -> Resul
     let mut res = Results { scenario: plot::ScenarioInfo::from_scenario(s), timeseries, runs, comparison, village };
     res.reconcile();
     let drawn = plot::draw(&res, &Options::default()).map_err(|e| e.to_string())?;
-    let meta = plot::report::Meta { version: env!("CARGO_PKG_VERSION").to_string(), draws: None };
+    let meta = plot::report::Meta { version: env!("CARGO_PKG_VERSION").to_string(), draws: design };
     let html = plot::report::html(&res, &drawn, &meta);
     Ok((drawn, res.village, html))
 }
