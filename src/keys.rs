@@ -83,7 +83,14 @@ pub fn parse_own_error(message: &str) -> Option<(&str, &str, &str)> {
 /// one), another case, or a part of the word ("champions" for
 /// "male_champions"). Any other message comes back unchanged.
 pub fn did_you_mean(message: &str) -> String {
-    let Some(suggestion) = closest_allowed(message) else { return message.to_string() };
+    did_you_mean_at(None, message)
+}
+
+/// [`did_you_mean`] for a message about `key` (dotted), which may name the
+/// unknown word only in its key: an intervention's "is not used by
+/// `dialogue`; it takes: kind, ..., effect" for `...interventions.0.efect`.
+pub fn did_you_mean_at(key: Option<&str>, message: &str) -> String {
+    let Some(suggestion) = closest_allowed(message, key) else { return message.to_string() };
     // Before a closing parenthetical that says where, if any.
     match message.rfind(" (") {
         Some(at) if message.ends_with(')') && at > message.find("unknown ").unwrap_or(0) => {
@@ -93,26 +100,33 @@ pub fn did_you_mean(message: &str) -> String {
     }
 }
 
-fn closest_allowed(message: &str) -> Option<&str> {
+fn closest_allowed<'m>(message: &'m str, key: Option<&'m str>) -> Option<&'m str> {
     if message.contains("did you mean") {
         return None;
     }
-    // "unknown <what> `word`".
-    let at = message.find("unknown ")?;
-    let rest = &message[at + "unknown ".len()..];
-    let open = rest.find('`')?;
-    if rest[..open].trim_end().contains(' ') {
-        return None;
-    }
-    let word = &rest[open + 1..];
-    let close = word.find('`')?;
-    let (word, after) = (&word[..close], &word[close + 1..]);
+    let (word, after) = match message.find("unknown ") {
+        // "unknown <what> `word`, ... the allowed words".
+        Some(at) => {
+            let rest = &message[at + "unknown ".len()..];
+            let open = rest.find('`')?;
+            if rest[..open].trim_end().contains(' ') {
+                return None;
+            }
+            let word = &rest[open + 1..];
+            let close = word.find('`')?;
+            (&word[..close], &word[close + 1..])
+        }
+        // An intervention's key that its kind does not read ("is not used
+        // by `dialogue`; it takes: ..."): the word is the key's last part.
+        None if message.starts_with("is not used by") => (key?.rsplit('.').next()?, message.split_once("it takes: ")?.1),
+        None => return None,
+    };
     let after = after.rfind(" (").filter(|_| after.ends_with(')')).map_or(after, |k| &after[..k]);
     let quoted: Vec<&str> = after.split('`').skip(1).step_by(2).collect();
     let allowed: Vec<&str> = if quoted.len() > 1 {
         quoted
     } else {
-        let list = ["one of ", "allowed: ", ": "].iter().find_map(|m| after.rfind(m).map(|k| &after[k + m.len()..]))?;
+        let list = ["one of ", "allowed: ", ": "].iter().find_map(|m| after.rfind(m).map(|k| &after[k + m.len()..])).unwrap_or(after);
         list.split(',').map(|w| w.trim().trim_end_matches(['.', ';'])).filter(|w| !w.is_empty()).collect()
     };
     let lower = word.to_lowercase();
@@ -151,6 +165,13 @@ mod tests {
         assert!(did_you_mean(typo).ends_with("did you mean `male_champions`?"), "{}", did_you_mean(typo));
         let dist = "unknown distribution `Unifrm`; use one of uniform, triangular, normal";
         assert!(did_you_mean(dist).ends_with("did you mean `uniform`?"), "{}", did_you_mean(dist));
+        let iv =
+            "is not used by `dialogue`; it takes: kind, name, start, end, target, cost, effect (strategy `a`, intervention 0 `dialogue`)";
+        assert_eq!(
+            did_you_mean_at(Some("strategies.1.interventions.0.efect"), iv),
+            "is not used by `dialogue`; it takes: kind, name, start, end, target, cost, effect; did you mean `effect`? (strategy `a`, intervention 0 `dialogue`)"
+        );
+        assert_eq!(did_you_mean(iv), iv);
         // A one-letter word suggests nothing.
         let short = "unknown field `n`, expected one of `k`, `p`, `m`";
         assert_eq!(did_you_mean(short), short);

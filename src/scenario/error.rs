@@ -29,7 +29,7 @@ impl fmt::Display for ScenarioError {
         if let Some(k) = &self.key {
             write!(f, "`{k}`: ")?;
         }
-        write!(f, "{}", crate::names::clip_long_words(&crate::keys::did_you_mean(&self.message)))
+        write!(f, "{}", crate::names::clip_long_words(&crate::keys::did_you_mean_at(self.key.as_deref(), &self.message)))
     }
 }
 
