@@ -50,6 +50,9 @@ pub struct SweepArgs {
     /// Start over in --out, deleting whatever it holds (another job's results, an unfinished sweep).
     #[arg(long, conflicts_with = "resume")]
     pub force: bool,
+    /// Do not draw the figures (figures/); the tables are the same.
+    #[arg(long)]
+    pub no_plots: bool,
     #[command(flatten)]
     pub sharding: journal::Sharding,
 }
@@ -295,7 +298,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let todo = units.clone().filter(|&u| runner::Work::row_ids(&work, u).iter().any(|id| !done.contains(id))).count();
     let (rows, wall) = job.execute(&work, &done, "sweep", &manifest)?;
     let rows = parse_rows(&out.join("runs.csv"), keys.len(), &rows)?;
-    let finished = write_outputs(&out, &job.header, &keys, &rows);
+    let finished = write_outputs(&out, &job.header, &keys, &rows, !args.no_plots);
     if let Err(e) = finished {
         job.manifest(&manifest("failed", wall)).ok();
         return Err(e);
@@ -353,7 +356,8 @@ fn parse_rows(path: &Path, nvary: usize, lines: &[(u64, String)]) -> anyhow::Res
     Ok(rows)
 }
 
-fn write_outputs(out: &Path, header: &str, keys: &[String], rows: &[Row]) -> anyhow::Result<()> {
+/// `runs.csv`, `points.csv` and, when `plots`, the figures.
+fn write_outputs(out: &Path, header: &str, keys: &[String], rows: &[Row], plots: bool) -> anyhow::Result<()> {
     write_atomic(&out.join("runs.csv"), |w| {
         writeln!(w, "{header}")?;
         for r in rows {
@@ -399,7 +403,7 @@ fn write_outputs(out: &Path, header: &str, keys: &[String], rows: &[Row]) -> any
             Some(SweepPoint { strategy: st.clone(), x: x?, mean: a.mean, p05: a.p05, p95: a.p95 })
         })
         .collect();
-    if let Some(points) = points {
+    if let Some(points) = points.filter(|_| plots) {
         let figures = normshift::plot::sweep::sweep(keys, "participation_end", &points, &normshift::plot::Options::default())?;
         if !figures.is_empty() {
             ensure_dir(&out.join("figures"))?;
@@ -492,7 +496,7 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     let keys: Vec<String> = header.split(',').skip(5).take(nv).map(String::from).collect();
     let rows = parse_rows(&args.dirs[0].join("runs.csv"), keys.len(), &merged.rows)?;
     let staging = Staging::new(&args.out)?;
-    write_outputs(&staging.dir, &header, &keys, &rows)?;
+    write_outputs(&staging.dir, &header, &keys, &rows, true)?;
     for f in ["scenario.toml", "design.csv"] {
         let src = args.dirs[0].join(f);
         if src.exists() {

@@ -71,6 +71,11 @@ fn rows_stream_and_results_do_not_depend_on_threads() {
         assert_eq!(png, std::fs::read(tmp.path().join(format!("two/figures/sweep_{s}.png"))).unwrap());
         assert!(read(&tmp.path().join(format!("one/figures/sweep_{s}.svg"))).contains("<svg"));
     }
+    // --no-plots: the same tables, no figures.
+    let (code, _, err) = sweep(tmp.path(), "bare", &["--no-plots"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(points, read(&tmp.path().join("bare/points.csv")));
+    assert!(!tmp.path().join("bare/figures").exists());
 }
 
 #[test]
