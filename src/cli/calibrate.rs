@@ -1190,7 +1190,7 @@ fn write_outputs(
     // (A longer run than the file's is kept: the targets may need it.)
     let file_steps = input.text.parse::<toml::Table>().ok().and_then(|t| t.get("steps").and_then(toml::Value::as_integer));
     let shorter = file_steps.is_some_and(|f| i64::from(input.scenario.steps) < f);
-    let run_only = |x: &String| x.split_once('=').is_some_and(|(k, _)| k.trim() == "replicates" || (k.trim() == "steps" && shorter));
+    let run_only = |x: &String| input::sets_key(x, "replicates") || (shorter && input::sets_key(x, "steps"));
     let mut sets: Vec<String> = input.sets.iter().filter(|x| !run_only(x)).cloned().collect();
     sets.extend(priors.iter().zip(margins).map(|(p, m)| p.set(m.q50)));
     let point = parse_scenario(&input.text, &input.origin, &sets).map_err(|e| anyhow::anyhow!("the posterior medians: {e}"))?;

@@ -144,13 +144,46 @@ pub fn load(args: &ScenarioArgs, adjust: &Adjust) -> anyhow::Result<Input> {
     Ok(Input { scenario, origin, loaded, text, sets, priors, dir, builtin: builtin_name })
 }
 
+/// Whether `set` (a `--set KEY=VALUE`) sets `key`, read as `--set` reads it.
+pub fn sets_key(set: &str, key: &str) -> bool {
+    normshift::scenario::overrides::Override::parse(set).is_ok_and(|o| o.key == key)
+}
+
+/// The scenario's `[uncertain]` table as `check` prints it after the
+/// resolved scenario, so that the printout saved is the whole scenario:
+/// every prior not fixed by `--set`, a built-in's files named `builtin:`,
+/// a file named beside the scenario by its absolute path. Empty without
+/// priors.
+pub fn priors_toml(input: &Input) -> String {
+    let entries = super::calibrate::prior_entries(&input.priors.table, "");
+    if entries.is_empty() {
+        return String::new();
+    }
+    let mut block = String::from("\n# The priors `compare` draws (docs/uncertainty.md).\n[uncertain]\n");
+    for (key, mut entry) in entries.into_iter().filter(|(k, _)| !input.priors.fixed.contains(k)) {
+        if input.builtin.is_none()
+            && let Some(toml::Value::String(f)) = entry.get_mut("file")
+            && !f.starts_with(BUILTIN_PREFIX)
+            && Path::new(f.as_str()).is_relative()
+        {
+            let at = input.dir.join(&*f);
+            *f = std::path::absolute(&at).unwrap_or(at).display().to_string();
+        }
+        block.push_str(&format!("{key} = {}\n", toml::Value::Table(entry)));
+    }
+    match &input.builtin {
+        Some(name) => shown_builtin(name, &block),
+        None => block,
+    }
+}
+
 /// What a run shortened by `--steps` or `--set steps=` cuts from the
 /// programmes the file gives, in one line (None if nothing): the
 /// strategies with an intervention that ended (or started) after the new
 /// last month. Interventions that ran to the file's last month still run to
 /// the new one, and say nothing.
 pub fn cut_by_steps(text: &str, origin: &str, sets: &[String], s: &Scenario) -> Option<String> {
-    let is_steps = |x: &String| x.split_once('=').is_some_and(|(k, _)| k.trim() == "steps");
+    let is_steps = |x: &String| sets_key(x, "steps");
     if !sets.iter().any(is_steps) {
         return None;
     }

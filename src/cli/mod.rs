@@ -182,27 +182,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let input = input::load(&scenario, &input::Adjust::default())?;
             print!("{}", input::resolved_toml(&input.scenario)?);
             // The priors too, so that the printout saved is the whole scenario.
-            let entries = calibrate::prior_entries(&input.priors.table, "");
-            if !entries.is_empty() {
-                let mut block = String::from("\n# The priors `compare` draws (docs/uncertainty.md).\n[uncertain]\n");
-                for (key, mut entry) in entries.into_iter().filter(|(k, _)| !input.priors.fixed.contains(k)) {
-                    // A file named beside the scenario, named so that the
-                    // printout reads it wherever it is saved.
-                    if input.builtin.is_none()
-                        && let Some(toml::Value::String(f)) = entry.get_mut("file")
-                        && !f.starts_with(input::BUILTIN_PREFIX)
-                        && std::path::Path::new(f.as_str()).is_relative()
-                    {
-                        let at = input.dir.join(&*f);
-                        *f = std::path::absolute(&at).unwrap_or(at).display().to_string();
-                    }
-                    block.push_str(&format!("{key} = {}\n", toml::Value::Table(entry)));
-                }
-                if let Some(name) = &input.builtin {
-                    block = input::shown_builtin(name, &block);
-                }
-                print!("{block}");
-            }
+            print!("{}", input::priors_toml(&input));
             eprintln!(
                 "{}: valid; {} strategies, {} replicates, {} months, about {:.0} adults",
                 input.origin,
